@@ -1,0 +1,73 @@
+/**
+ * Size and cost of a model, as the CSV reports them.
+ *   params          elements of float initializers that are learned (BN running stats and shape constants excluded)
+ *   nonzeroParams   those that are not exactly zero (what unstructured pruning reduces)
+ *   macs            multiply-accumulates per sample of Conv (out_elems * C_in/group * prod(kernel)),
+ *                   Gemm and MatMul (out_elems * K); elementwise ops, pools and BN are not counted,
+ *                   following the convention of the DCASE low-complexity track
+ *   bytes, gzipBytes  the serialised ONNX file, and its gzip -9 size (dense zeros compress; this shows pruning)
+ */
+import { gzipSync } from 'node:zlib';
+import { ShapeError } from '../errors.ts';
+import { isKnown } from '../graph/dims.ts';
+import { inferShapes } from '../graph/infer.ts';
+import { type Graph, numel, valueTypes } from '../graph/ir.ts';
+
+export interface ModelCost {
+  params: number;
+  nonzeroParams: number;
+  macs: number;
+  bytes: number;
+  gzipBytes: number;
+}
+
+const NON_LEARNED = /\.(running_mean|running_var)$|\.shape$|relu6\.(min|max)/;
+
+/** Binds every symbolic input dim (batch, frames) to the given concrete input shape and re-infers. */
+export function bindInputShape(g: Graph, shape: number[]): Graph {
+  if (g.inputs.length !== 1) throw new ShapeError(`model '${g.name}' has ${g.inputs.length} inputs; cost needs exactly one`);
+  const [input] = g.inputs;
+  if (input.shape.length !== shape.length) throw new ShapeError(`input shape [${shape}] does not match the model's rank ${input.shape.length}`);
+  input.shape.forEach((d, i) => {
+    if (isKnown(d) && d !== shape[i]) throw new ShapeError(`input shape [${shape}] does not match the model's [${input.shape}] at axis ${i}`);
+  });
+  return inferShapes({ ...g, inputs: [{ ...input, shape }] });
+}
+
+export function countMacs(g: Graph): number {
+  const types = valueTypes(g);
+  let macs = 0;
+  for (const n of g.nodes) {
+    const out = types.get(n.outputs[0])?.shape;
+    if (!out || !out.every(isKnown)) continue;
+    const outElems = numel(out as number[]) / (out[0] as number); // per sample
+    if (n.opType === 'Conv' || n.opType === 'ConvTranspose') {
+      const w = types.get(n.inputs[1])!.shape as number[];
+      macs += outElems * numel(w.slice(1));
+    } else if (n.opType === 'Gemm' || n.opType === 'MatMul') {
+      const a = types.get(n.inputs[0])!.shape;
+      const transA = n.attrs.transA?.kind === 'int' && n.attrs.transA.value === 1;
+      const k = transA ? a[a.length - 2] : a[a.length - 1];
+      macs += outElems * (k as number);
+    }
+  }
+  return macs;
+}
+
+export function modelCost(g: Graph, bytes: Uint8Array, inputShape: number[]): ModelCost {
+  let params = 0;
+  let nonzero = 0;
+  for (const t of g.initializers) {
+    if (t.dtype !== 'float32' && t.dtype !== 'float16' && t.dtype !== 'int8' && t.dtype !== 'uint8') continue;
+    if (NON_LEARNED.test(t.name)) continue;
+    params += t.data.length;
+    for (let i = 0; i < t.data.length; i++) if (t.data[i] !== 0) nonzero++;
+  }
+  return {
+    params,
+    nonzeroParams: nonzero,
+    macs: countMacs(bindInputShape(g, inputShape)),
+    bytes: bytes.length,
+    gzipBytes: gzipSync(bytes, { level: 9 }).length,
+  };
+}

@@ -1,0 +1,265 @@
+/**
+ * The model DSL. A zoo entry reads like its paper's figure:
+ *
+ * @example
+ *   const b = new ModelBuilder('tiny', { seed: 1 });
+ *   const x = b.input('mel', ['N', 1, 64, 'T']);
+ *   let h = b.relu(b.batchNorm(b.conv(x, { filters: 16, kernel: 3 })));
+ *   h = b.dense(b.flatten(b.globalAvgPool(h)), 10);
+ *   b.output(b.softmax(h, { name: 'probs' }));
+ *   const graph = b.build();
+ *
+ * Every call adds ONNX nodes to the graph and infers their output types at once, so an
+ * impossible shape fails at the line that builds it, naming the node.
+ */
+import { ShapeError } from '../errors.ts';
+import { Rng } from '../rng.ts';
+import { inferNode } from './infer.ts';
+import { type InitKind, initWeights } from './init.ts';
+import type { Attr, DType, Graph, Node, Shape, Tensor, ValueInfo, ValueType } from './ir.ts';
+
+export interface Value extends ValueType {
+  readonly name: string;
+}
+
+export interface ConvOptions {
+  filters: number;
+  kernel: number | [number, number];
+  stride?: number | [number, number];
+  /** 'same' pads k//2 on each side (PyTorch's padding=k//2); 'valid' pads nothing. */
+  pad?: 'same' | 'valid' | number | [number, number];
+  dilation?: number;
+  /** groups = input channels gives a depthwise convolution. */
+  groups?: number;
+  bias?: boolean;
+  init?: InitKind;
+  name?: string;
+}
+
+export interface PoolOptions {
+  kernel: number | [number, number];
+  stride?: number | [number, number];
+  pad?: number | [number, number];
+  name?: string;
+}
+
+const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
+
+export class ModelBuilder {
+  private readonly nodes: Node[] = [];
+  private readonly initializers: Tensor[] = [];
+  private readonly inputs: ValueInfo[] = [];
+  private readonly outputs: ValueInfo[] = [];
+  private readonly types = new Map<string, ValueType>();
+  private readonly constants = new Map<string, Tensor>();
+  private readonly used = new Set<string>();
+  private readonly scopes: string[] = [];
+  private readonly rng: Rng;
+  readonly metadata: Record<string, string> = {};
+
+  constructor(
+    readonly name: string,
+    private readonly options: { seed?: number; opset?: number } = {},
+  ) {
+    this.rng = new Rng(options.seed ?? 0);
+  }
+
+  /** Runs `fn` with `name/` prefixed to every node and parameter it creates. */
+  scope<T>(name: string, fn: () => T): T {
+    this.scopes.push(name);
+    try {
+      return fn();
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  /** A unique name under the current scope. */
+  uniqueName(base: string): string {
+    const full = [...this.scopes, base].join('/');
+    let name = full;
+    for (let i = 1; this.used.has(name); i++) name = `${full}_${i}`;
+    this.used.add(name);
+    return name;
+  }
+
+  input(name: string, shape: Shape, dtype: DType = 'float32'): Value {
+    if (this.used.has(name)) throw new ShapeError(`input name '${name}' is already used`);
+    this.used.add(name);
+    const v = { name, dtype, shape };
+    this.inputs.push(v);
+    this.types.set(name, v);
+    return v;
+  }
+
+  output(v: Value): void {
+    this.outputs.push({ name: v.name, dtype: v.dtype, shape: v.shape });
+  }
+
+  /** Adds an initializer holding `data`. */
+  constant(base: string, dtype: DType, dims: number[], data: Tensor['data']): Value {
+    const name = this.uniqueName(base);
+    const t: Tensor = { name, dtype, dims, data };
+    this.initializers.push(t);
+    this.constants.set(name, t);
+    this.types.set(name, { dtype, shape: dims });
+    return { name, dtype, shape: dims };
+  }
+
+  /** A float32 parameter initialised deterministically from the builder's seed. */
+  param(base: string, dims: number[], init: InitKind, fanIn = 1, fanOut = 1): Value {
+    return this.constant(base, 'float32', dims, initWeights(this.rng, init, dims, fanIn, fanOut));
+  }
+
+  /** Adds one node of any registered op and returns its outputs, already typed. */
+  op(opType: string, inputs: (Value | undefined)[], attrs: Record<string, Attr> = {}, opts: { name?: string; outputs?: number } = {}): Value[] {
+    const name = this.uniqueName(opts.name ?? opType.toLowerCase());
+    const nOut = opts.outputs ?? 1;
+    const outputs = nOut === 1 ? [name] : Array.from({ length: nOut }, (_, i) => `${name}:${i}`);
+    const node: Node = { name, opType, domain: '', inputs: inputs.map((v) => v?.name ?? ''), outputs, attrs };
+    const types = inferNode(node, this.types, this.constants);
+    this.nodes.push(node);
+    return outputs.map((o, i) => {
+      this.types.set(o, types[i]);
+      return { name: o, ...types[i] };
+    });
+  }
+
+  private op1(opType: string, inputs: (Value | undefined)[], attrs: Record<string, Attr> = {}, name?: string): Value {
+    return this.op(opType, inputs, attrs, { name })[0];
+  }
+
+  // ---- layers -------------------------------------------------------------------------------
+
+  /** 2-D convolution, weights [filters, C/groups, kH, kW], He-initialised. */
+  conv(x: Value, o: ConvOptions): Value {
+    const [kh, kw] = pair(o.kernel);
+    const [sh, sw] = pair(o.stride ?? 1);
+    const groups = o.groups ?? 1;
+    const c = x.shape[1];
+    if (typeof c !== 'number') throw new ShapeError(`conv '${o.name ?? 'conv'}': input channels must be known, got ${c}`);
+    if (c % groups !== 0) throw new ShapeError(`conv '${o.name ?? 'conv'}': ${c} input channels do not divide into ${groups} groups`);
+    const [ph, pw] = o.pad === 'valid' ? [0, 0] : o.pad === 'same' || o.pad === undefined ? [kh >> 1, kw >> 1] : pair(o.pad);
+    const nodeName = o.name ?? 'conv';
+    const fanIn = (c / groups) * kh * kw;
+    const w = this.param(`${nodeName}.weight`, [o.filters, c / groups, kh, kw], o.init ?? 'he', fanIn, (o.filters / groups) * kh * kw);
+    const b = o.bias === false ? undefined : this.param(`${nodeName}.bias`, [o.filters], 'zeros');
+    const d = o.dilation ?? 1;
+    return this.op1(
+      'Conv',
+      [x, w, b],
+      {
+        kernel_shape: { kind: 'ints', value: [kh, kw] },
+        strides: { kind: 'ints', value: [sh, sw] },
+        pads: { kind: 'ints', value: [ph, pw, ph, pw] },
+        dilations: { kind: 'ints', value: [d, d] },
+        group: { kind: 'int', value: groups },
+      },
+      nodeName,
+    );
+  }
+
+  /** Inference-form batch norm with gamma=1, beta=0, running mean 0 and variance 1. */
+  batchNorm(x: Value, o: { epsilon?: number; name?: string } = {}): Value {
+    const c = x.shape[1];
+    if (typeof c !== 'number') throw new ShapeError(`batchNorm: channels must be known, got ${c}`);
+    const n = o.name ?? 'bn';
+    const params = [
+      this.param(`${n}.weight`, [c], 'ones'),
+      this.param(`${n}.bias`, [c], 'zeros'),
+      this.param(`${n}.running_mean`, [c], 'zeros'),
+      this.param(`${n}.running_var`, [c], 'ones'),
+    ];
+    return this.op1('BatchNormalization', [x, ...params], { epsilon: { kind: 'float', value: o.epsilon ?? 1e-5 } }, n);
+  }
+
+  relu(x: Value, name?: string): Value {
+    return this.op1('Relu', [x], {}, name);
+  }
+
+  /** ReLU6 = Clip(x, 0, 6), MobileNet v2's activation (seed 000's BIR blocks). */
+  relu6(x: Value, name?: string): Value {
+    const lo = this.constant('relu6.min', 'float32', [], new Float32Array([0]));
+    const hi = this.constant('relu6.max', 'float32', [], new Float32Array([6]));
+    return this.op1('Clip', [x, lo, hi], {}, name ?? 'relu6');
+  }
+
+  leakyRelu(x: Value, alpha = 0.01, name?: string): Value {
+    return this.op1('LeakyRelu', [x], { alpha: { kind: 'float', value: alpha } }, name);
+  }
+
+  add(a: Value, b: Value, name?: string): Value {
+    return this.op1('Add', [a, b], {}, name);
+  }
+
+  maxPool(x: Value, o: PoolOptions): Value {
+    return this.op1('MaxPool', [x], this.poolAttrs(o), o.name);
+  }
+
+  avgPool(x: Value, o: PoolOptions): Value {
+    return this.op1('AveragePool', [x], this.poolAttrs(o), o.name);
+  }
+
+  globalAvgPool(x: Value, name?: string): Value {
+    return this.op1('GlobalAveragePool', [x], {}, name);
+  }
+
+  globalMaxPool(x: Value, name?: string): Value {
+    return this.op1('GlobalMaxPool', [x], {}, name);
+  }
+
+  flatten(x: Value, axis = 1, name?: string): Value {
+    return this.op1('Flatten', [x], { axis: { kind: 'int', value: axis } }, name);
+  }
+
+  reshape(x: Value, shape: number[], name?: string): Value {
+    const s = this.constant(`${name ?? 'reshape'}.shape`, 'int64', [shape.length], BigInt64Array.from(shape.map(BigInt)));
+    return this.op1('Reshape', [x, s], {}, name);
+  }
+
+  concat(xs: Value[], axis: number, name?: string): Value {
+    return this.op1('Concat', xs, { axis: { kind: 'int', value: axis } }, name);
+  }
+
+  /** Fully connected layer (PyTorch Linear): Y = X W^T + b with W [units, in], as Gemm(transB=1). */
+  dense(x: Value, units: number, o: { bias?: boolean; init?: InitKind; name?: string } = {}): Value {
+    if (x.shape.length !== 2) throw new ShapeError(`dense '${o.name ?? 'dense'}': input must be [N, features], got rank ${x.shape.length}; flatten first`);
+    const inF = x.shape[1];
+    if (typeof inF !== 'number') throw new ShapeError(`dense '${o.name ?? 'dense'}': input features must be known, got '${inF}'; pool globally first`);
+    const n = o.name ?? 'dense';
+    const w = this.param(`${n}.weight`, [units, inF], o.init ?? 'glorot', inF, units);
+    const b = o.bias === false ? undefined : this.param(`${n}.bias`, [units], 'zeros');
+    return this.op1('Gemm', [x, w, b], { transB: { kind: 'int', value: 1 } }, n);
+  }
+
+  softmax(x: Value, o: { axis?: number; name?: string } = {}): Value {
+    return this.op1('Softmax', [x], { axis: { kind: 'int', value: o.axis ?? -1 } }, o.name);
+  }
+
+  private poolAttrs(o: PoolOptions): Record<string, Attr> {
+    const [kh, kw] = pair(o.kernel);
+    const [sh, sw] = pair(o.stride ?? o.kernel);
+    const [ph, pw] = pair(o.pad ?? 0);
+    return {
+      kernel_shape: { kind: 'ints', value: [kh, kw] },
+      strides: { kind: 'ints', value: [sh, sw] },
+      pads: { kind: 'ints', value: [ph, pw, ph, pw] },
+    };
+  }
+
+  build(): Graph {
+    if (!this.outputs.length) throw new ShapeError(`model '${this.name}' has no outputs`);
+    const outputNames = new Set(this.outputs.map((o) => o.name));
+    const valueInfo = this.nodes.flatMap((n) => n.outputs).filter((o) => !outputNames.has(o)).map((o) => ({ name: o, ...this.types.get(o)! }));
+    return {
+      name: this.name,
+      inputs: [...this.inputs],
+      outputs: [...this.outputs],
+      initializers: [...this.initializers],
+      nodes: [...this.nodes],
+      valueInfo,
+      opset: this.options.opset ?? 17,
+      metadata: { ...this.metadata },
+    };
+  }
+}

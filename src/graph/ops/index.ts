@@ -1,0 +1,44 @@
+/**
+ * The op registry: every OpDef, looked up by (domain, opType). Registering the same op twice throws.
+ */
+import { UserError } from '../../errors.ts';
+import { BatchNormalization } from './batchnorm.ts';
+import { Conv } from './conv.ts';
+import * as elementwise from './elementwise.ts';
+import { Gemm, MatMul } from './gemm.ts';
+import { Concat, Flatten, Reshape, Transpose } from './layout.ts';
+import type { OpDef } from './op.ts';
+import { AveragePool, GlobalAveragePool, GlobalMaxPool, MaxPool } from './pool.ts';
+
+const ALL: OpDef<any>[] = [
+  Conv,
+  BatchNormalization,
+  MaxPool,
+  AveragePool,
+  GlobalAveragePool,
+  GlobalMaxPool,
+  Gemm,
+  MatMul,
+  Flatten,
+  Reshape,
+  Concat,
+  Transpose,
+  ...Object.values(elementwise),
+];
+
+const REGISTRY = new Map<string, OpDef<any>>();
+for (const def of ALL) {
+  const key = `${def.domain}::${def.opType}`;
+  if (REGISTRY.has(key)) throw new Error(`duplicate OpDef for ${def.opType} in domain '${def.domain}'`);
+  REGISTRY.set(key, def);
+}
+
+export function getOp(opType: string, domain = ''): OpDef<any> {
+  const def = REGISTRY.get(`${domain}::${opType}`);
+  if (!def) throw new UserError(`op ${domain ? `${domain}.` : ''}${opType} is not supported by melbench's IR (supported: ${[...REGISTRY.values()].map((d) => d.opType).join(', ')})`);
+  return def;
+}
+
+export function supportedOps(): string[] {
+  return [...REGISTRY.values()].map((d) => d.opType);
+}
