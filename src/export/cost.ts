@@ -1,6 +1,7 @@
 /**
  * Size and cost of a model, as the CSV reports them.
- *   params          elements of float initializers that are learned (BN running stats and shape constants excluded)
+ *   params          elements of learned initializers: Conv/Gemm/MatMul weights and biases, BN scale and shift
+ *                   (BN running statistics, reshape targets and clip bounds are not parameters)
  *   nonzeroParams   those that are not exactly zero (what unstructured pruning reduces)
  *   macs            multiply-accumulates per sample of Conv (out_elems * C_in/group * prod(kernel)),
  *                   Gemm and MatMul (out_elems * K); elementwise ops, pools and BN are not counted,
@@ -21,7 +22,22 @@ export interface ModelCost {
   gzipBytes: number;
 }
 
-const NON_LEARNED = /\.(running_mean|running_var)$|\.shape$|relu6\.(min|max)/;
+/** Which inputs of an op are learned parameters. */
+const LEARNED_INPUTS: Record<string, number[]> = {
+  Conv: [1, 2],
+  ConvTranspose: [1, 2],
+  Gemm: [1, 2],
+  MatMul: [0, 1],
+  BatchNormalization: [1, 2],
+};
+
+/** Names of the initializers that hold learned parameters. */
+export function learnedParamNames(g: Graph): Set<string> {
+  const inits = new Set(g.initializers.map((t) => t.name));
+  const names = new Set<string>();
+  for (const n of g.nodes) for (const i of LEARNED_INPUTS[n.opType] ?? []) if (inits.has(n.inputs[i])) names.add(n.inputs[i]);
+  return names;
+}
 
 /** Binds every symbolic input dim (batch, frames) to the given concrete input shape and re-infers. */
 export function bindInputShape(g: Graph, shape: number[]): Graph {
@@ -57,9 +73,9 @@ export function countMacs(g: Graph): number {
 export function modelCost(g: Graph, bytes: Uint8Array, inputShape: number[]): ModelCost {
   let params = 0;
   let nonzero = 0;
+  const learned = learnedParamNames(g);
   for (const t of g.initializers) {
-    if (t.dtype !== 'float32' && t.dtype !== 'float16' && t.dtype !== 'int8' && t.dtype !== 'uint8') continue;
-    if (NON_LEARNED.test(t.name)) continue;
+    if (!learned.has(t.name)) continue;
     params += t.data.length;
     for (let i = 0; i < t.data.length; i++) if (t.data[i] !== 0) nonzero++;
   }

@@ -8,7 +8,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { EXIT, UserError } from '../errors.ts';
-import type { Attr, DType, Dim, Graph, Node, Tensor, TensorData, ValueInfo } from '../graph/ir.ts';
+import { type Attr, type DType, DTYPE_BYTES, type Dim, type Graph, type Node, type Tensor, type TensorData, type ValueInfo } from '../graph/ir.ts';
 import { inferShapes } from '../graph/infer.ts';
 
 const { onnx } = onnxProto;
@@ -122,7 +122,9 @@ function tensorFromProto(t: onnxProto.onnx.ITensorProto, where: string): Tensor 
   const n = dims.reduce((a, b) => a * b, 1);
   let data: TensorData;
   if (t.rawData && t.rawData.length) {
-    const raw = t.rawData.slice(); // aligned copy
+    // NOTE: copy into a fresh buffer: decoded bytes are a Buffer view (unaligned, shared pool).
+    const raw = new Uint8Array(t.rawData);
+    if (raw.byteLength % DTYPE_BYTES[dtype] !== 0) throw new UserError(`${where}: tensor '${t.name}' has ${raw.byteLength} bytes, not a multiple of ${dtype}`, EXIT.badInput);
     data = new ARRAY_OF[dtype](raw.buffer);
   } else if (dtype === 'float32') data = Float32Array.from(t.floatData ?? []);
   else if (dtype === 'int64') data = BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(toNum(v))));
