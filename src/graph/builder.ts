@@ -43,6 +43,9 @@ export interface PoolOptions {
   name?: string;
 }
 
+/** ONNX stores float attributes as float32; rounding here keeps the IR equal to its round trip. */
+const f32 = (v: number): Attr => ({ kind: 'float', value: Math.fround(v) });
+
 const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
 export class ModelBuilder {
@@ -170,7 +173,7 @@ export class ModelBuilder {
       this.param(`${n}.running_mean`, [c], 'zeros'),
       this.param(`${n}.running_var`, [c], 'ones'),
     ];
-    return this.op1('BatchNormalization', [x, ...params], { epsilon: { kind: 'float', value: o.epsilon ?? 1e-5 } }, n);
+    return this.op1('BatchNormalization', [x, ...params], { epsilon: f32(o.epsilon ?? 1e-5) }, n);
   }
 
   relu(x: Value, name?: string): Value {
@@ -185,7 +188,7 @@ export class ModelBuilder {
   }
 
   leakyRelu(x: Value, alpha = 0.01, name?: string): Value {
-    return this.op1('LeakyRelu', [x], { alpha: { kind: 'float', value: alpha } }, name);
+    return this.op1('LeakyRelu', [x], { alpha: f32(alpha) }, name);
   }
 
   add(a: Value, b: Value, name?: string): Value {

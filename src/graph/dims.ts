@@ -14,16 +14,36 @@ export function formatShape(s: Shape): string {
   return `[${s.join(', ')}]`;
 }
 
-/** Wraps a compound expression in parentheses so it can be embedded in another one. */
-function term(d: string): string {
-  return /^[A-Za-z_][\w']*$/.test(d) ? d : `(${d})`;
+/** Index of the last character of `ops` outside parentheses in an expression, or -1. */
+function lastTopLevel(d: string, ops: string): number {
+  let depth = 0;
+  for (let i = d.length - 1; i > 0; i--) {
+    const ch = d[i];
+    if (ch === ')') depth++;
+    else if (ch === '(') depth--;
+    else if (depth === 0 && ops.includes(ch)) return i;
+  }
+  return -1;
 }
 
-/** d + delta, simplified for known sizes. */
+/** Splits 'expr+3' into ['expr', 3], so offsets fold: (T-2)+2 becomes T. */
+function splitOffset(d: string): [string, number] {
+  const i = lastTopLevel(d, '+-');
+  if (i > 0 && /^\d+$/.test(d.slice(i + 1))) return [d.slice(0, i), Number(d.slice(i))];
+  return [d, 0];
+}
+
+/** Wraps a compound expression in parentheses so it can be embedded in another one. */
+function term(d: string): string {
+  return lastTopLevel(d, '+-*/') < 0 ? d : `(${d})`;
+}
+
+/** d + delta, with constant offsets folded. */
 export function addDim(d: Dim, delta: number): Dim {
   if (isKnown(d)) return d + delta;
-  if (delta === 0) return d;
-  return delta > 0 ? `${term(d)}+${delta}` : `${term(d)}-${-delta}`;
+  const [base, offset] = splitOffset(d);
+  const k = offset + delta;
+  return k === 0 ? base : k > 0 ? `${base}+${k}` : `${base}-${-k}`;
 }
 
 /**
@@ -52,7 +72,7 @@ export function windowOutDim(
     return (ceilMode ? Math.ceil(avail / stride) : Math.floor(avail / stride)) + 1;
   }
   const shifted = addDim(d, padSum - span);
-  if (stride === 1) return addDim(shifted, 1);
+  if (stride === 1) return addDim(d, padSum - span + 1);
   return `${ceilMode ? 'ceil' : 'floor'}(${term(String(shifted))}/${stride})+1`;
 }
 
@@ -76,16 +96,45 @@ export function broadcastShapes(a: Shape, b: Shape, where: string): Shape {
   return out;
 }
 
-/** Product of dims; symbolic when any factor is. */
-export function productDim(ds: readonly Dim[]): Dim {
+/** A product of dims as its known factor and its symbolic factors. */
+function factors(ds: readonly Dim[]): { known: number; syms: string[] } {
   let known = 1;
   const syms: string[] = [];
   for (const d of ds) {
     if (isKnown(d)) known *= d;
     else syms.push(term(d));
   }
+  return { known, syms };
+}
+
+function formatProduct(known: number, syms: string[]): Dim {
   if (!syms.length) return known;
   return known === 1 ? syms.join('*') : `${syms.join('*')}*${known}`;
+}
+
+/** Product of dims; symbolic when any factor is. */
+export function productDim(ds: readonly Dim[]): Dim {
+  const f = factors(ds);
+  return formatProduct(f.known, f.syms);
+}
+
+/**
+ * prod(num) / prod(den) with common symbolic factors cancelled (Reshape's -1), or undefined
+ * when the known parts do not divide.
+ */
+export function quotientDim(num: readonly Dim[], den: readonly Dim[]): Dim | undefined {
+  const a = factors(num);
+  const b = factors(den);
+  const rest = [...a.syms];
+  const left: string[] = [];
+  for (const s of b.syms) {
+    const i = rest.indexOf(s);
+    if (i >= 0) rest.splice(i, 1);
+    else left.push(s);
+  }
+  if (a.known % b.known !== 0) return undefined;
+  const q = formatProduct(a.known / b.known, rest);
+  return left.length ? `(${q})/(${left.join('*')})` : q;
 }
 
 /** Normalises a possibly negative axis against a rank, with a clear error when out of range. */

@@ -2,7 +2,7 @@
  * Ops that move data without arithmetic: Flatten, Reshape, Concat, Transpose.
  */
 import { ShapeError } from '../../errors.ts';
-import { formatShape, isKnown, normAxis, productDim } from '../dims.ts';
+import { formatShape, isKnown, normAxis, productDim, quotientDim } from '../dims.ts';
 import type { Dim } from '../ir.ts';
 import { int, optInts } from './attrs.ts';
 import { defineOp } from './op.ts';
@@ -41,14 +41,9 @@ export const Reshape = defineOp({
     const inferred = out.indexOf(-1);
     if (out.filter((d) => d === -1).length > 1) throw new ShapeError(`${ctx.where}: at most one -1 in shape ${formatShape(target)}`);
     if (inferred >= 0) {
-      const total = productDim(x.shape);
-      const rest = productDim(out.filter((_, i) => i !== inferred));
-      if (isKnown(total) && isKnown(rest)) {
-        if (total % rest !== 0) throw new ShapeError(`${ctx.where}: cannot reshape ${formatShape(x.shape)} to ${formatShape(target)}`);
-        out[inferred] = total / rest;
-      } else {
-        out[inferred] = `(${total})/(${rest})`;
-      }
+      const q = quotientDim(x.shape, out.filter((_, i) => i !== inferred));
+      if (q === undefined) throw new ShapeError(`${ctx.where}: cannot reshape ${formatShape(x.shape)} to ${formatShape(target)}`);
+      out[inferred] = q;
     } else {
       const a = productDim(x.shape);
       const b = productDim(out);
