@@ -1,0 +1,135 @@
+/**
+ * Sessions on onnxruntime-web inside Node, shared by the 'wasm' and 'webgpu-web' runtimes.
+ *
+ * Two builds of the package are used, each loaded once per process: the Node build
+ * (`onnxruntime-web`, plain SIMD WASM) for 'wasm', and the WebGPU bundle
+ * (`onnxruntime-web/webgpu`, the asyncify WASM with ORT's WebGPU EP) for 'webgpu-web', so the
+ * WASM timings carry no asyncify overhead. Both run single-threaded: ORT-web turns WASM threads
+ * off in Node, and `numThreads = 1` is set before first use to say so (it also keeps the
+ * WebGPU bundle from probing `node:os`, which fails there).
+ *
+ * Models are passed as bytes: given a path, ORT-web calls `fetch`, which fails in Node.
+ *
+ * Profiling: ORT-web's WASM profiler prints each trace event as a line of JSON on stdout through
+ * Emscripten's `fs.writeSync(1, ...)`. While a profiled session is open those lines are taken
+ * out of stdout and kept for `profile()`; they carry `args.provider` like ORT-node's files. The
+ * capture is per process: two profiled ORT-web sessions open at once would share lines.
+ */
+import fs from 'node:fs';
+import type { InferenceSession } from 'onnxruntime-web';
+import { parseOrtProfile } from './profile.ts';
+import type { Feeds, HostTensor, NodeProfile, OpenOptions, Session } from './runner.ts';
+import { fromOrtOutputs, toOrtFeeds, type OrtTensorCtor, type OrtTensorLike } from './tensors.ts';
+
+export type OrtWeb = typeof import('onnxruntime-web');
+export type OrtWebBuild = 'wasm' | 'webgpu';
+
+const builds = new Map<OrtWebBuild, Promise<OrtWeb>>();
+
+export function loadOrtWeb(build: OrtWebBuild): Promise<OrtWeb> {
+  let p = builds.get(build);
+  if (!p) {
+    p = (build === 'wasm' ? import('onnxruntime-web') : import('onnxruntime-web/webgpu')).then((m) => {
+      const ort = ((m as { default?: OrtWeb }).default ?? m) as OrtWeb;
+      ort.env.wasm.numThreads = 1;
+      ort.env.logLevel = 'error';
+      return ort;
+    });
+    builds.set(build, p);
+  }
+  return p;
+}
+
+export function ortWebVersion(ort: OrtWeb): string {
+  return ort.env.versions?.web ?? ort.env.versions?.common ?? 'unknown';
+}
+
+const TRACE_LINE = /^\s*\{"cat"\s*:/;
+const collectors = new Set<string[]>();
+let originalWriteSync: typeof fs.writeSync | undefined;
+
+function startCapture(lines: string[]): void {
+  collectors.add(lines);
+  if (originalWriteSync) return;
+  const original = fs.writeSync;
+  originalWriteSync = original;
+  fs.writeSync = function (this: unknown, fd: number, data: unknown, ...rest: unknown[]): number {
+    if (fd === 1 && typeof data === 'string' && collectors.size > 0) {
+      const kept = data.split('\n').filter((line) => {
+        if (TRACE_LINE.test(line)) {
+          for (const c of collectors) c.push(line.trim().replace(/,$/, ''));
+          return false;
+        }
+        // NOTE: the '[' and ']' that open and close ORT's trace array are dropped with it.
+        return !/^\s*[[\]]\s*$/.test(line);
+      });
+      const rest1 = kept.join('\n');
+      if (rest1.trim().length === 0) return data.length;
+      return (original as (...a: unknown[]) => number).call(fs, fd, rest1 + '\n');
+    }
+    return (original as (...a: unknown[]) => number).call(fs, fd, data, ...rest);
+  } as typeof fs.writeSync;
+}
+
+function stopCapture(lines: string[]): void {
+  collectors.delete(lines);
+  if (collectors.size === 0 && originalWriteSync) {
+    fs.writeSync = originalWriteSync;
+    originalWriteSync = undefined;
+  }
+}
+
+export async function openOrtWeb(
+  model: Uint8Array,
+  build: OrtWebBuild,
+  sessionOptions: InferenceSession.SessionOptions,
+  options: OpenOptions = {},
+): Promise<Session> {
+  const ort = await loadOrtWeb(build);
+  const trace = options.profile ? [] : undefined;
+  if (trace) startCapture(trace);
+  try {
+    const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', ...sessionOptions, ...(trace ? { enableProfiling: true } : {}) });
+    return new OrtWebSession(session, ort.Tensor as unknown as OrtTensorCtor, trace);
+  } catch (e) {
+    if (trace) stopCapture(trace);
+    throw e;
+  }
+}
+
+class OrtWebSession implements Session {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  private readonly wrapped = new WeakMap<HostTensor, OrtTensorLike>();
+  private profiled: NodeProfile[] | undefined;
+
+  constructor(
+    private readonly session: InferenceSession,
+    private readonly Tensor: OrtTensorCtor,
+    private trace: string[] | undefined,
+  ) {
+    this.inputNames = session.inputNames;
+    this.outputNames = session.outputNames;
+  }
+
+  async run(feeds: Feeds): Promise<Record<string, HostTensor>> {
+    const out = await this.session.run(toOrtFeeds(this.Tensor, feeds, this.wrapped) as unknown as InferenceSession.FeedsType);
+    return fromOrtOutputs(out as unknown as Record<string, OrtTensorLike>);
+  }
+
+  async profile(): Promise<NodeProfile[]> {
+    if (this.profiled) return this.profiled;
+    if (!this.trace) throw new Error('profile() needs a session opened with { profile: true }');
+    this.session.endProfiling();
+    stopCapture(this.trace);
+    this.profiled = parseOrtProfile(`[${this.trace.join(',')}]`);
+    this.trace = undefined;
+    return this.profiled;
+  }
+
+  async close(): Promise<void> {
+    if (this.trace) stopCapture(this.trace);
+    this.trace = undefined;
+    await this.session.release();
+  }
+}
