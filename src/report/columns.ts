@@ -1,0 +1,77 @@
+/**
+ * The CSV schema: one row per (model, variant, runtime, batch). Columns are appended, never
+ * renamed or reordered silently: `SCHEMA_VERSION` changes when they do, and the README's
+ * column table is checked against this list by a test.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const COLUMNS = [
+  // identity
+  ['schema', 'CSV schema version'],
+  ['run_id', 'id of the run (also the report file name)'],
+  ['time', 'ISO time the row was measured'],
+  ['suite', "suite name ('adhoc' for a plain `bench`)"],
+  ['model', 'zoo entry, or the file name of a user ONNX model'],
+  ['variant', "'fp32' for the model as built; compressed variants come with the export passes"],
+  ['quant_mode', "'none', or the quantization mode"],
+  ['calibration', "calibration method of static quantization, or 'none'"],
+  ['prune_method', "'none', or the pruning method"],
+  ['prune_ratio', 'pruning ratio in [0, 1)'],
+  ['runtime', 'cpu | wasm | webgpu | webgpu-web'],
+  ['provider', 'ORT execution provider asked for'],
+  ['fallback_nodes', 'nodes that ran on another provider than asked (from ORT profiling); empty when unknown'],
+  ['threads', 'intra-op threads (0 = ORT default)'],
+  ['batch', 'batch size N'],
+  ['preset', 'features preset the input was computed with'],
+  ['input_shape', 'input tensor shape, e.g. 1x1x64x126'],
+  ['input_sha256', 'sha256 of the input tensor bytes: identical across runtimes of a run'],
+  // size and cost
+  ['params', 'learned parameters (Conv/Gemm weights and biases, BN scale and shift)'],
+  ['nonzero_params', 'parameters not exactly zero'],
+  ['macs', 'multiply-accumulates per sample (Conv, Gemm, MatMul)'],
+  ['model_bytes', 'bytes of the ONNX file'],
+  ['gzip_bytes', 'bytes of the ONNX file after gzip -9'],
+  // quality
+  ['macro_f1', 'held-out macro-F1 (empty for an untrained model)'],
+  ['accuracy', 'held-out accuracy (empty for an untrained model)'],
+  ['precision', 'held-out macro precision (empty for an untrained model)'],
+  ['recall', 'held-out macro recall (empty for an untrained model)'],
+  ['agreement_fp32', 'fraction of samples whose argmax equals the fp32 cpu reference'],
+  ['max_abs_diff', 'max |output - fp32 cpu reference| over all outputs'],
+  // speed
+  ['session_create_ms', 'time to create the session from bytes'],
+  ['first_run_ms', 'latency of the first run (includes lazy initialisation, shader compilation)'],
+  ['mean_ms', 'mean latency of the timed samples'],
+  ['p50_ms', 'median latency'],
+  ['p90_ms', '90th percentile latency'],
+  ['p99_ms', '99th percentile latency'],
+  ['min_ms', 'fastest sample'],
+  ['std_ms', 'standard deviation of the samples'],
+  ['rme_pct', 'relative margin of error of the mean at 95% confidence, %'],
+  ['samples', 'number of timed runs'],
+  ['warmup', 'number of warm-up runs before timing'],
+  ['throughput_per_s', 'clips per second at the median: batch / p50'],
+  ['test_set_ms', 'time to evaluate the whole held-out set (empty for an untrained model)'],
+  // outcome and environment
+  ['status', 'ok | unavailable | unsupported | crashed | timeout | error'],
+  ['error', 'one-line reason when status is not ok'],
+  ['device', "adapter or CPU the runtime used; 'software' adapters are correctness checks, never speed claims"],
+  ['software_adapter', 'true when the GPU is emulated on the CPU (SwiftShader)'],
+  ['cpu', 'CPU model'],
+  ['cores', 'logical cores'],
+  ['node', 'Node.js version'],
+  ['ort_version', 'onnxruntime package version of this runtime'],
+  ['os', 'platform and kernel'],
+] as const satisfies readonly (readonly [string, string])[];
+
+export type Column = (typeof COLUMNS)[number][0];
+export type Cell = string | number | boolean | null;
+export type Row = Record<Column, Cell>;
+
+export const COLUMN_NAMES: readonly Column[] = COLUMNS.map(([name]) => name);
+
+/** A row with every column empty except the given ones. */
+export function makeRow(values: Partial<Row>): Row {
+  const row = Object.fromEntries(COLUMN_NAMES.map((c) => [c, null])) as Row;
+  return Object.assign(row, { schema: SCHEMA_VERSION }, values);
+}
