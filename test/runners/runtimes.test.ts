@@ -1,0 +1,74 @@
+/**
+ * Every runtime that is available here runs the tiny CNN and agrees with the cpu reference.
+ *
+ * Tolerance: max |out - ref| <= 1e-4 * max |ref|. All runtimes compute in fp32 but accumulate in
+ * different orders (im2col vs direct conv, tree vs serial reductions, fused Conv+Relu): each sum
+ * of K terms may differ by about K * 2^-24 relative; the longest reduction here is the 320-term
+ * average pool, so about 2e-5, and 1e-4 leaves margin while still catching any real bug (a wrong
+ * layout or a dropped bias moves outputs by 1e-2 or more).
+ *
+ * WebGPU runtimes run through runIsolated (the path a sweep takes), which gives the child the
+ * Vulkan settings it needs; they are skipped only when no WebGPU adapter exists at all.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { availableIsolated, runIsolated, type BatchResult } from '../../src/runners/isolate.ts';
+import { getRunner, RUNTIMES, type HostTensor } from '../../src/runners/runner.ts';
+import { QUICK_TIMING } from '../../src/runners/timing.ts';
+import { relMaxDiff, TINY_CNN, tinyInput } from './helpers.ts';
+
+const TOLERANCE = 1e-4;
+const BATCHES = [1, 3];
+const feedsFor = (batch: number) => ({ x: tinyInput(batch) });
+
+const availability = Object.fromEntries(await Promise.all(RUNTIMES.map(async (r) => [r, await availableIsolated(r)] as const)));
+
+let reference: HostTensor[];
+beforeAll(async () => {
+  const session = await getRunner('cpu').open(TINY_CNN);
+  reference = [];
+  for (const b of BATCHES) reference.push((await session.run(feedsFor(b))).probs);
+  await session.close();
+});
+
+describe.each(RUNTIMES)('runtime %s', (name) => {
+  const a = availability[name];
+
+  it('answers available() with its provider and version, never throwing', () => {
+    expect(a.runtime).toBe(name);
+    expect(a.provider).toBe(getRunner(name).provider);
+    expect(a.version).toMatch(/^\d+\.\d+\.\d+/);
+    if (!a.ok) expect(a.reason).toBeTruthy();
+  });
+
+  const title = `runs the tiny CNN within ${TOLERANCE} of cpu${a.ok ? '' : ` (skipped: ${name} unavailable: ${a.reason})`}`;
+  it.skipIf(!a.ok)(title, async () => {
+    const rows: BatchResult[] = await runIsolated({
+      runtime: name,
+      modelBytes: TINY_CNN,
+      batches: BATCHES.map((batch) => ({ batch, feeds: feedsFor(batch) })),
+      open: {},
+      timing: QUICK_TIMING,
+      // NOTE: ORT-web on SwiftShader spends 30-60 s creating the session on 2 cores.
+      timeoutMs: 280_000,
+    });
+    for (const [i, row] of rows.entries()) {
+      expect(row.status, row.error).toBe('ok');
+      const probs = row.outputs!.probs;
+      expect(probs.dims).toEqual([BATCHES[i], 4]);
+      expect(relMaxDiff(probs, reference[i])).toBeLessThanOrEqual(TOLERANCE);
+      expect(row.fallbackNodes).toBe(0);
+      expect(row.timing!.samples).toBeGreaterThanOrEqual(QUICK_TIMING.minSamples);
+    }
+  }, 300_000);
+});
+
+describe('WebGPU on this machine', () => {
+  it('finds an adapter for both WebGPU runtimes where chromium (SwiftShader) is installed', async () => {
+    const { existsSync } = await import('node:fs');
+    if (!existsSync('/usr/lib/chromium/vk_swiftshader_icd.json') && !process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES) return;
+    for (const r of ['webgpu', 'webgpu-web'] as const) {
+      expect(availability[r].ok, availability[r].reason).toBe(true);
+      expect(availability[r].device).toBeTruthy();
+    }
+  });
+});
