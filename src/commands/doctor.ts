@@ -1,0 +1,35 @@
+/**
+ * `melbench doctor`: which runtimes can run on this machine, on what, and why not.
+ *
+ * Each runtime is probed in a child process, exactly as a benchmark runs it (with the Vulkan
+ * settings of src/runners/vulkan-env.ts), so doctor's answer is the sweep's answer. Unavailable
+ * runtimes are a finding, not a failure: the command exits 0.
+ */
+import Table from 'cli-table3';
+import { environmentInfo, fingerprint } from '../runners/environment.ts';
+import { availableIsolated } from '../runners/isolate.ts';
+import { RUNTIMES, type Availability } from '../runners/runner.ts';
+import type { RegisterCommand } from './command.ts';
+
+export const register: RegisterCommand = (program) => {
+  program
+    .command('doctor')
+    .description('check each runtime (cpu, wasm, webgpu, webgpu-web) and print the environment fingerprint')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (o: { json?: boolean }) => {
+      const runtimes: Availability[] = [];
+      for (const r of RUNTIMES) runtimes.push(await availableIsolated(r));
+      const adapter = runtimes.find((a) => a.ok && a.provider === 'webgpu' && a.device)?.device;
+      const env = await environmentInfo(adapter);
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify({ runtimes, environment: env }, null, 2)}\n`);
+        return;
+      }
+      const t = new Table({ head: ['runtime', 'available', 'provider', 'version', 'device / adapter', 'software', 'reason'], wordWrap: true, colWidths: [12, 11, 10, 9, 34, 10, 50] });
+      for (const a of runtimes) {
+        t.push([a.runtime, a.ok ? 'yes' : 'no', a.provider, a.version, a.device ?? '', a.software ? 'yes' : 'no', a.reason ?? '']);
+      }
+      const note = runtimes.some((a) => a.software) ? 'software: a CPU-emulated GPU (e.g. SwiftShader): its rows check correctness, never speed\n' : '';
+      process.stdout.write(`${t.toString()}\n${note}environment: ${fingerprint(env)}\n`);
+    });
+};
