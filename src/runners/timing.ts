@@ -92,9 +92,8 @@ export async function timeSession(
     retainSamples: true,
     throws: true,
   });
-  bench.add('run', async () => {
-    await session.run(feeds);
-  });
+  // NOTE: returns run()'s promise rather than wrapping it in an async function: one hop fewer.
+  bench.add('run', () => session.run(feeds));
   const [task] = await bench.run();
   const result = task.result;
   if (result.state !== 'completed') throw new Error(`timing did not complete: ${result.state === 'errored' ? result.error.message : result.state}`);

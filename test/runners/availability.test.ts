@@ -37,7 +37,7 @@ describe('getRunner', () => {
 
 describe.each(['webgpu', 'webgpu-web'])('%s without any adapter', (runtime) => {
   it('answers ok:false with a plain reason and does not throw', async () => {
-    const env = { ...process.env, VK_ICD_FILENAMES: '/nonexistent/no_icd.json' };
+    const env: NodeJS.ProcessEnv = { ...process.env, VK_ICD_FILENAMES: '/nonexistent/no_icd.json' };
     delete env.VK_DRIVER_FILES;
     const { code, stdout } = await availabilityInChild(runtime, env);
     expect(code).toBe(0);
