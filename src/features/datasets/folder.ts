@@ -126,7 +126,7 @@ function listClassFolders(root: string, bad: BadFiles, notes: string[], counters
     const audio = files.filter((f) => AUDIO_EXTENSIONS.includes(extname(f).toLowerCase()));
     if (files.length > audio.length) counters.ignoredNonAudio = (counters.ignoredNonAudio ?? 0) + files.length - audio.length;
     if (audio.length === 0) {
-      bad.report(join(root, d) + '/', `class folder '${d}' has no audio files (${AUDIO_EXTENSIONS.slice(0, 3).join(', ')}, ...)`);
+      bad.report(join(root, d) + '/', `class folder '${d}' has no audio files`);
       continue;
     }
     const label = classes.push(d) - 1;
