@@ -1,0 +1,60 @@
+/**
+ * The melbench command line. Each subcommand lives in src/commands/; this file wires them up
+ * and turns failures into one line and a documented exit code (src/errors.ts):
+ * user mistakes never print a stack trace; melbench bugs do only under MELBENCH_DEBUG=1.
+ */
+import { Command, CommanderError } from 'commander';
+import { register as bench } from './commands/bench.ts';
+import type { RegisterCommand } from './commands/command.ts';
+import { register as exportModel } from './commands/export.ts';
+import { register as models } from './commands/models.ts';
+import { EXIT, UserError } from './errors.ts';
+
+const COMMANDS: RegisterCommand[] = [bench, models, exportModel];
+
+/** Commands contributed by other stages, loaded when present (features, data, doctor). */
+const OPTIONAL = ['./commands/doctor.ts', './commands/features.ts', './commands/data.ts'];
+
+export function buildProgram(extra: RegisterCommand[] = []): Command {
+  const program = new Command('melbench')
+    .description('ONNX-centric, cross-runtime benchmark harness for small audio classifiers')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const r of [...COMMANDS, ...extra]) r(program);
+  program.commands.forEach((c) => c.exitOverride());
+  return program;
+}
+
+async function optionalCommands(): Promise<RegisterCommand[]> {
+  const out: RegisterCommand[] = [];
+  for (const path of OPTIONAL) {
+    try {
+      out.push(((await import(path)) as { register: RegisterCommand }).register);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    }
+  }
+  return out;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const program = buildProgram(await optionalCommands());
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Commander already printed its message (unknown option, missing argument, --help...).
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (e instanceof UserError) {
+      process.stderr.write(`melbench: error: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`melbench: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    if (process.env.MELBENCH_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
+    else process.stderr.write('(this is a bug in melbench; rerun with MELBENCH_DEBUG=1 for the stack trace and report it)\n');
+    return EXIT.internal;
+  }
+}

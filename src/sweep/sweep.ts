@@ -1,0 +1,190 @@
+/**
+ * A sweep: models x runtimes x batches, one CSV row each, appended the moment it is measured.
+ *
+ * For each model: build (or load) it, compute the fp32 cpu reference outputs for every batch,
+ * then measure each runtime in its own child process (a crash or hang becomes a `crashed` or
+ * `timeout` row, never a dead sweep) and compare its outputs with the reference.
+ */
+import type { FeatureTensor } from '../features/types.ts';
+import { type Column, type Row, makeRow } from '../report/columns.ts';
+import type { CsvReport } from '../report/csv.ts';
+import type { SamplesLog } from '../report/samples.ts';
+import { type EnvironmentInfo, environmentInfo } from '../runners/environment.ts';
+import { availableIsolated, type BatchResult, type MeasureJob, runInProcess, runIsolated } from '../runners/isolate.ts';
+import { type Availability, type Feeds, getRunner, type HostTensor, type RuntimeName } from '../runners/runner.ts';
+import type { TimingConfig } from '../runners/timing.ts';
+import { argmaxAgreement, maxAbsDiff } from './compare-outputs.ts';
+import { makeBatch, sha256 } from './inputs.ts';
+import { type PreparedModel, prepareModel } from './models.ts';
+
+export interface SweepConfig {
+  runId: string;
+  suite: string;
+  models: string[];
+  runtimes: RuntimeName[];
+  batches: number[];
+  /** Overrides each zoo model's own preset. */
+  preset?: string;
+  /** Features from a .npy file instead of the built-in test signal. */
+  features?: FeatureTensor;
+  classes: number;
+  seed: number;
+  /** Intra-op threads; 0 leaves ORT's default. */
+  threads: number;
+  timing: TimingConfig;
+  /** Timing for software (SwiftShader) adapters: a correctness check, so a few samples suffice. */
+  softwareTiming: TimingConfig;
+  timeoutMs: number;
+  /** Run each (model, runtime) in a child process. */
+  isolate: boolean;
+}
+
+/** SwiftShader runs a 100 MMAC model in ~0.5 s: its rows check correctness, so 1 warm-up and 3 samples. */
+export const SOFTWARE_TIMING: TimingConfig = { warmupIterations: 1, warmupTimeMs: 0, minSamples: 3, minTimeMs: 0 };
+
+export interface SweepSinks {
+  csv: CsvReport;
+  samples: SamplesLog;
+  onRow?(row: Row): void;
+}
+
+interface BatchInput {
+  batch: number;
+  feeds: Feeds;
+  sha256: string;
+  shape: string;
+}
+
+function batchInputs(m: PreparedModel, batches: number[]): BatchInput[] {
+  const inputName = m.graph.inputs[0].name;
+  return batches.map((batch) => {
+    const t = makeBatch(m.features, batch);
+    return { batch, feeds: { [inputName]: t }, sha256: sha256(t), shape: t.dims.join('x') };
+  });
+}
+
+/** fp32 outputs of the cpu runtime, untimed: what every other row is compared against. */
+async function referenceOutputs(m: PreparedModel, inputs: BatchInput[]): Promise<Map<number, Record<string, HostTensor>>> {
+  const results = await runInProcess({
+    runtime: 'cpu',
+    modelBytes: m.bytes,
+    batches: inputs.map(({ batch, feeds }) => ({ batch, feeds })),
+    open: {},
+    timing: { warmupIterations: 0, warmupTimeMs: 0, minSamples: 1, minTimeMs: 0 },
+    timeoutMs: 0,
+  });
+  const refs = new Map<number, Record<string, HostTensor>>();
+  results.forEach((r, i) => {
+    if (r.outputs) refs.set(inputs[i].batch, r.outputs);
+  });
+  return refs;
+}
+
+function rowFor(cfg: SweepConfig, m: PreparedModel, runtime: RuntimeName, input: BatchInput, r: BatchResult, ref: Record<string, HostTensor> | undefined, env: EnvironmentInfo): Row {
+  const t = r.timing;
+  const values: Partial<Row> = {
+    run_id: cfg.runId,
+    time: new Date().toISOString(),
+    suite: cfg.suite,
+    model: m.name,
+    variant: m.variant,
+    quant_mode: 'none',
+    calibration: 'none',
+    prune_method: 'none',
+    prune_ratio: 0,
+    runtime,
+    provider: r.availability.provider,
+    fallback_nodes: r.fallbackNodes,
+    threads: runtime === 'wasm' ? 1 : cfg.threads,
+    batch: input.batch,
+    preset: m.preset.name,
+    input_shape: input.shape,
+    input_sha256: input.sha256,
+    params: m.cost.params,
+    nonzero_params: m.cost.nonzeroParams,
+    macs: m.cost.macs,
+    model_bytes: m.cost.bytes,
+    gzip_bytes: m.cost.gzipBytes,
+    status: r.status,
+    error: r.error ?? null,
+    device: r.availability.device ?? null,
+    software_adapter: r.availability.software ?? false,
+    cpu: env.cpu,
+    cores: env.cores,
+    node: env.node,
+    ort_version: r.availability.version,
+    os: env.os,
+  };
+  if (r.status === 'ok' || r.sessionCreateMs > 0) values.session_create_ms = r.sessionCreateMs;
+  if (r.outputs && ref) {
+    values.max_abs_diff = maxAbsDiff(r.outputs, ref);
+    values.agreement_fp32 = argmaxAgreement(r.outputs, ref);
+  }
+  if (t) {
+    const speed: Partial<Record<Column, number>> = {
+      first_run_ms: t.firstRunMs,
+      mean_ms: t.meanMs,
+      p50_ms: t.p50Ms,
+      p90_ms: t.p90Ms,
+      p99_ms: t.p99Ms,
+      min_ms: t.minMs,
+      std_ms: t.stdMs,
+      rme_pct: t.rmePct,
+      samples: t.samples,
+      warmup: t.warmup,
+      throughput_per_s: (input.batch * 1000) / t.p50Ms,
+    };
+    Object.assign(values, speed);
+  }
+  return makeRow(values);
+}
+
+/** Resolves every model up front: a bad name, file or shape fails before anything is timed. */
+export function prepareModels(cfg: SweepConfig): PreparedModel[] {
+  return cfg.models.map((spec) => prepareModel({ spec, preset: cfg.preset, features: cfg.features, classes: cfg.classes, seed: cfg.seed }));
+}
+
+/** Each runtime's availability, asked once per sweep (in a child process when isolating). */
+async function availabilities(cfg: SweepConfig): Promise<Map<RuntimeName, Availability>> {
+  const out = new Map<RuntimeName, Availability>();
+  for (const r of cfg.runtimes) out.set(r, cfg.isolate ? await availableIsolated(r, cfg.timeoutMs) : await getRunner(r).available());
+  return out;
+}
+
+export async function runSweep(cfg: SweepConfig, models: PreparedModel[], sinks: SweepSinks): Promise<Row[]> {
+  const env = await environmentInfo();
+  const avail = await availabilities(cfg);
+  const rows: Row[] = [];
+  for (const m of models) {
+    const inputs = batchInputs(m, cfg.batches);
+    const refs = await referenceOutputs(m, inputs);
+    for (const runtime of cfg.runtimes) {
+      const a = avail.get(runtime)!;
+      const job: MeasureJob = {
+        runtime,
+        modelBytes: m.bytes,
+        batches: inputs.map(({ batch, feeds }) => ({ batch, feeds })),
+        open: cfg.threads > 0 ? { threads: cfg.threads } : {},
+        timing: a.software ? cfg.softwareTiming : cfg.timing,
+        timeoutMs: cfg.timeoutMs,
+      };
+      // NOTE: an unavailable runtime is not started again for every model: its rows say why at once.
+      const results: BatchResult[] = !a.ok
+        ? inputs.map(({ batch }) => ({ batch, status: 'unavailable', error: a.reason ?? `${runtime} unavailable`, availability: a, sessionCreateMs: 0, fallbackNodes: null }))
+        : cfg.isolate
+          ? await runIsolated(job)
+          : await runInProcess(job);
+      results.forEach((r, i) => {
+        const row = rowFor(cfg, m, runtime, inputs[i], r, refs.get(inputs[i].batch), env);
+        sinks.csv.append(row);
+        if (r.timing) {
+          sinks.samples.append({ run_id: cfg.runId, model: m.name, variant: m.variant, runtime, batch: inputs[i].batch, samples_ms: r.timing.samplesMs });
+        }
+        rows.push(row);
+        sinks.onRow?.(row);
+      });
+    }
+  }
+  return rows;
+}
+
