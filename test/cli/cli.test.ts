@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/errors.ts';
+
+const BIN = new URL('../../bin/melbench.mjs', import.meta.url).pathname;
+
+function melbench(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A user error: the documented exit code and exactly one line on stderr, no stack trace. */
+function expectUserError(r: ReturnType<typeof melbench>, code: number, pattern: RegExp) {
+  expect(r.code).toBe(code);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('melbench CLI: bad input', () => {
+  it('unknown model', () => {
+    expectUserError(melbench('bench', '--models', 'resnet,nope'), EXIT.usage, /^melbench: error: unknown model 'nope'; choose from: .*resnet/);
+  });
+
+  it('unknown runtime', () => {
+    expectUserError(melbench('bench', '--models', 'resnet', '--runtimes', 'cpu,tpu'), EXIT.usage, /unknown runtime 'tpu'; choose from: cpu, wasm, webgpu, webgpu-web/);
+  });
+
+  it('unknown option and bad batch list', () => {
+    expect(melbench('bench', '--frobnicate').code).toBe(EXIT.usage);
+    expectUserError(melbench('bench', '--batch', '1,zero'), EXIT.usage, /--batch must be a comma-separated list of positive integers/);
+  });
+
+  it('impossible shape: a kernel larger than its input', () => {
+    expectUserError(
+      melbench('export', 'dcase-baseline', '--preset', 'seed003-mfcc', '-o', join(tmpdir(), 'x.onnx')),
+      EXIT.badModel,
+      /MaxPool 'block2\/maxpool'.*kernel 4 is larger than its input of size 2/,
+    );
+  });
+
+  it('unwritable report path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'melbench-cli-'));
+    writeFileSync(join(dir, 'file'), 'x');
+    expectUserError(melbench('bench', '--models', 'dws-resnet', '--runtimes', 'cpu', '-o', join(dir, 'file', 'r.csv')), EXIT.output, /cannot write the report/);
+  });
+
+  it('a file that is not ONNX', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'melbench-cli-'));
+    const p = join(dir, 'fake.onnx');
+    writeFileSync(p, 'definitely not protobuf\n');
+    expectUserError(melbench('bench', '--models', p, '--runtimes', 'cpu'), EXIT.badInput, /fake\.onnx is not an ONNX model/);
+    expectUserError(melbench('bench', '--models', join(dir, 'missing.onnx')), EXIT.badInput, /cannot read model .*missing\.onnx: ENOENT/);
+  });
+});
+
+describe('melbench CLI: end to end', () => {
+  it('export writes a model that bench then times from the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'melbench-cli-'));
+    const onnx = join(dir, 'dws.onnx');
+    const e = melbench('export', 'dws-resnet', '-o', onnx, '--classes', '5');
+    expect(e.code).toBe(0);
+    expect(e.stdout).toMatch(/input mel \[N, 1, 64, T\], [\d,]+ params/);
+    const csvPath = join(dir, 'r.csv');
+    const b = melbench('bench', '--models', `${onnx},dws-resnet`, '--runtimes', 'cpu,wasm', '--batch', '1,3', '--samples', '3', '--time-ms', '0', '--warmup', '1', '--classes', '5', '-o', csvPath);
+    expect(b.code).toBe(0);
+    const rows = parse(readFileSync(csvPath, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => `${r.model}/${r.runtime}/${r.batch}/${r.status}`)).toEqual([
+      'dws/cpu/1/ok', 'dws/cpu/3/ok', 'dws/wasm/1/ok', 'dws/wasm/3/ok',
+      'dws-resnet/cpu/1/ok', 'dws-resnet/cpu/3/ok', 'dws-resnet/wasm/1/ok', 'dws-resnet/wasm/3/ok',
+    ]);
+    // Same input bytes for every runtime at a batch size; the file and the zoo build are the same model.
+    expect(new Set(rows.filter((r) => r.batch === '3').map((r) => r.input_sha256)).size).toBe(1);
+    for (const r of rows) {
+      expect(Number(r.samples)).toBeGreaterThanOrEqual(3);
+      expect(Number(r.max_abs_diff)).toBeLessThan(1e-4);
+      expect(Number(r.agreement_fp32)).toBe(1);
+      expect(r.params).toBe(rows[0].params);
+    }
+    const jsonl = readFileSync(csvPath.replace(/\.csv$/, '.samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(jsonl).toHaveLength(8);
+    expect(jsonl[0].samples_ms.length).toBe(Number(rows[0].samples));
+  });
+});
