@@ -78,3 +78,24 @@ describe('ONNX round trip', () => {
     expect(g.outputs[0].shape.length).toBe(2);
   });
 });
+
+describe('deterministic initialisation', () => {
+  it('gives the same bytes for the same seed and different weights for another', () => {
+    const build = (seed: number) => toOnnx(getZooEntry('resnet-rf1').build({ channels: 1, mels: 32, frames: 40, classes: 4, seed }));
+    const a = build(11);
+    expect(build(11)).toEqual(a);
+    expect(build(12)).not.toEqual(a);
+    expect(build(12).length).toBe(a.length);
+  });
+
+  it('draws He-normal conv weights with std sqrt(2 / fan_in)', () => {
+    const g = getZooEntry('resnet').build({ channels: 1, mels: 64, frames: 126, classes: 10, seed: 5 });
+    const w = g.initializers.find((t) => t.name === 'stage1/conv.weight')!; // [64, 64, 3, 3]: fan_in 576
+    const x = w.data as Float32Array;
+    const mean = x.reduce((s, v) => s + v, 0) / x.length;
+    const std = Math.sqrt(x.reduce((s, v) => s + (v - mean) ** 2, 0) / x.length);
+    // 36,864 draws: the sample std is within 2% of sqrt(2/576) with overwhelming probability (se ≈ 0.37%).
+    expect(Math.abs(std / Math.sqrt(2 / 576) - 1)).toBeLessThan(0.02);
+    expect(Math.abs(mean)).toBeLessThan(0.003);
+  });
+});
