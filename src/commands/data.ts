@@ -40,7 +40,7 @@ export const register: RegisterCommand = (program) => {
     .option('--on-bad-file <policy>', `what to do with an unreadable, corrupt, silent or mislabelled file (${ON_BAD_FILE.join(', ')})`, 'fail')
     .option('--strict-rate', 'reject files whose sample rate differs from the preset\'s instead of resampling them')
     .option('--balance <mode>', `train split balancing (${BALANCE_MODES.join(', ')})`, 'none')
-    .option('--snr <lo,hi>', 'alerts: event-to-background ratio range in dB (default -12,12)')
+    .option('--snr <lo,hi>', 'alerts: event-to-background ratio range in dB (default -18,6)')
     .option('--clips-per-class <train,val,test>', 'alerts and sonicpi: examples per class in each split')
     .option('--classes <a,b,...>', 'folder: the class list; manifest labels outside it are bad rows')
     .option('--cache-dir <dir>', 'cache root', DEFAULT_CACHE_DIR)
