@@ -7,8 +7,12 @@ import { Conv } from './conv.ts';
 import * as elementwise from './elementwise.ts';
 import { Gemm, MatMul } from './gemm.ts';
 import { Concat, Flatten, Reshape, Transpose } from './layout.ts';
+import { Max, Min } from './minmax.ts';
 import type { OpDef } from './op.ts';
+import { Pad } from './pad.ts';
 import { AveragePool, GlobalAveragePool, GlobalMaxPool, MaxPool } from './pool.ts';
+import { ReduceMax, ReduceMean, ReduceSum } from './reduce.ts';
+import { Unsqueeze } from './unsqueeze.ts';
 
 const ALL: OpDef<any>[] = [
   Conv,
@@ -23,6 +27,13 @@ const ALL: OpDef<any>[] = [
   Reshape,
   Concat,
   Transpose,
+  Unsqueeze,
+  Pad,
+  Max,
+  Min,
+  ReduceMax,
+  ReduceMean,
+  ReduceSum,
   ...Object.values(elementwise),
 ];
 
