@@ -67,6 +67,77 @@ export class ModelBuilder {
     this.rng = new Rng(options.seed ?? 0);
   }
 
+  /**
+   * A builder holding an existing graph, to extend it: autodiff appends backward nodes, the
+   * trainer turns parameters into inputs. Names already used stay reserved.
+   */
+  static fromGraph(g: Graph, options: { seed?: number } = {}): ModelBuilder {
+    const b = new ModelBuilder(g.name, { seed: options.seed, opset: g.opset });
+    Object.assign(b.metadata, g.metadata);
+    for (const v of g.inputs) {
+      b.inputs.push(v);
+      b.types.set(v.name, { dtype: v.dtype, shape: v.shape });
+      b.used.add(v.name);
+    }
+    for (const t of g.initializers) {
+      b.initializers.push(t);
+      b.constants.set(t.name, t);
+      b.types.set(t.name, { dtype: t.dtype, shape: t.dims });
+      b.used.add(t.name);
+    }
+    for (const v of [...g.valueInfo, ...g.outputs]) b.types.set(v.name, { dtype: v.dtype, shape: v.shape });
+    for (const n of g.nodes) {
+      b.nodes.push(n);
+      b.used.add(n.name);
+      n.outputs.forEach((o) => b.used.add(o));
+    }
+    b.outputs.push(...g.outputs);
+    return b;
+  }
+
+  /** The nodes so far, in order. */
+  get graphNodes(): readonly Node[] {
+    return this.nodes;
+  }
+
+  /** A value already in the graph, by name. */
+  value(name: string): Value {
+    const t = this.types.get(name);
+    if (!t) throw new ShapeError(`no value named '${name}' in graph '${this.name}'`);
+    return { name, ...t };
+  }
+
+  /** The initializer behind a value, if it is one. */
+  constantOf(name: string): Tensor | undefined {
+    return this.constants.get(name);
+  }
+
+  /** Turns an initializer into a graph input of the same name and type (parameters fed at run time). */
+  promoteToInput(name: string): Value {
+    const i = this.initializers.findIndex((t) => t.name === name);
+    if (i < 0) throw new ShapeError(`'${name}' is not an initializer of graph '${this.name}'`);
+    const [t] = this.initializers.splice(i, 1);
+    this.constants.delete(name);
+    const v = { name, dtype: t.dtype, shape: t.dims };
+    this.inputs.push(v);
+    return v;
+  }
+
+  clearOutputs(): void {
+    this.outputs.length = 0;
+  }
+
+  /** A float32 (or other dtype) scalar constant. */
+  scalar(value: number, dtype: 'float32' | 'int64' = 'float32'): Value {
+    const data = dtype === 'int64' ? BigInt64Array.from([BigInt(value)]) : Float32Array.from([value]);
+    return this.constant('const', dtype, [], data);
+  }
+
+  /** A 1-D int64 constant: axes, shapes, split sizes. */
+  int64s(values: readonly number[], base = 'const'): Value {
+    return this.constant(base, 'int64', [values.length], BigInt64Array.from(values.map(BigInt)));
+  }
+
   /** Runs `fn` with `name/` prefixed to every node and parameter it creates. */
   scope<T>(name: string, fn: () => T): T {
     this.scopes.push(name);
@@ -128,7 +199,8 @@ export class ModelBuilder {
     });
   }
 
-  private op1(opType: string, inputs: (Value | undefined)[], attrs: Record<string, Attr> = {}, name?: string): Value {
+  /** Adds one single-output node of any registered op. */
+  apply(opType: string, inputs: (Value | undefined)[], attrs: Record<string, Attr> = {}, name?: string): Value {
     return this.op(opType, inputs, attrs, { name })[0];
   }
 
@@ -148,7 +220,7 @@ export class ModelBuilder {
     const w = this.param(`${nodeName}.weight`, [o.filters, c / groups, kh, kw], o.init ?? 'he', fanIn, (o.filters / groups) * kh * kw);
     const b = o.bias === false ? undefined : this.param(`${nodeName}.bias`, [o.filters], 'zeros');
     const d = o.dilation ?? 1;
-    return this.op1(
+    return this.apply(
       'Conv',
       [x, w, b],
       {
@@ -173,55 +245,55 @@ export class ModelBuilder {
       this.param(`${n}.running_mean`, [c], 'zeros'),
       this.param(`${n}.running_var`, [c], 'ones'),
     ];
-    return this.op1('BatchNormalization', [x, ...params], { epsilon: f32(o.epsilon ?? 1e-5) }, n);
+    return this.apply('BatchNormalization', [x, ...params], { epsilon: f32(o.epsilon ?? 1e-5) }, n);
   }
 
   relu(x: Value, name?: string): Value {
-    return this.op1('Relu', [x], {}, name);
+    return this.apply('Relu', [x], {}, name);
   }
 
   /** ReLU6 = Clip(x, 0, 6), MobileNet v2's activation (seed 000's BIR blocks). */
   relu6(x: Value, name?: string): Value {
     const lo = this.constant('relu6.min', 'float32', [], new Float32Array([0]));
     const hi = this.constant('relu6.max', 'float32', [], new Float32Array([6]));
-    return this.op1('Clip', [x, lo, hi], {}, name ?? 'relu6');
+    return this.apply('Clip', [x, lo, hi], {}, name ?? 'relu6');
   }
 
   leakyRelu(x: Value, alpha = 0.01, name?: string): Value {
-    return this.op1('LeakyRelu', [x], { alpha: f32(alpha) }, name);
+    return this.apply('LeakyRelu', [x], { alpha: f32(alpha) }, name);
   }
 
   add(a: Value, b: Value, name?: string): Value {
-    return this.op1('Add', [a, b], {}, name);
+    return this.apply('Add', [a, b], {}, name);
   }
 
   maxPool(x: Value, o: PoolOptions): Value {
-    return this.op1('MaxPool', [x], this.poolAttrs(o), o.name);
+    return this.apply('MaxPool', [x], this.poolAttrs(o), o.name);
   }
 
   avgPool(x: Value, o: PoolOptions): Value {
-    return this.op1('AveragePool', [x], this.poolAttrs(o), o.name);
+    return this.apply('AveragePool', [x], this.poolAttrs(o), o.name);
   }
 
   globalAvgPool(x: Value, name?: string): Value {
-    return this.op1('GlobalAveragePool', [x], {}, name);
+    return this.apply('GlobalAveragePool', [x], {}, name);
   }
 
   globalMaxPool(x: Value, name?: string): Value {
-    return this.op1('GlobalMaxPool', [x], {}, name);
+    return this.apply('GlobalMaxPool', [x], {}, name);
   }
 
   flatten(x: Value, axis = 1, name?: string): Value {
-    return this.op1('Flatten', [x], { axis: { kind: 'int', value: axis } }, name);
+    return this.apply('Flatten', [x], { axis: { kind: 'int', value: axis } }, name);
   }
 
   reshape(x: Value, shape: number[], name?: string): Value {
     const s = this.constant(`${name ?? 'reshape'}.shape`, 'int64', [shape.length], BigInt64Array.from(shape.map(BigInt)));
-    return this.op1('Reshape', [x, s], {}, name);
+    return this.apply('Reshape', [x, s], {}, name);
   }
 
   concat(xs: Value[], axis: number, name?: string): Value {
-    return this.op1('Concat', xs, { axis: { kind: 'int', value: axis } }, name);
+    return this.apply('Concat', xs, { axis: { kind: 'int', value: axis } }, name);
   }
 
   /** Fully connected layer (PyTorch Linear): Y = X W^T + b with W [units, in], as Gemm(transB=1). */
@@ -232,11 +304,11 @@ export class ModelBuilder {
     const n = o.name ?? 'dense';
     const w = this.param(`${n}.weight`, [units, inF], o.init ?? 'glorot', inF, units);
     const b = o.bias === false ? undefined : this.param(`${n}.bias`, [units], 'zeros');
-    return this.op1('Gemm', [x, w, b], { transB: { kind: 'int', value: 1 } }, n);
+    return this.apply('Gemm', [x, w, b], { transB: { kind: 'int', value: 1 } }, n);
   }
 
   softmax(x: Value, o: { axis?: number; name?: string } = {}): Value {
-    return this.op1('Softmax', [x], { axis: { kind: 'int', value: o.axis ?? -1 } }, o.name);
+    return this.apply('Softmax', [x], { axis: { kind: 'int', value: o.axis ?? -1 } }, o.name);
   }
 
   private poolAttrs(o: PoolOptions): Record<string, Attr> {

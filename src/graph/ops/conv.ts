@@ -1,12 +1,45 @@
 /**
  * Conv (opset 11+ semantics, current at 17): Y[n, m] = sum_{c in group(m), k} X[n, c, s*o + d*k - pad] * W[m, c, k] + B[m].
  * W has shape [M, C/group, kH, kW]; group = C gives a depthwise convolution.
+ *
+ * ConvTranspose is its adjoint in X: out = s*(in - 1) + output_padding + d*(k - 1) + 1 - pad_begin - pad_end,
+ * with W of shape [C, M/group, k...].
+ *
+ * Gradients (STYLE.md §2; checked against finite differences in onnxruntime):
+ *   dX = ConvTranspose(dY, W) with the forward strides, pads, dilations and group, and the
+ *        output_padding that restores X's size
+ *   dW = Conv(X^T, dY^T) with dilations and strides swapped, on [C, N, ...] x [M, N, ...], cropped
+ *        to the kernel and transposed back; depthwise convs run it grouped over C
+ *   dB = ReduceSum(dY) over every axis but 1
  */
 import { ShapeError } from '../../errors.ts';
+import type { ModelBuilder, Value } from '../builder.ts';
 import { formatShape, isKnown } from '../dims.ts';
 import { int, optInts, string } from './attrs.ts';
+import { attr, knownShape, reduceSum, reshapeTo } from './grad-util.ts';
 import { defineOp } from './op.ts';
-import { resolveWindow, windowOutShape } from './window.ts';
+import { resolveWindow, type Window, windowOutShape } from './window.ts';
+
+const convAttrs = {
+  auto_pad: string('NOTSET'),
+  dilations: optInts(),
+  group: int(1),
+  kernel_shape: optInts(),
+  pads: optInts(),
+  strides: optInts(),
+};
+
+function windowAttrs(w: Window, group: number) {
+  return { strides: attr.ints(w.strides), pads: attr.ints(w.pads), dilations: attr.ints(w.dilations), group: attr.int(group), kernel_shape: attr.ints(w.kernel) };
+}
+
+/** Crops the spatial axes of x (rank r + 2) to `size`, when the weight-gradient conv overshoots the kernel. */
+function cropSpatial(b: ModelBuilder, x: Value, size: number[]): Value {
+  const have = knownShape(x, 'conv weight gradient').slice(2);
+  if (have.every((d, i) => d === size[i])) return x;
+  const axes = size.map((_, i) => i + 2);
+  return b.apply('Slice', [x, b.int64s(size.map(() => 0), 'starts'), b.int64s(size, 'ends'), b.int64s(axes, 'axes')]);
+}
 
 export const Conv = defineOp({
   opType: 'Conv',
@@ -14,14 +47,7 @@ export const Conv = defineOp({
   since: 11,
   inputs: ['X', 'W', 'B?'],
   outputs: ['Y'],
-  attrs: {
-    auto_pad: string('NOTSET'),
-    dilations: optInts(),
-    group: int(1),
-    kernel_shape: optInts(),
-    pads: optInts(),
-    strides: optInts(),
-  },
+  attrs: convAttrs,
   inferShape([x, w, b], a, ctx) {
     if (!x || !w) throw new ShapeError(`${ctx.where}: needs X and W`);
     if (x.shape.length < 3) throw new ShapeError(`${ctx.where}: input must be [N, C, ...spatial], got ${formatShape(x.shape)}`);
@@ -43,5 +69,70 @@ export const Conv = defineOp({
     }
     const win = resolveWindow(kernel, a, ctx.where);
     return [{ dtype: x.dtype, shape: [n, m, ...windowOutShape(spatial, win, false, ctx.where)] }];
+  },
+  grad({ b, attrs, I, GO, wants, where }) {
+    const dy = GO(0)!;
+    const x = I(0);
+    const w = I(1);
+    const xs = knownShape(x, where);
+    const ws = knownShape(w, where);
+    const ys = knownShape(dy, where);
+    const win = resolveWindow(attrs.kernel_shape ?? ws.slice(2), attrs, where);
+    const r = win.kernel.length;
+    const [n, c] = xs;
+    const m = ws[0];
+    const perm = [1, 0, ...win.kernel.map((_, i) => i + 2)];
+    let dx: Value | null = null;
+    let dw: Value | null = null;
+    if (wants(0)) {
+      // NOTE: a strided conv drops up to s-1 trailing input positions; output_padding puts them back.
+      const outputPadding = win.kernel.map((k, i) => xs[i + 2] - (win.strides[i] * (ys[i + 2] - 1) + win.dilations[i] * (k - 1) + 1 - win.pads[i] - win.pads[i + r]));
+      dx = b.apply('ConvTranspose', [dy, w], { ...windowAttrs(win, attrs.group), output_padding: attr.ints(outputPadding) });
+    }
+    if (wants(1)) {
+      const swapped = { strides: attr.ints(win.dilations), dilations: attr.ints(win.strides), pads: attr.ints(win.pads) };
+      const dyT = b.apply('Transpose', [dy], { perm: attr.ints(perm) });
+      if (attrs.group === 1) {
+        const xT = b.apply('Transpose', [x], { perm: attr.ints(perm) });
+        const g = cropSpatial(b, b.apply('Conv', [xT, dyT], swapped), win.kernel);
+        dw = b.apply('Transpose', [g], { perm: attr.ints(perm) });
+      } else if (attrs.group === c && m === c) {
+        // Depthwise: channel c's kernel only sees channel c, so run the batch as C groups of N.
+        const xT = reshapeTo(b, b.apply('Transpose', [x], { perm: attr.ints(perm) }), [1, c * n, ...xs.slice(2)]);
+        const g = cropSpatial(b, b.apply('Conv', [xT, dyT], { ...swapped, group: attr.int(c) }), win.kernel);
+        dw = reshapeTo(b, g, ws);
+      } else {
+        throw new ShapeError(`${where}: the weight gradient supports group=1 and depthwise (group=C=M) convolutions, not group=${attrs.group}`);
+      }
+    }
+    const db = wants(2) ? reduceSum(b, dy, [0, ...win.kernel.map((_, i) => i + 2)], false) : null;
+    return [dx, dw, db];
+  },
+});
+
+export const ConvTranspose = defineOp({
+  opType: 'ConvTranspose',
+  domain: '',
+  since: 11,
+  inputs: ['X', 'W', 'B?'],
+  outputs: ['Y'],
+  attrs: { ...convAttrs, output_padding: optInts(), output_shape: optInts() },
+  inferShape([x, w], a, ctx) {
+    if (!x || !w) throw new ShapeError(`${ctx.where}: needs X and W`);
+    if (w.shape.length !== x.shape.length || x.shape.length < 3) {
+      throw new ShapeError(`${ctx.where}: weight ${formatShape(w.shape)} and input ${formatShape(x.shape)} must both be [N, C, ...spatial]`);
+    }
+    if (a.output_shape) throw new ShapeError(`${ctx.where}: output_shape is not supported; give pads and output_padding`);
+    const kernel = a.kernel_shape ?? (w.shape.slice(2) as number[]);
+    if (!kernel.every(isKnown)) throw new ShapeError(`${ctx.where}: weight spatial dims must be known`);
+    const win = resolveWindow(kernel, a, ctx.where);
+    const r = kernel.length;
+    const op = a.output_padding ?? Array(r).fill(0);
+    const spatial = x.shape.slice(2).map((d, i) => {
+      if (!isKnown(d)) throw new ShapeError(`${ctx.where}: spatial dims must be known`);
+      return win.strides[i] * (d - 1) + op[i] + win.dilations[i] * (kernel[i] - 1) + 1 - win.pads[i] - win.pads[i + r];
+    });
+    const m = w.shape[1];
+    return [{ dtype: x.dtype, shape: [x.shape[0], isKnown(m) ? m * a.group : m, ...spatial] }];
   },
 });

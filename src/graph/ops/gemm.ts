@@ -1,11 +1,16 @@
 /**
  * Gemm:   Y = alpha * A' B' + beta * C,  A' = transA ? A^T : A,  B' = transB ? B^T : B  (2-D only).
  * MatMul: numpy matmul with batch broadcasting over leading axes.
+ *
+ * Gradients (alpha = beta = 1, transA = 0):
+ *   dA = dY B'^T;  dB = dY^T A when transB, else A^T dY;  dC = dY summed over broadcast axes.
+ *   MatMul (2-D): dA = dY B^T, dB = A^T dY.
  */
 import { ShapeError } from '../../errors.ts';
 import { broadcastShapes, formatShape, isKnown } from '../dims.ts';
 import type { Dim } from '../ir.ts';
 import { float, int } from './attrs.ts';
+import { attr, unbroadcast } from './grad-util.ts';
 import { defineOp } from './op.ts';
 
 function checkInner(k1: Dim, k2: Dim, where: string, a: Dim[], b: Dim[]): void {
@@ -32,6 +37,14 @@ export const Gemm = defineOp({
     if (c) broadcastShapes([m, n], c.shape, `${ctx.where} (bias)`);
     return [{ dtype: a.dtype, shape: [m, n] }];
   },
+  grad({ b, attrs, I, GO, wants, where }) {
+    if (attrs.alpha !== 1 || attrs.beta !== 1 || attrs.transA) throw new ShapeError(`${where}: the gradient supports alpha=beta=1 and transA=0`);
+    const dy = GO(0)!;
+    const da = wants(0) ? b.apply('Gemm', [dy, I(1)], attrs.transB ? {} : { transB: attr.int(1) }) : null;
+    const db = wants(1) ? (attrs.transB ? b.apply('Gemm', [dy, I(0)], { transA: attr.int(1) }) : b.apply('Gemm', [I(0), dy], { transA: attr.int(1) })) : null;
+    const dc = wants(2) ? unbroadcast(b, dy, I(2)) : null;
+    return [da, db, dc];
+  },
 });
 
 export const MatMul = defineOp({
@@ -49,5 +62,11 @@ export const MatMul = defineOp({
     checkInner(ka, kb, ctx.where, a.shape, b.shape);
     const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), ctx.where);
     return [{ dtype: a.dtype, shape: [...batch, m, n] }];
+  },
+  grad({ b, I, GO, wants, where }) {
+    if (I(0).shape.length !== 2 || I(1).shape.length !== 2) throw new ShapeError(`${where}: the gradient supports 2-D MatMul only`);
+    const dy = GO(0)!;
+    const t = (v: Parameters<typeof b.apply>[1][number]) => b.apply('Transpose', [v], { perm: attr.ints([1, 0]) });
+    return [wants(0) ? b.apply('MatMul', [dy, t(I(1))]) : null, wants(1) ? b.apply('MatMul', [t(I(0)), dy]) : null];
   },
 });

@@ -3,19 +3,29 @@
  */
 import { UserError } from '../../errors.ts';
 import { BatchNormalization } from './batchnorm.ts';
-import { Conv } from './conv.ts';
+import { Conv, ConvTranspose } from './conv.ts';
 import * as elementwise from './elementwise.ts';
 import { Gemm, MatMul } from './gemm.ts';
-import { Concat, Flatten, Reshape, Transpose } from './layout.ts';
+import { Concat, Expand, Flatten, Reshape, Slice, Transpose } from './layout.ts';
+import { And, Greater, Less, Where } from './logic.ts';
 import { Max, Min } from './minmax.ts';
 import type { OpDef } from './op.ts';
 import { Pad } from './pad.ts';
 import { AveragePool, GlobalAveragePool, GlobalMaxPool, MaxPool } from './pool.ts';
 import { ReduceMax, ReduceMean, ReduceSum } from './reduce.ts';
+import { ScatterElements } from './scatter.ts';
 import { Unsqueeze } from './unsqueeze.ts';
 
 const ALL: OpDef<any>[] = [
   Conv,
+  ConvTranspose,
+  Slice,
+  Expand,
+  Greater,
+  Less,
+  And,
+  Where,
+  ScatterElements,
   BatchNormalization,
   MaxPool,
   AveragePool,

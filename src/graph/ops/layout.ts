@@ -1,11 +1,19 @@
 /**
- * Ops that move data without arithmetic: Flatten, Reshape, Concat, Transpose.
+ * Ops that move data without arithmetic: Flatten, Reshape, Concat, Transpose, Slice, Expand.
+ * Their gradients move dY back: Reshape to the input's shape, Slice per Concat input, the
+ * inverse permutation, and for Expand a sum over the broadcast axes.
  */
 import { ShapeError } from '../../errors.ts';
-import { formatShape, isKnown, normAxis, productDim, quotientDim } from '../dims.ts';
+import { broadcastShapes, formatShape, isKnown, normAxis, productDim, quotientDim } from '../dims.ts';
 import type { Dim } from '../ir.ts';
-import { int, optInts } from './attrs.ts';
-import { defineOp } from './op.ts';
+import { type AttrSchema, int, optInts } from './attrs.ts';
+import { attr, knownShape, reshapeTo, unbroadcast } from './grad-util.ts';
+import { defineOp, type GradContext } from './op.ts';
+
+/** dX = Reshape(dY, shape of X): the gradient of every op that only reshapes. */
+function reshapeGrad<S extends AttrSchema>({ b, I, GO, where, node }: GradContext<S>) {
+  return [reshapeTo(b, GO(0)!, knownShape(I(0), where)), ...node.inputs.slice(1).map(() => null)];
+}
 
 /** Flatten: [d0..d_{axis-1}, d_axis..d_n] -> [prod(d0..d_{axis-1}), prod(d_axis..d_n)]. */
 export const Flatten = defineOp({
@@ -22,6 +30,7 @@ export const Flatten = defineOp({
     if (axis < 0 || axis > r) throw new ShapeError(`${ctx.where}: axis ${a.axis} out of range for rank ${r}`);
     return [{ dtype: x.dtype, shape: [productDim(x.shape.slice(0, axis)), productDim(x.shape.slice(axis))] }];
   },
+  grad: reshapeGrad,
 });
 
 /** Reshape with a constant shape: 0 copies the input dim (allowzero=0), -1 is inferred. */
@@ -51,6 +60,7 @@ export const Reshape = defineOp({
     }
     return [{ dtype: x.dtype, shape: out }];
   },
+  grad: reshapeGrad,
 });
 
 export const Concat = defineOp({
@@ -79,6 +89,17 @@ export const Concat = defineOp({
     out[axis] = along.every(isKnown) ? along.reduce((s, d) => s + d, 0) : along.join('+');
     return [{ dtype: xs[0].dtype, shape: out }];
   },
+  grad({ b, attrs, node, I, GO, wants, where }) {
+    const axis = normAxis(attrs.axis, GO(0)!.shape.length, where);
+    let offset = 0;
+    return node.inputs.map((_, i) => {
+      const size = knownShape(I(i), where)[axis];
+      const start = offset;
+      offset += size;
+      if (!wants(i)) return null;
+      return b.apply('Slice', [GO(0)!, b.int64s([start], 'starts'), b.int64s([start + size], 'ends'), b.int64s([axis], 'axes')]);
+    });
+  },
 });
 
 export const Transpose = defineOp({
@@ -96,5 +117,61 @@ export const Transpose = defineOp({
       throw new ShapeError(`${ctx.where}: perm ${formatShape(perm)} is not a permutation of rank ${r}`);
     }
     return [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]) }];
+  },
+  grad({ b, attrs, I, GO }) {
+    const r = I(0).shape.length;
+    const perm = attrs.perm ?? [...Array(r).keys()].reverse();
+    const inverse = perm.map((_, i) => perm.indexOf(i));
+    return [b.apply('Transpose', [GO(0)!], { perm: attr.ints(inverse) })];
+  },
+});
+
+/** Slice(data, starts, ends, axes?, steps?) with constant int64 inputs (opset 13); steps must be 1. */
+export const Slice = defineOp({
+  opType: 'Slice',
+  domain: '',
+  since: 13,
+  inputs: ['data', 'starts', 'ends', 'axes?', 'steps?'],
+  outputs: ['output'],
+  attrs: {},
+  inferShape([x], _a, ctx) {
+    if (!x) throw new ShapeError(`${ctx.where}: missing input`);
+    const read = (i: number) => {
+      const t = ctx.constant(i);
+      return t ? Array.from(t.data as BigInt64Array, Number) : undefined;
+    };
+    const starts = read(1);
+    const ends = read(2);
+    if (!starts || !ends) throw new ShapeError(`${ctx.where}: starts and ends must be constant initializers`);
+    const axes = read(3) ?? starts.map((_, i) => i);
+    if ((read(4) ?? []).some((s) => s !== 1)) throw new ShapeError(`${ctx.where}: only steps of 1 are supported`);
+    const shape = [...x.shape];
+    axes.forEach((a0, i) => {
+      const a = normAxis(a0, shape.length, ctx.where);
+      const d = shape[a];
+      if (!isKnown(d)) throw new ShapeError(`${ctx.where}: cannot slice symbolic axis ${a} (${d})`);
+      const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + d : v, 0), d);
+      shape[a] = Math.max(0, clamp(ends[i]) - clamp(starts[i]));
+    });
+    return [{ dtype: x.dtype, shape }];
+  },
+});
+
+/** Expand(input, shape): numpy broadcasting of input to `shape` (a constant int64 input). */
+export const Expand = defineOp({
+  opType: 'Expand',
+  domain: '',
+  since: 13,
+  inputs: ['input', 'shape'],
+  outputs: ['output'],
+  attrs: {},
+  inferShape([x], _a, ctx) {
+    if (!x) throw new ShapeError(`${ctx.where}: missing input`);
+    const t = ctx.constant(1);
+    if (!t) throw new ShapeError(`${ctx.where}: the shape must be a constant initializer`);
+    return [{ dtype: x.dtype, shape: broadcastShapes(x.shape, Array.from(t.data as BigInt64Array, Number), ctx.where) }];
+  },
+  grad({ b, I, GO }) {
+    return [unbroadcast(b, GO(0)!, I(0)), null];
   },
 });

@@ -8,12 +8,31 @@
  * NOTE: at opset 17 ReduceMax and ReduceMean take `axes` as an attribute (opset 13; it moves to an
  * input at 18), while ReduceSum has taken it as an optional constant input since 13, with
  * noop_with_empty_axes=1 turning "no axes" into the identity.
+ *
+ * Gradients: ReduceSum spreads dY over the reduced axes, dX = Expand(dY, shape of X);
+ * ReduceMean does the same divided by the number of reduced elements. ReduceMax has none here.
  */
 import { ShapeError } from '../../errors.ts';
 import { formatShape, normAxis } from '../dims.ts';
 import type { Shape, ValueType } from '../ir.ts';
+import type { ModelBuilder, Value } from '../builder.ts';
 import { int, optInts } from './attrs.ts';
+import { knownShape } from './grad-util.ts';
 import { defineOp, type ShapeContext } from './op.ts';
+
+/** dX of a sum over `axes`: dY with the reduced axes restored (if dropped), broadcast to X's shape. */
+function spread(b: ModelBuilder, dy: Value, x: Value, axes: number[] | undefined, keepdims: number, where: string): Value {
+  const xs = knownShape(x, where);
+  const all = (axes?.length ? axes : xs.map((_, i) => i)).map((a) => normAxis(a, xs.length, where));
+  const kept = keepdims ? dy : b.apply('Unsqueeze', [dy, b.int64s(all, 'axes')]);
+  return b.apply('Expand', [kept, b.int64s(xs, 'shape')]);
+}
+
+function reducedCount(x: Value, axes: number[] | undefined, where: string): number {
+  const xs = knownShape(x, where);
+  const all = (axes?.length ? axes : xs.map((_, i) => i)).map((a) => normAxis(a, xs.length, where));
+  return all.reduce((p, a) => p * xs[a], 1);
+}
 
 function reduceShape(x: ValueType, axes: number[] | undefined, keepdims: number, where: string): ValueType {
   const r = x.shape.length;
@@ -32,7 +51,7 @@ function requireInput(x: ValueType | undefined, ctx: ShapeContext): ValueType {
   return x;
 }
 
-function reduceWithAxesAttr(opType: string) {
+function reduceWithAxesAttr(opType: 'ReduceMax' | 'ReduceMean') {
   return defineOp({
     opType,
     domain: '',
@@ -43,6 +62,13 @@ function reduceWithAxesAttr(opType: string) {
     inferShape([x], a, ctx) {
       return [reduceShape(requireInput(x, ctx), a.axes, a.keepdims, ctx.where)];
     },
+    grad:
+      opType === 'ReduceMean'
+        ? ({ b, attrs, I, GO, where }) => {
+            const scaled = b.apply('Mul', [GO(0)!, b.scalar(1 / reducedCount(I(0), attrs.axes, where))]);
+            return [spread(b, scaled, I(0), attrs.axes, attrs.keepdims, where)];
+          }
+        : undefined,
   });
 }
 
@@ -69,5 +95,11 @@ export const ReduceSum = defineOp({
     }
     if (!axes?.length && a.noop_with_empty_axes) return [{ dtype: data.dtype, shape: data.shape }];
     return [reduceShape(data, axes?.length ? axes : undefined, a.keepdims, ctx.where)];
+  },
+  grad({ b, attrs, node, I, GO, where }) {
+    const t = node.inputs[1] ? b.constantOf(node.inputs[1]) : undefined;
+    const axes = t ? Array.from(t.data as BigInt64Array, Number) : undefined;
+    if (!axes?.length && attrs.noop_with_empty_axes) return [GO(0)!, null];
+    return [spread(b, GO(0)!, I(0), axes, attrs.keepdims, where), null];
   },
 });

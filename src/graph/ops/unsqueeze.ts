@@ -6,6 +6,7 @@
 import { ShapeError } from '../../errors.ts';
 import { formatShape, normAxis } from '../dims.ts';
 import type { Shape } from '../ir.ts';
+import { knownShape, reshapeTo } from './grad-util.ts';
 import { defineOp } from './op.ts';
 
 export const Unsqueeze = defineOp({
@@ -31,4 +32,5 @@ export const Unsqueeze = defineOp({
     for (let i = 0; i < rank; i++) shape.push(axes.includes(i) ? 1 : rest.shift()!);
     return [{ dtype: x.dtype, shape }];
   },
+  grad: ({ b, I, GO, where }) => [reshapeTo(b, GO(0)!, knownShape(I(0), where)), null],
 });
