@@ -71,6 +71,7 @@ const CASES: Record<string, GradCase> = {
   Log: unaryCase('Log', {}, positive),
   Sqrt: unaryCase('Sqrt', {}, positive),
   Neg: unaryCase('Neg'),
+  Abs: unaryCase('Abs'),
   Softmax: unaryCase('Softmax', { axis: i(-1) }),
   'LogSoftmax axis 1': unaryCase('LogSoftmax', { axis: i(1) }),
   'Add with broadcasting': {

@@ -5,7 +5,7 @@
  *
  * Gradients, row by row (y is the output, dy its gradient):
  *   Relu dy*[x>0]   LeakyRelu dy*(x>0 ? 1 : alpha)   Clip dy*[min<x<max]   Sigmoid dy*y*(1-y)
- *   Tanh dy*(1-y^2)   Exp dy*y   Log dy/x   Sqrt dy/(2y)   Neg -dy   Identity dy
+ *   Tanh dy*(1-y^2)   Exp dy*y   Log dy/x   Sqrt dy/(2y)   Neg -dy   Identity dy   Abs dy*sign(x)
  *   Add dy, dy   Sub dy, -dy   Mul dy*b, dy*a   Div dy/b, -dy*y/b   (each summed back over broadcast axes)
  *   Softmax y*(dy - sum(dy*y))   LogSoftmax dy - exp(y)*sum(dy)   (sums along `axis`)
  * NOTE: masks use strict comparisons, so at a kink (x = 0 for Relu) the gradient is 0, as in PyTorch.
@@ -70,7 +70,12 @@ export const Exp = unary('Exp', 13, {}, pointwise((b, _x, y, dy) => mul(b, dy, y
 export const Log = unary('Log', 13, {}, pointwise((b, x, _y, dy) => b.apply('Div', [dy, x])));
 export const Sqrt = unary('Sqrt', 13, {}, pointwise((b, _x, y, dy) => b.apply('Div', [mul(b, dy, b.scalar(0.5)), y])));
 export const Neg = unary('Neg', 13, {}, pointwise((b, _x, _y, dy) => b.apply('Neg', [dy])));
-export const Abs = unary('Abs', 13, {});
+export const Abs = unary(
+  'Abs',
+  13,
+  {},
+  pointwise((b, x, _y, dy) => where(b, greater(b, x, zero(b)), dy, where(b, b.apply('Less', [x, zero(b)]), b.apply('Neg', [dy])))),
+);
 export const LeakyRelu = unary(
   'LeakyRelu',
   16,
