@@ -86,10 +86,10 @@ function lowerBatchNorm(b: ModelBuilder, node: Node, x: Value, p: Value[], runni
     const mu = b.apply('ReduceMean', [x], { axes: ints(axes), keepdims: int(1) }, 'batch_mean');
     const xc = b.apply('Sub', [x, mu]);
     const s2 = b.apply('ReduceMean', [b.apply('Mul', [xc, xc])], { axes: ints(axes), keepdims: int(1) }, 'batch_var');
-    const inv = b.apply('Div', [b.scalar(1), b.apply('Sqrt', [b.apply('Add', [s2, b.scalar(eps)])])]);
-    const g = b.reshape(gamma, bshape, 'gamma');
-    const bt = b.reshape(beta, bshape, 'beta');
-    const y = b.apply('Add', [b.apply('Mul', [b.apply('Mul', [xc, inv]), g]), bt], {}, 'y');
+    // NOTE: gamma / sqrt(s2 + eps) is formed on the [1, C, 1, 1] statistics first, so the
+    // full-size tensor sees one Mul and one Add (each full-size op is a memory pass).
+    const scale = b.apply('Div', [b.reshape(gamma, bshape, 'gamma'), b.apply('Sqrt', [b.apply('Add', [s2, b.scalar(eps)])])]);
+    const y = b.apply('Add', [b.apply('Mul', [xc, scale]), b.reshape(beta, bshape, 'beta')], {}, 'y');
     // Running statistics: not on the loss's path, so autodiff never visits them.
     const blend = (old: Value, batch: Value, scale: number) =>
       b.apply('Add', [b.apply('Mul', [old, b.scalar(momentum)]), b.apply('Mul', [b.reshape(batch, [c]), b.scalar((1 - momentum) * scale)])]);
@@ -145,7 +145,8 @@ export function buildTrainingGraph(inference: Graph, o: TrainingGraphOptions): T
     const outs =
       node.opType === 'BatchNormalization'
         ? [lowerBatchNorm(b, node, ins[0]!, ins.slice(1) as Value[], runningOut)]
-        : b.op(node.opType, ins, node.attrs, { name: node.name, outputs: node.outputs.length });
+        : // NOTE: MaxPool also emits its argmax indices, which its gradient rule then reuses.
+          b.op(node.opType, ins, node.attrs, { name: node.name, outputs: node.opType === 'MaxPool' ? 2 : node.outputs.length });
     node.outputs.forEach((name, i) => values.set(name, outs[i]));
   }
   logits ??= values.get(outputName);

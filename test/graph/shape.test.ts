@@ -93,3 +93,17 @@ describe('builder shape inference', () => {
     expect(() => b.reshape(k, [5, -1])).toThrow(/cannot reshape/);
   });
 });
+
+describe('Slice', () => {
+  it('follows ONNX clamping for positive, strided and reversing steps', () => {
+    const b = new ModelBuilder('t');
+    const x = b.input('x', ['N', 3, 10, 7]);
+    const slice = (starts: number[], ends: number[], axes: number[], steps?: number[]) =>
+      b.apply('Slice', [x, b.int64s(starts), b.int64s(ends), b.int64s(axes), ...(steps ? [b.int64s(steps)] : [])]).shape;
+    expect(slice([1], [100], [2])).toEqual(['N', 3, 9, 7]);
+    expect(slice([0, 1], [10, 7], [2, 3], [3, 2])).toEqual(['N', 3, 4, 3]);
+    expect(slice([-1], [-11], [2], [-1])).toEqual(['N', 3, 10, 7]);
+    expect(slice([-2], [0], [3], [-1])).toEqual(['N', 3, 10, 5]);
+    expect(() => slice([0], [1], [0])).toThrow(/cannot slice symbolic axis 0/);
+  });
+});

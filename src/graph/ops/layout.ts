@@ -126,7 +126,11 @@ export const Transpose = defineOp({
   },
 });
 
-/** Slice(data, starts, ends, axes?, steps?) with constant int64 inputs (opset 13); steps must be 1. */
+/**
+ * Slice(data, starts, ends, axes?, steps?) with constant int64 inputs (opset 13). Per axis of size d,
+ * negative starts/ends count from the end, then clamp to [0, d] (step > 0) or [-1, d-1] (step < 0):
+ *   length = max(0, ceil((end - start) / step)).  A step of -1 from -1 to -d-1 reverses the axis.
+ */
 export const Slice = defineOp({
   opType: 'Slice',
   domain: '',
@@ -144,14 +148,18 @@ export const Slice = defineOp({
     const ends = read(2);
     if (!starts || !ends) throw new ShapeError(`${ctx.where}: starts and ends must be constant initializers`);
     const axes = read(3) ?? starts.map((_, i) => i);
-    if ((read(4) ?? []).some((s) => s !== 1)) throw new ShapeError(`${ctx.where}: only steps of 1 are supported`);
+    const steps = read(4) ?? starts.map(() => 1);
     const shape = [...x.shape];
     axes.forEach((a0, i) => {
       const a = normAxis(a0, shape.length, ctx.where);
       const d = shape[a];
+      const step = steps[i];
       if (!isKnown(d)) throw new ShapeError(`${ctx.where}: cannot slice symbolic axis ${a} (${d})`);
-      const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + d : v, 0), d);
-      shape[a] = Math.max(0, clamp(ends[i]) - clamp(starts[i]));
+      if (!step) throw new ShapeError(`${ctx.where}: a step of 0 on axis ${a}`);
+      const wrap = (v: number) => (v < 0 ? v + d : v);
+      const [lo, hi] = step > 0 ? [0, d] : [-1, d - 1];
+      const clamp = (v: number) => Math.min(Math.max(wrap(v), lo), hi);
+      shape[a] = Math.max(0, Math.ceil((clamp(ends[i]) - clamp(starts[i])) / step));
     });
     return [{ dtype: x.dtype, shape }];
   },
