@@ -8,9 +8,10 @@ import { register as bench } from './commands/bench.ts';
 import type { RegisterCommand } from './commands/command.ts';
 import { register as exportModel } from './commands/export.ts';
 import { register as models } from './commands/models.ts';
+import { register as trainModel } from './commands/train.ts';
 import { EXIT, UserError } from './errors.ts';
 
-const COMMANDS: RegisterCommand[] = [bench, models, exportModel];
+const COMMANDS: RegisterCommand[] = [bench, models, exportModel, trainModel];
 
 /** Commands contributed by other stages, loaded when present (features, data, doctor). */
 const OPTIONAL = ['./commands/doctor.ts', './commands/features.ts', './commands/data.ts'];

@@ -1,0 +1,131 @@
+/**
+ * `melbench train --model resnet --dataset alerts --epochs 30 --seed 1`: trains a zoo model through
+ * onnxruntime and saves its best epoch in the run cache; `--repeats N` trains N seeds and reports
+ * mean ± std of each metric (seed 000 trains each model 10 times).
+ */
+import Table from 'cli-table3';
+import { InvalidArgumentError } from 'commander';
+import { UserError } from '../errors.ts';
+import { getZooEntry } from '../graph/zoo/index.ts';
+import { isRuntimeName, type RuntimeName } from '../runners/runner.ts';
+import { parseSchedule } from '../train/schedule.ts';
+import { loadTrainingData, type RunOutcome, trainRun } from '../train/run.ts';
+import type { OptimizerKind } from '../train/training-graph.ts';
+import type { RegisterCommand } from './command.ts';
+import { nonNegativeInt, positiveInt } from './options.ts';
+
+const OPTIMIZERS: readonly OptimizerKind[] = ['sgd', 'adam', 'adamw'];
+
+const nonNegativeNumber = (label: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${label} must be a non-negative number, got '${v}'`);
+  return n;
+};
+
+interface TrainCliOptions {
+  model: string;
+  dataset: string;
+  preset: string;
+  datasetSeed: number;
+  epochs: number;
+  batch: number;
+  seed: number;
+  lr: number;
+  optimizer: string;
+  momentum: number;
+  weightDecay: number;
+  schedule: string;
+  mixup: number;
+  specAugment?: boolean;
+  classWeights?: boolean;
+  l1Gamma: number;
+  patience: number;
+  trainRuntime: string;
+  repeats: number;
+  fresh?: boolean;
+}
+
+const meanStd = (xs: number[]) => {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
+  return `${m.toFixed(4)} ± ${sd.toFixed(4)}`;
+};
+
+export const register: RegisterCommand = (program) => {
+  program
+    .command('train')
+    .description('train a zoo model on a dataset through onnxruntime; report held-out F1')
+    .requiredOption('--model <name>', "zoo model (see 'melbench models')")
+    .option('--dataset <spec>', 'alerts | sonicpi | folder:<path>', 'alerts')
+    .option('--preset <name>', 'features preset', 'default')
+    .option('--dataset-seed <n>', 'seed of synthesis, crops and splits', nonNegativeInt('--dataset-seed'), 0)
+    .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 30)
+    .option('--batch <n>', 'batch size', positiveInt('--batch'), 32)
+    .option('--seed <n>', 'seed of initialisation, shuffling and augmentation', nonNegativeInt('--seed'), 1)
+    .option('--lr <x>', 'peak learning rate', nonNegativeNumber('--lr'), 3e-3)
+    .option('--optimizer <name>', OPTIMIZERS.join(' | '), 'adamw')
+    .option('--momentum <x>', "SGD momentum, or Adam's beta1", nonNegativeNumber('--momentum'), 0.9)
+    .option('--weight-decay <x>', 'weight decay', nonNegativeNumber('--weight-decay'), 1e-4)
+    .option('--schedule <name>', 'constant | cosine | step | sigmoid', 'cosine')
+    .option('--mixup <alpha>', 'mixup Beta(alpha, alpha); 0 = off (seed 000: 0.4)', nonNegativeNumber('--mixup'), 0)
+    .option('--spec-augment', 'SpecAugment frequency and time masks')
+    .option('--class-weights', 'weight the loss by n / (k * count) per class (seed 001)')
+    .option('--l1-gamma <x>', 'L1 penalty on BN scales for network slimming (seed 004)', nonNegativeNumber('--l1-gamma'), 0)
+    .option('--patience <n>', 'stop after n epochs without a better val macro-F1 (0 = never)', nonNegativeInt('--patience'), 0)
+    .option('--train-runtime <name>', 'runtime that runs the training graph: cpu | webgpu', 'cpu')
+    .option('--repeats <n>', 'train n times with seeds seed..seed+n-1 and report mean ± std', positiveInt('--repeats'), 1)
+    .option('--fresh', 'ignore a cached or partial run of the same configuration')
+    .action(async (o: TrainCliOptions) => {
+      getZooEntry(o.model);
+      if (!OPTIMIZERS.includes(o.optimizer as OptimizerKind)) throw new UserError(`unknown --optimizer '${o.optimizer}'; choose from: ${OPTIMIZERS.join(', ')}`);
+      if (!isRuntimeName(o.trainRuntime) || (o.trainRuntime !== 'cpu' && o.trainRuntime !== 'webgpu')) {
+        throw new UserError(`--train-runtime must be cpu or webgpu, got '${o.trainRuntime}'`);
+      }
+      const schedule = parseSchedule(o.schedule);
+      const data = await loadTrainingData({ dataset: o.dataset, preset: o.preset, datasetSeed: o.datasetSeed });
+      const outcomes: RunOutcome[] = [];
+      for (let r = 0; r < o.repeats; r++) {
+        const seed = o.seed + r;
+        const options = {
+          epochs: o.epochs,
+          batch: o.batch,
+          seed,
+          lr: o.lr,
+          schedule,
+          optimizer: { kind: o.optimizer as OptimizerKind, momentum: o.momentum, beta2: 0.999, eps: 1e-8, weightDecay: o.weightDecay },
+          mixup: o.mixup,
+          specAugment: Boolean(o.specAugment),
+          classWeights: Boolean(o.classWeights),
+          l1Gamma: o.l1Gamma,
+          patience: o.patience,
+          runtime: o.trainRuntime as RuntimeName,
+        };
+        process.stderr.write(`melbench: training ${o.model} on ${o.dataset} (${data.splits.train.y.length} train clips, ${data.classes.length} classes), seed ${seed}\n`);
+        const out = await trainRun(
+          { model: o.model, dataset: o.dataset, preset: o.preset, datasetSeed: o.datasetSeed, options, fresh: o.fresh },
+          {
+            data,
+            onResume: (e) => process.stderr.write(`  resuming after epoch ${e}\n`),
+            onEpoch: (_s, rec) =>
+              process.stderr.write(`  epoch ${rec.epoch}/${o.epochs}: loss ${rec.loss.toFixed(4)}, lr ${rec.lr.toExponential(2)}, val macro-F1 ${rec.valMacroF1.toFixed(4)} (${rec.seconds.toFixed(1)} s)\n`),
+          },
+        );
+        if (out.cached) process.stderr.write(`  cached: ${out.dir}\n`);
+        outcomes.push(out);
+      }
+      const t = new Table({ head: ['seed', 'best epoch', 'val macro-F1', 'test macro-F1', 'test accuracy', 'train s', 'model'] });
+      outcomes.forEach((out, i) => {
+        const s = out.sidecar;
+        t.push([o.seed + i, `${s.bestEpoch}/${s.epochsRun}`, s.val.macroF1.toFixed(4), s.test.macroF1.toFixed(4), s.test.accuracy.toFixed(4), s.trainSeconds.toFixed(0), out.onnxPath]);
+      });
+      process.stdout.write(`${t.toString()}\n`);
+      if (outcomes.length > 1) {
+        const col = (f: (x: RunOutcome) => number) => meanStd(outcomes.map(f));
+        process.stdout.write(`mean ± std over ${outcomes.length} seeds: test macro-F1 ${col((x) => x.sidecar.test.macroF1)}, test accuracy ${col((x) => x.sidecar.test.accuracy)}, val macro-F1 ${col((x) => x.sidecar.val.macroF1)}\n`);
+      }
+      const last = outcomes.at(-1)!.sidecar;
+      const pc = new Table({ head: ['class', 'test F1'] });
+      last.classes.forEach((c, i) => pc.push([c, last.test.perClassF1[i].toFixed(3)]));
+      process.stdout.write(`${pc.toString()}\n`);
+    });
+};

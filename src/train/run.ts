@@ -1,0 +1,94 @@
+/**
+ * A complete training run as the CLI and benchmarks use it: load the dataset's features, build the
+ * zoo model for their shape with in-model input standardisation, train (resuming a cached run of
+ * the same configuration), and save the best epoch's model with its sidecar.
+ */
+import { join } from 'node:path';
+import { toOnnx } from '../export/onnx.ts';
+import { type LoadedFeatures, loadDataset } from '../features/datasets/index.ts';
+import type { Graph } from '../graph/ir.ts';
+import { getZooEntry } from '../graph/zoo/index.ts';
+import { finishedModel, loadProgress, runDir, runHash, saveModel, saveProgress } from './checkpoint.ts';
+import type { Metrics } from './metrics.ts';
+import { featureStats, withInputNormalization } from './normalize.ts';
+import { type EpochRecord, type TrainHooks, type TrainOptions, train } from './trainer.ts';
+
+export const TRAINER_VERSION = 1;
+
+export interface RunRequest {
+  model: string;
+  dataset: string;
+  preset: string;
+  datasetSeed: number;
+  options: TrainOptions;
+  /** Ignore a finished or partial run of the same configuration. */
+  fresh?: boolean;
+}
+
+export interface RunOutcome {
+  dir: string;
+  onnxPath: string;
+  cached: boolean;
+  graph?: Graph;
+  sidecar: RunSidecar;
+}
+
+export interface RunSidecar {
+  model: string;
+  dataset: string;
+  preset: string;
+  classes: string[];
+  datasetSeed: number;
+  config: TrainOptions;
+  bestEpoch: number;
+  epochsRun: number;
+  stoppedEarly: boolean;
+  trainSeconds: number;
+  history: EpochRecord[];
+  val: Omit<Metrics, 'confusion'>;
+  test: Metrics;
+  input: { mean: number; std: number; dims: number[] };
+  trainerVersion: number;
+}
+
+export async function loadTrainingData(r: Pick<RunRequest, 'dataset' | 'preset' | 'datasetSeed'>): Promise<LoadedFeatures> {
+  return loadDataset(r.dataset, { preset: r.preset, seed: r.datasetSeed });
+}
+
+export async function trainRun(r: RunRequest, hooks: TrainHooks & { data?: LoadedFeatures; onResume?(epochs: number): void } = {}): Promise<RunOutcome> {
+  const data = hooks.data ?? (await loadTrainingData(r));
+  const hash = runHash({ v: TRAINER_VERSION, model: r.model, dataset: r.dataset, preset: r.preset, datasetSeed: r.datasetSeed, features: data.cache.path, options: r.options });
+  const dir = runDir(hash);
+  const onnxPath = join(dir, 'model.onnx');
+  const done = r.fresh ? undefined : finishedModel(dir);
+  if (done) return { dir, onnxPath, cached: true, sidecar: done.sidecar as unknown as RunSidecar };
+
+  const entry = getZooEntry(r.model);
+  const [c, m, t] = data.splits.train.dims;
+  const stats = featureStats(data.splits.train.x);
+  const model = withInputNormalization(entry.build({ channels: c, mels: m, frames: t, classes: data.classes.length, seed: r.options.seed }), stats.mean, stats.std);
+  const resume = r.fresh ? undefined : loadProgress(dir);
+  if (resume) hooks.onResume?.(resume.epochsDone);
+  const result = await train(model, data, r.options, { ...hooks, onEpoch: (s, rec) => (saveProgress(dir, s), hooks.onEpoch?.(s, rec)) }, resume);
+  const graph = { ...result.graph, metadata: { ...result.graph.metadata, zoo: r.model, dataset: r.dataset, preset: r.preset, trained: 'true', val_macro_f1: result.val.macroF1.toFixed(4), test_macro_f1: result.test.macroF1.toFixed(4) } };
+  const { confusion: _c, ...val } = result.val;
+  const sidecar: RunSidecar = {
+    model: r.model,
+    dataset: r.dataset,
+    preset: r.preset,
+    classes: data.classes,
+    datasetSeed: r.datasetSeed,
+    config: r.options,
+    bestEpoch: result.bestEpoch,
+    epochsRun: result.history.length,
+    stoppedEarly: result.stoppedEarly,
+    trainSeconds: result.trainSeconds,
+    history: result.history,
+    val,
+    test: result.test,
+    input: { ...stats, dims: data.splits.train.dims },
+    trainerVersion: TRAINER_VERSION,
+  };
+  saveModel(dir, toOnnx(graph), sidecar);
+  return { dir, onnxPath, cached: false, graph, sidecar };
+}
