@@ -23,6 +23,8 @@ export interface RunRequest {
   options: TrainOptions;
   /** Ignore a finished or partial run of the same configuration. */
   fresh?: boolean;
+  /** Root of the run cache (default .melbench-cache/train). */
+  cacheRoot?: string;
 }
 
 export interface RunOutcome {
@@ -58,7 +60,7 @@ export async function loadTrainingData(r: Pick<RunRequest, 'dataset' | 'preset' 
 export async function trainRun(r: RunRequest, hooks: TrainHooks & { data?: LoadedFeatures; onResume?(epochs: number): void } = {}): Promise<RunOutcome> {
   const data = hooks.data ?? (await loadTrainingData(r));
   const hash = runHash({ v: TRAINER_VERSION, model: r.model, dataset: r.dataset, preset: r.preset, datasetSeed: r.datasetSeed, features: data.cache.path, options: r.options });
-  const dir = runDir(hash);
+  const dir = runDir(hash, r.cacheRoot);
   const onnxPath = join(dir, 'model.onnx');
   const done = r.fresh ? undefined : finishedModel(dir);
   if (done) return { dir, onnxPath, cached: true, sidecar: done.sidecar as unknown as RunSidecar };
