@@ -8,7 +8,7 @@
  *             W_k[j]     =  w[j] cos(2 pi k (o + j) / n_fft),   k = 0 .. n_fft/2
  *             W_{F+k}[j] = -w[j] sin(2 pi k (o + j) / n_fft),   k = 1 .. n_fft/2 - 1
  *           with w the periodic Hann of L = win_length (stft.ts) and j in [0, L)
- *   power:  P = Y * Y,  reshaped to [N, C, n_fft, T]
+ *   power:  P = Y * Y,  [N, C n_fft, T] reshaped to [N, C, n_fft, T]
  *   mel:    S = H' P,  H' = [H^T, H^T[:, 1 .. n_fft/2 - 1]]  ([M, n_fft]; H = melMatrix, mel.ts), so the
  *           MatMul adds re^2 + im^2 of each bin while it applies the filterbank
  *   dB:     L = (10 / ln 10) ln(max(S, amin))               (db.ts, ref = 1)
@@ -35,10 +35,12 @@ import { ModelBuilder, type Value } from '../graph/builder.ts';
 import type { Attr, Graph } from '../graph/ir.ts';
 import { DEFAULT_AMIN } from './db.ts';
 import { DELTA_WIDTH } from './deltas.ts';
+import { selectChannels } from './frontend.ts';
 import { melMatrix } from './mel.ts';
 import { dctMatrix } from './mfcc.ts';
 import { featureRows, framesForSamples, samplesFor, validatePreset, type Preset } from './presets.ts';
 import { periodicHann } from './stft.ts';
+import type { Audio } from './types.ts';
 
 export interface FrontendGraphOptions {
   /** Samples per clip: a number fixes every dim; 'any' makes it the symbol 'S'. Default: the preset's clip. */
@@ -175,7 +177,11 @@ export function buildFrontendGraph(preset: Preset, opts: FrontendGraphOptions = 
     { name: 'dft' },
   );
   const [squares] = b.op('Mul', [spectrum, spectrum], {}, { name: 'power' });
-  const [power] = b.op('Reshape', [squares, int64(b, 'power.shape', [0, channels, nFft, -1])], {}, { name: 'power.split' });
+  // NOTE: Unsqueeze for one channel keeps T's symbolic name as the Conv wrote it; Reshape's -1 would rewrite it.
+  const [power] =
+    channels === 1
+      ? b.op('Unsqueeze', [squares, int64(b, 'power.axes', [1])], {}, { name: 'power.split' })
+      : b.op('Reshape', [squares, int64(b, 'power.shape', [0, channels, nFft, -1])], {}, { name: 'power.split' });
   const mel = b.constant('mel.weight', 'float32', [nMels, nFft], melRows(preset));
   const [melPower] = b.op('MatMul', [mel, power], {}, { name: 'mel.filterbank' });
 
@@ -200,4 +206,23 @@ export function buildFrontendGraph(preset: Preset, opts: FrontendGraphOptions = 
   const [out] = b.op('Identity', [features], {}, { name: FRONTEND_OUTPUT });
   b.output(out);
   return b.build();
+}
+
+/**
+ * The graph's input for a batch of clips of equal length: channels selected as computeFeatures does
+ * (mono mixdown, replication), stacked to [N, S] for a mono preset or [N, C, S] otherwise.
+ */
+export function frontendInput(clips: Audio[], preset: Preset): { data: Float32Array; dims: number[] } {
+  if (!clips.length) throw new UserError('ONNX frontend input: no clips', EXIT.usage);
+  const selected = clips.map((a, i) => selectChannels(a, preset, `clip ${i}`));
+  const c = selected[0].length;
+  const n = selected[0][0].length;
+  const data = new Float32Array(clips.length * c * n);
+  selected.forEach((chans, i) => {
+    if (chans.length !== c || chans.some((x) => x.length !== n)) {
+      throw new UserError(`ONNX frontend input: clip ${i} is not ${c} channel(s) of ${n} samples like clip 0; a batch needs equal clips`, EXIT.badInput);
+    }
+    chans.forEach((x, k) => data.set(x, (i * c + k) * n));
+  });
+  return { data, dims: preset.channels === 'mono' ? [clips.length, n] : [clips.length, c, n] };
 }
