@@ -6,42 +6,31 @@
 import { Command, CommanderError } from 'commander';
 import { register as bench } from './commands/bench.ts';
 import type { RegisterCommand } from './commands/command.ts';
+import { register as data } from './commands/data.ts';
+import { register as doctor } from './commands/doctor.ts';
 import { register as exportModel } from './commands/export.ts';
+import { register as features } from './commands/features.ts';
+import { register as frontend } from './commands/frontend.ts';
 import { register as models } from './commands/models.ts';
 import { register as trainModel } from './commands/train.ts';
 import { EXIT, UserError } from './errors.ts';
 
-const COMMANDS: RegisterCommand[] = [bench, models, exportModel, trainModel];
+const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel];
 
-/** Commands contributed by other stages, loaded when present (features, data, doctor). */
-const OPTIONAL = ['./commands/doctor.ts', './commands/features.ts', './commands/data.ts'];
-
-export function buildProgram(extra: RegisterCommand[] = []): Command {
+export function buildProgram(): Command {
   const program = new Command('melbench')
     .description('ONNX-centric, cross-runtime benchmark harness for small audio classifiers')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const r of [...COMMANDS, ...extra]) r(program);
+  for (const r of COMMANDS) r(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
 
-async function optionalCommands(): Promise<RegisterCommand[]> {
-  const out: RegisterCommand[] = [];
-  for (const path of OPTIONAL) {
-    try {
-      out.push(((await import(path)) as { register: RegisterCommand }).register);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-    }
-  }
-  return out;
-}
-
 export async function main(argv: string[]): Promise<number> {
   try {
-    const program = buildProgram(await optionalCommands());
+    const program = buildProgram();
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (e) {
