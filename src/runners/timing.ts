@@ -92,8 +92,10 @@ export async function timeSession(
     retainSamples: true,
     throws: true,
   });
-  // NOTE: returns run()'s promise rather than wrapping it in an async function: one hop fewer.
-  bench.add('run', () => session.run(feeds));
+  // NOTE: `async: true` is required: without it tinybench probes a non-async function by calling it
+  // once at add() time without awaiting, which would start a run concurrently with the first sample.
+  // Returning run()'s promise (no async wrapper) saves one await hop per sample.
+  bench.add('run', () => session.run(feeds), { async: true });
   const [task] = await bench.run();
   const result = task.result;
   if (result.state !== 'completed') throw new Error(`timing did not complete: ${result.state === 'errored' ? result.error.message : result.state}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getRunner } from '../../src/runners/runner.ts';
+import { getRunner, type Session } from '../../src/runners/runner.ts';
 import { DEFAULT_TIMING, QUICK_TIMING, quantile, timed, timeSession } from '../../src/runners/timing.ts';
 import { TINY_CNN, tinyInput } from './helpers.ts';
 
@@ -49,6 +49,30 @@ describe('timeSession', () => {
     expect(performance.now() - t0).toBeGreaterThanOrEqual(250);
     expect(t.samples).toBeGreaterThan(1);
     expect(t.warmup).toBeGreaterThan(0);
+  });
+
+  it('never runs the session concurrently with itself', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let runs = 0;
+    const session: Session = {
+      inputNames: ['x'],
+      outputNames: ['y'],
+      async run() {
+        inFlight++;
+        runs++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((r) => setTimeout(r, 1));
+        inFlight--;
+        return {};
+      },
+      profile: async () => [],
+      close: async () => undefined,
+    };
+    const t = await timeSession(session, {}, { warmupIterations: 2, warmupTimeMs: 0, minSamples: 10, minTimeMs: 0 });
+    expect(maxInFlight).toBe(1);
+    expect(runs).toBe(1 + t.warmup + t.samples);
+    expect(t.minMs).toBeGreaterThanOrEqual(0.9);
   });
 
   it('documents sane defaults', () => {
