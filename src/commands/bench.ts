@@ -12,7 +12,9 @@ import { SamplesLog } from '../report/samples.ts';
 import { isRuntimeName, RUNTIMES, type RuntimeName } from '../runners/runner.ts';
 import { DEFAULT_TIMING, type TimingConfig } from '../runners/timing.ts';
 import { readFeaturesNpy } from '../sweep/inputs.ts';
+import { type PreparedModel, prepareTrained } from '../sweep/models.ts';
 import { prepareModels, runSweep, SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
+import { defaultTrainOptions, loadTrainingData, trainRun } from '../train/run.ts';
 import type { RegisterCommand } from './command.ts';
 import { nameList, nonNegativeInt, positiveInt, positiveIntList } from './options.ts';
 
@@ -33,6 +35,28 @@ interface BenchOptions {
   suite: string;
   out?: string;
   strict?: boolean;
+  dataset?: string;
+  trainEpochs: number;
+  evalSoftware?: boolean;
+}
+
+/** Trains (or takes from the run cache) every model on the dataset, with `melbench train`'s defaults. */
+async function trainedModels(cfg: SweepConfig, o: BenchOptions): Promise<PreparedModel[]> {
+  if (cfg.features) throw new UserError('--input and --dataset are exclusive: a trained model is timed on its own test clips');
+  const preset = o.preset ?? 'default';
+  const data = await loadTrainingData({ dataset: o.dataset!, preset, datasetSeed: 0 });
+  const test = data.splits.test;
+  const out: PreparedModel[] = [];
+  for (const model of cfg.models) {
+    if (model.endsWith('.onnx')) throw new UserError(`--dataset trains zoo models; '${model}' is a file: bench it without --dataset`);
+    process.stderr.write(`melbench: ${model} on ${o.dataset}: training (or reusing the cached run), ${o.trainEpochs} epochs\n`);
+    const run = await trainRun(
+      { model, dataset: o.dataset!, preset, datasetSeed: 0, options: defaultTrainOptions({ epochs: o.trainEpochs, seed: o.seed }) },
+      { data, onEpoch: (_s, r) => process.stderr.write(`  epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(4)}\n`) },
+    );
+    out.push(prepareTrained(model, run.onnxPath, run.dir, preset, { x: test.x, y: test.y, dims: test.dims, classes: data.classes }));
+  }
+  return out;
 }
 
 export function newRunId(now = new Date()): string {
@@ -43,10 +67,10 @@ export function newRunId(now = new Date()): string {
 const fmt = (v: Row[keyof Row], digits = 3) => (v === null || v === '' ? '' : typeof v === 'number' ? Number(v.toPrecision(digits)).toString() : String(v));
 
 export function printRows(rows: Row[]): void {
-  const t = new Table({ head: ['model', 'runtime', 'batch', 'status', 'p50 ms', 'p90 ms', 'rme %', 'n', 'max|Δ|', 'agree', 'note'] });
+  const t = new Table({ head: ['model', 'runtime', 'batch', 'status', 'p50 ms', 'p90 ms', 'rme %', 'n', 'max|Δ|', 'agree', 'F1', 'note'] });
   for (const r of rows) {
     const note = r.status === 'ok' ? (r.software_adapter === true ? 'software adapter: correctness only' : '') : String(r.error ?? '').slice(0, 70);
-    t.push([r.model, r.runtime, r.batch, r.status, fmt(r.p50_ms), fmt(r.p90_ms), fmt(r.rme_pct, 2), fmt(r.samples), fmt(r.max_abs_diff, 2), fmt(r.agreement_fp32, 3), note] as string[]);
+    t.push([r.model, r.runtime, r.batch, r.status, fmt(r.p50_ms), fmt(r.p90_ms), fmt(r.rme_pct, 2), fmt(r.samples), fmt(r.max_abs_diff, 2), fmt(r.agreement_fp32, 3), fmt(r.macro_f1, 3), note] as string[]);
   }
   process.stdout.write(`${t.toString()}\n`);
 }
@@ -71,6 +95,9 @@ export const register: RegisterCommand = (program) => {
     .option('--suite <name>', 'suite name recorded in each row', 'adhoc')
     .option('-o, --out <file.csv>', 'report path (default: reports/<run id>.csv); rows are appended')
     .option('--strict', 'exit 1 when any row is not ok or unavailable')
+    .option('--dataset <spec>', 'train each model on this dataset first (cached), time it on its test clips and score its test macro-F1 per runtime')
+    .option('--train-epochs <n>', 'epochs when --dataset trains a model', positiveInt('--train-epochs'), 30)
+    .option('--eval-software', 'also score trained models on software (SwiftShader) adapters: slow')
     .action(async (o: BenchOptions) => {
       const bad = o.runtimes.filter((r) => !isRuntimeName(r));
       if (bad.length) throw new UserError(`unknown runtime '${bad[0]}'; choose from: ${RUNTIMES.join(', ')}`);
@@ -91,8 +118,9 @@ export const register: RegisterCommand = (program) => {
         softwareTiming: SOFTWARE_TIMING,
         timeoutMs: o.timeoutS * 1000,
         isolate: o.isolate,
+        evalSoftware: o.evalSoftware,
       };
-      const models = prepareModels(cfg);
+      const models = o.dataset ? await trainedModels(cfg, o) : prepareModels(cfg);
       const csvPath = o.out ?? `reports/${runId}.csv`;
       const csv = new CsvReport(csvPath).open();
       const samples = new SamplesLog(csvPath.replace(/\.csv$/, '') + '.samples.jsonl');

@@ -75,3 +75,12 @@ export function makeBatch(f: FeatureTensor, batch: number): HostTensor {
 export function sha256(t: HostTensor): string {
   return createHash('sha256').update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)).digest('hex');
 }
+
+/** N real clips [N, C, M, T]: the first N rows of a split, cycling when it has fewer. */
+export function clipBatch(x: Float32Array, dims: number[], batch: number): HostTensor {
+  const per = dims.reduce((a, d) => a * d, 1);
+  const n = x.length / per;
+  const out = new Float32Array(batch * per);
+  for (let k = 0; k < batch; k++) out.set(x.subarray((k % n) * per, ((k % n) + 1) * per), k * per);
+  return { type: 'float32', data: out, dims: [batch, ...dims] };
+}

@@ -15,6 +15,15 @@ import type { Graph } from '../graph/ir.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
 import { builtinFeatures, inputOf } from './inputs.ts';
 
+/** Held-out clips a trained model is scored on, per runtime. */
+export interface EvalSet {
+  x: Float32Array;
+  y: Int32Array;
+  /** [C, M, T] of one clip. */
+  dims: number[];
+  classes: string[];
+}
+
 export interface PreparedModel {
   name: string;
   variant: string;
@@ -23,6 +32,8 @@ export interface PreparedModel {
   graph: Graph;
   bytes: Uint8Array;
   cost: ModelCost;
+  /** Present for a trained model: its test split, and where the training run lives. */
+  trained?: { evalSet: EvalSet; runDir: string };
 }
 
 export interface ModelRequest {
@@ -65,4 +76,14 @@ export function prepareModel(r: ModelRequest): PreparedModel {
   graph.metadata = { ...graph.metadata, zoo: entry.name, source: entry.source, preset: preset.name, seed: String(r.seed) };
   const bytes = toOnnx(graph);
   return { name: entry.name, variant: 'fp32', preset, features, graph, bytes, cost: modelCost(graph, bytes, [1, ...features.dims]) };
+}
+
+/** A trained model from its run folder: timed on its own test clips, scored on the whole test split. */
+export function prepareTrained(name: string, onnxPath: string, runDir: string, presetName: string, evalSet: EvalSet): PreparedModel {
+  const bytes = readFileSync(onnxPath);
+  const graph = fromOnnx(bytes, onnxPath);
+  const per = evalSet.dims.reduce((a, d) => a * d, 1);
+  const features = { data: evalSet.x.slice(0, per), dims: evalSet.dims };
+  checkInputFits(graph, features, onnxPath, 'the run folder does not match its dataset; retrain with --fresh');
+  return { name, variant: 'trained-fp32', preset: getPreset(presetName), features, graph, bytes, cost: modelCost(graph, bytes, [1, ...evalSet.dims]), trained: { evalSet, runDir } };
 }

@@ -14,8 +14,9 @@ import { availableIsolated, type BatchResult, type MeasureJob, runInProcess, run
 import { type Availability, type Feeds, getRunner, type HostTensor, type RuntimeName } from '../runners/runner.ts';
 import type { TimingConfig } from '../runners/timing.ts';
 import { argmaxAgreement, maxAbsDiff } from './compare-outputs.ts';
-import { makeBatch, sha256 } from './inputs.ts';
-import { type PreparedModel, prepareModel } from './models.ts';
+import { argmaxRows, confusionMatrix, type Metrics, metricsFrom } from '../train/metrics.ts';
+import { clipBatch, makeBatch, sha256 } from './inputs.ts';
+import { type EvalSet, type PreparedModel, prepareModel } from './models.ts';
 
 export interface SweepConfig {
   runId: string;
@@ -37,6 +38,8 @@ export interface SweepConfig {
   timeoutMs: number;
   /** Run each (model, runtime) in a child process. */
   isolate: boolean;
+  /** Score trained models on software (SwiftShader) adapters too: slow, a correctness check. */
+  evalSoftware?: boolean;
 }
 
 /** SwiftShader runs a 100 MMAC model in ~0.5 s: its rows check correctness, so 1 warm-up and 3 samples. */
@@ -58,7 +61,7 @@ interface BatchInput {
 function batchInputs(m: PreparedModel, batches: number[]): BatchInput[] {
   const inputName = m.graph.inputs[0].name;
   return batches.map((batch) => {
-    const t = makeBatch(m.features, batch);
+    const t = m.trained ? clipBatch(m.trained.evalSet.x, m.trained.evalSet.dims, batch) : makeBatch(m.features, batch);
     return { batch, feeds: { [inputName]: t }, sha256: sha256(t), shape: t.dims.join('x') };
   });
 }
@@ -139,6 +142,54 @@ function rowFor(cfg: SweepConfig, m: PreparedModel, runtime: RuntimeName, input:
   return makeRow(values);
 }
 
+const EVAL_CHUNK = 64;
+const ONE_RUN = { warmupIterations: 0, warmupTimeMs: 0, minSamples: 1, minTimeMs: 0 };
+
+interface Quality {
+  metrics?: Metrics;
+  testSetMs?: number;
+  error?: string;
+}
+
+/**
+ * Scores a trained model on the whole test split with one runtime: equal chunks of 64 clips (the
+ * last one padded by repeating clips, whose predictions are dropped, so every run has one shape),
+ * each run once untimed and once timed; test_set_ms is the sum of the timed runs.
+ */
+async function scoreOnRuntime(cfg: SweepConfig, m: PreparedModel, e: EvalSet, runtime: RuntimeName): Promise<Quality> {
+  const per = e.dims.reduce((a, d) => a * d, 1);
+  const n = e.y.length;
+  const inputName = m.graph.inputs[0].name;
+  const chunks = Math.ceil(n / EVAL_CHUNK);
+  const job: MeasureJob = {
+    runtime,
+    modelBytes: m.bytes,
+    // NOTE: `batch` labels the chunk here (results are matched by it); the feeds carry the real shape.
+    batches: Array.from({ length: chunks }, (_, k) => {
+      const idx = Array.from({ length: EVAL_CHUNK }, (_, j) => Math.min(k * EVAL_CHUNK + j, n - 1));
+      const x = new Float32Array(EVAL_CHUNK * per);
+      idx.forEach((r, j) => x.set(e.x.subarray(r * per, (r + 1) * per), j * per));
+      return { batch: k + 1, feeds: { [inputName]: { type: 'float32' as const, data: x, dims: [EVAL_CHUNK, ...e.dims] } } };
+    }),
+    open: cfg.threads > 0 ? { threads: cfg.threads } : {},
+    timing: ONE_RUN,
+    timeoutMs: cfg.timeoutMs,
+  };
+  const results = cfg.isolate ? await runIsolated(job) : await runInProcess(job);
+  const failed = results.find((r) => r.status !== 'ok' || !r.outputs);
+  if (failed) return { error: `test-set scoring ${failed.status}: ${failed.error ?? 'no outputs'}` };
+  const k = e.classes.length;
+  const outName = m.graph.outputs[0].name;
+  const pred = new Int32Array(n);
+  let ms = 0;
+  results.forEach((r, c) => {
+    const p = argmaxRows(r.outputs![outName].data as Float32Array, k);
+    for (let j = 0; j < EVAL_CHUNK && c * EVAL_CHUNK + j < n; j++) pred[c * EVAL_CHUNK + j] = p[j];
+    ms += r.timing!.p50Ms;
+  });
+  return { metrics: metricsFrom(confusionMatrix(e.y, pred, k)), testSetMs: ms };
+}
+
 /** Resolves every model up front: a bad name, file or shape fails before anything is timed. */
 export function prepareModels(cfg: SweepConfig): PreparedModel[] {
   return cfg.models.map((spec) => prepareModel({ spec, preset: cfg.preset, features: cfg.features, classes: cfg.classes, seed: cfg.seed }));
@@ -174,8 +225,20 @@ export async function runSweep(cfg: SweepConfig, models: PreparedModel[], sinks:
         : cfg.isolate
           ? await runIsolated(job)
           : await runInProcess(job);
+      const scoring = m.trained && a.ok && (!a.software || cfg.evalSoftware) ? await scoreOnRuntime(cfg, m, m.trained.evalSet, runtime) : undefined;
       results.forEach((r, i) => {
         const row = rowFor(cfg, m, runtime, inputs[i], r, refs.get(inputs[i].batch), env);
+        if (scoring?.metrics && r.status === 'ok') {
+          Object.assign(row, {
+            macro_f1: scoring.metrics.macroF1,
+            accuracy: scoring.metrics.accuracy,
+            precision: scoring.metrics.macroPrecision,
+            recall: scoring.metrics.macroRecall,
+            test_set_ms: scoring.testSetMs,
+          });
+        } else if (scoring?.error && r.status === 'ok') {
+          row.error = scoring.error;
+        }
         sinks.csv.append(row);
         if (r.timing) {
           sinks.samples.append({ run_id: cfg.runId, model: m.name, variant: m.variant, runtime, batch: inputs[i].batch, samples_ms: r.timing.samplesMs });

@@ -15,6 +15,25 @@ import { type EpochRecord, type TrainHooks, type TrainOptions, train } from './t
 
 export const TRAINER_VERSION = 1;
 
+/** The training defaults of `melbench train`, shared with `bench --dataset`. */
+export function defaultTrainOptions(overrides: Partial<TrainOptions> = {}): TrainOptions {
+  return {
+    epochs: 30,
+    batch: 32,
+    seed: 1,
+    lr: 3e-3,
+    schedule: 'cosine',
+    optimizer: { kind: 'adamw', momentum: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4 },
+    mixup: 0,
+    specAugment: false,
+    classWeights: false,
+    l1Gamma: 0,
+    patience: 0,
+    runtime: 'cpu',
+    ...overrides,
+  };
+}
+
 export interface RunRequest {
   model: string;
   dataset: string;
