@@ -9,7 +9,7 @@ import { UserError } from '../errors.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
 import { isRuntimeName, type RuntimeName } from '../runners/runner.ts';
 import { parseSchedule } from '../train/schedule.ts';
-import { loadTrainingData, type RunOutcome, trainRun } from '../train/run.ts';
+import { defaultTrainOptions, loadTrainingData, type RunOutcome, trainRun } from '../train/run.ts';
 import type { OptimizerKind } from '../train/training-graph.ts';
 import type { RegisterCommand } from './command.ts';
 import { nonNegativeInt, positiveInt } from './options.ts';
@@ -86,20 +86,21 @@ export const register: RegisterCommand = (program) => {
       const outcomes: RunOutcome[] = [];
       for (let r = 0; r < o.repeats; r++) {
         const seed = o.seed + r;
-        const options = {
+        const base = defaultTrainOptions();
+        const options = defaultTrainOptions({
           epochs: o.epochs,
           batch: o.batch,
           seed,
           lr: o.lr,
           schedule,
-          optimizer: { kind: o.optimizer as OptimizerKind, momentum: o.momentum, beta2: 0.999, eps: 1e-8, weightDecay: o.weightDecay },
+          optimizer: { ...base.optimizer, kind: o.optimizer as OptimizerKind, momentum: o.momentum, weightDecay: o.weightDecay },
           mixup: o.mixup,
           specAugment: Boolean(o.specAugment),
           classWeights: Boolean(o.classWeights),
           l1Gamma: o.l1Gamma,
           patience: o.patience,
           runtime: o.trainRuntime as RuntimeName,
-        };
+        });
         process.stderr.write(`melbench: training ${o.model} on ${o.dataset} (${data.splits.train.y.length} train clips, ${data.classes.length} classes), seed ${seed}\n`);
         const out = await trainRun(
           { model: o.model, dataset: o.dataset, preset: o.preset, datasetSeed: o.datasetSeed, options, fresh: o.fresh },
