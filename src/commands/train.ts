@@ -52,6 +52,7 @@ const meanStd = (xs: number[]) => {
 };
 
 export const register: RegisterCommand = (program) => {
+  const D = defaultTrainOptions();
   program
     .command('train')
     .description('train a zoo model on a dataset through onnxruntime; report held-out F1')
@@ -59,20 +60,20 @@ export const register: RegisterCommand = (program) => {
     .option('--dataset <spec>', 'alerts | sonicpi | folder:<path>', 'alerts')
     .option('--preset <name>', 'features preset', 'default')
     .option('--dataset-seed <n>', 'seed of synthesis, crops and splits', nonNegativeInt('--dataset-seed'), 0)
-    .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 30)
-    .option('--batch <n>', 'batch size', positiveInt('--batch'), 32)
-    .option('--seed <n>', 'seed of initialisation, shuffling and augmentation', nonNegativeInt('--seed'), 1)
-    .option('--lr <x>', 'peak learning rate', nonNegativeNumber('--lr'), 3e-3)
-    .option('--optimizer <name>', OPTIMIZERS.join(' | '), 'adamw')
-    .option('--momentum <x>', "SGD momentum, or Adam's beta1", nonNegativeNumber('--momentum'), 0.9)
-    .option('--weight-decay <x>', 'weight decay', nonNegativeNumber('--weight-decay'), 1e-4)
-    .option('--schedule <name>', 'constant | cosine | step | sigmoid', 'cosine')
-    .option('--mixup <alpha>', 'mixup Beta(alpha, alpha); 0 = off (seed 000: 0.4)', nonNegativeNumber('--mixup'), 0)
+    .option('--epochs <n>', 'epochs', positiveInt('--epochs'), D.epochs)
+    .option('--batch <n>', 'batch size', positiveInt('--batch'), D.batch)
+    .option('--seed <n>', 'seed of initialisation, shuffling and augmentation', nonNegativeInt('--seed'), D.seed)
+    .option('--lr <x>', 'peak learning rate', nonNegativeNumber('--lr'), D.lr)
+    .option('--optimizer <name>', OPTIMIZERS.join(' | '), D.optimizer.kind)
+    .option('--momentum <x>', "SGD momentum, or Adam's beta1", nonNegativeNumber('--momentum'), D.optimizer.momentum)
+    .option('--weight-decay <x>', 'weight decay', nonNegativeNumber('--weight-decay'), D.optimizer.weightDecay)
+    .option('--schedule <name>', 'constant | cosine | step | sigmoid', D.schedule)
+    .option('--mixup <alpha>', 'mixup Beta(alpha, alpha); 0 = off (seed 000: 0.4)', nonNegativeNumber('--mixup'), D.mixup)
     .option('--spec-augment', 'SpecAugment frequency and time masks')
     .option('--class-weights', 'weight the loss by n / (k * count) per class (seed 001)')
-    .option('--l1-gamma <x>', 'L1 penalty on BN scales for network slimming (seed 004)', nonNegativeNumber('--l1-gamma'), 0)
-    .option('--patience <n>', 'stop after n epochs without a better val macro-F1 (0 = never)', nonNegativeInt('--patience'), 0)
-    .option('--train-runtime <name>', 'runtime that runs the training graph: cpu | webgpu', 'cpu')
+    .option('--l1-gamma <x>', 'L1 penalty on BN scales for network slimming (seed 004)', nonNegativeNumber('--l1-gamma'), D.l1Gamma)
+    .option('--patience <n>', 'stop after n epochs without a better val macro-F1 (0 = never)', nonNegativeInt('--patience'), D.patience)
+    .option('--train-runtime <name>', 'runtime that runs the training graph: cpu | webgpu', D.runtime)
     .option('--repeats <n>', 'train n times with seeds seed..seed+n-1 and report mean ± std', positiveInt('--repeats'), 1)
     .option('--fresh', 'ignore a cached or partial run of the same configuration')
     .action(async (o: TrainCliOptions) => {
