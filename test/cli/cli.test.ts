@@ -58,6 +58,16 @@ describe('melbench CLI: bad input', () => {
   });
 });
 
+describe('melbench CLI: train refuses impossible configurations before any work', () => {
+  it('unknown optimizer, zero epochs, unknown schedule and training runtime', () => {
+    expectUserError(melbench('train', '--model', 'resnet', '--optimizer', 'rmsprop'), EXIT.usage, /unknown --optimizer 'rmsprop'; choose from: sgd, adam, adamw/);
+    expectUserError(melbench('train', '--model', 'resnet', '--epochs', '0'), EXIT.usage, /--epochs must be a positive integer, got '0'/);
+    expectUserError(melbench('train', '--model', 'resnet', '--schedule', 'warmup'), EXIT.usage, /unknown --schedule 'warmup'/);
+    expectUserError(melbench('train', '--model', 'resnet', '--train-runtime', 'wasm'), EXIT.usage, /--train-runtime must be cpu or webgpu/);
+    expectUserError(melbench('train', '--model', 'nope'), EXIT.usage, /unknown model 'nope'/);
+  });
+});
+
 describe('melbench CLI: end to end', () => {
   it('export writes a model that bench then times from the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'melbench-cli-'));
