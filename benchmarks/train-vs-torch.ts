@@ -25,6 +25,7 @@ import { loadDataset } from '../src/features/datasets/index.ts';
 import { getZooEntry } from '../src/graph/zoo/index.ts';
 import { Rng } from '../src/rng.ts';
 import { featureStats, withInputNormalization } from '../src/train/normalize.ts';
+import { defaultTrainOptions } from '../src/train/run.ts';
 import { parseSchedule } from '../src/train/schedule.ts';
 import { type TrainOptions, train } from '../src/train/trainer.ts';
 import type { OptimizerKind } from '../src/train/training-graph.ts';
@@ -83,20 +84,16 @@ async function main(): Promise<void> {
       showSteps: number;
     }>();
   if (!['adamw', 'adam', 'sgd'].includes(o.optimizer)) throw new UserError(`--optimizer must be adamw, adam or sgd (got '${o.optimizer}')`, EXIT.usage);
-  const options: TrainOptions = {
+  const base = defaultTrainOptions();
+  // Plain training on both sides: no mixup, SpecAugment or class weights to reproduce in PyTorch.
+  const options: TrainOptions = defaultTrainOptions({
     epochs: o.epochs,
     batch: o.batch,
     seed: o.seed,
     lr: o.lr,
     schedule: parseSchedule(o.schedule),
-    optimizer: { kind: o.optimizer as OptimizerKind, momentum: o.momentum, beta2: 0.999, eps: 1e-8, weightDecay: o.weightDecay },
-    mixup: 0,
-    specAugment: false,
-    classWeights: false,
-    l1Gamma: 0,
-    patience: 0,
-    runtime: 'cpu',
-  };
+    optimizer: { ...base.optimizer, kind: o.optimizer as OptimizerKind, momentum: o.momentum, weightDecay: o.weightDecay },
+  });
 
   const data = await loadDataset(o.dataset, { preset: o.preset, seed: o.datasetSeed });
   const { train: tr, val, test } = data.splits;
