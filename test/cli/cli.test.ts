@@ -95,4 +95,23 @@ describe('melbench CLI: end to end', () => {
     expect(jsonl).toHaveLength(8);
     expect(jsonl[0].samples_ms.length).toBe(Number(rows[0].samples));
   });
+
+  it('bench --dataset trains a model, then scores its test macro-F1 on each runtime', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'melbench-cli-'));
+    const csvPath = join(dir, 'trained.csv');
+    const b = melbench('bench', '--dataset', 'alerts', '--models', 'dws-resnet', '--runtimes', 'cpu,wasm', '--train-epochs', '1', '--samples', '2', '--time-ms', '0', '--warmup', '0', '-o', csvPath);
+    expect(b.code, b.stderr).toBe(0);
+    const rows = parse(readFileSync(csvPath, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => `${r.runtime}/${r.variant}/${r.status}`)).toEqual(['cpu/trained-fp32/ok', 'wasm/trained-fp32/ok']);
+    for (const r of rows) {
+      const f1 = Number(r.macro_f1);
+      expect(f1).toBeGreaterThanOrEqual(0);
+      expect(f1).toBeLessThanOrEqual(1);
+      expect(Number(r.test_set_ms)).toBeGreaterThan(0);
+      expect(r.accuracy).not.toBe('');
+    }
+    // Both runtimes compute the same fp32 model (outputs within ~1e-7): an argmax flip would need two
+    // class scores closer than that on one of 240 clips, so their predictions, hence F1, agree.
+    expect(rows[0].macro_f1).toBe(rows[1].macro_f1);
+  }, 300_000);
 });
