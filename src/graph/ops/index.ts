@@ -11,6 +11,8 @@ import { And, Greater, Less, Where } from './logic.ts';
 import { Max, Min } from './minmax.ts';
 import type { OpDef } from './op.ts';
 import { Pad } from './pad.ts';
+import { QUANT_OPS } from './quant.ts';
+import { DYNAMIC_QUANT_OPS } from './quant-dynamic.ts';
 import { AveragePool, GlobalAveragePool, GlobalMaxPool, MaxPool } from './pool.ts';
 import { ReduceMax, ReduceMean, ReduceSum } from './reduce.ts';
 import { ScatterElements } from './scatter.ts';
@@ -45,6 +47,8 @@ const ALL: OpDef<any>[] = [
   ReduceMean,
   ReduceSum,
   ...Object.values(elementwise),
+  ...QUANT_OPS,
+  ...DYNAMIC_QUANT_OPS,
 ];
 
 const REGISTRY = new Map<string, OpDef<any>>();
