@@ -29,7 +29,18 @@ const LEARNED_INPUTS: Record<string, number[]> = {
   Gemm: [1, 2],
   MatMul: [0, 1],
   BatchNormalization: [1, 2],
+  // quantized forms: the integer weights (and QLinearConv's int32 bias); scales and zero points are not counted
+  QLinearConv: [3, 8],
+  QLinearMatMul: [3],
+  ConvInteger: [1],
+  MatMulInteger: [1],
+  DequantizeLinear: [0],
 };
+
+/** Input index of the weight of each op whose MACs are counted. */
+const WEIGHT_INPUT: Record<string, number> = { Conv: 1, ConvTranspose: 1, ConvInteger: 1, QLinearConv: 3 };
+/** Ops whose MACs are out_elems * K, with K the last axis of their first input. */
+const MATMUL_OPS = new Set(['Gemm', 'MatMul', 'MatMulInteger', 'QLinearMatMul']);
 
 /** Names of the initializers that hold learned parameters. */
 export function learnedParamNames(g: Graph): Set<string> {
@@ -57,10 +68,10 @@ export function countMacs(g: Graph): number {
     const out = types.get(n.outputs[0])?.shape;
     if (!out || !out.every(isKnown)) continue;
     const outElems = numel(out as number[]) / (out[0] as number); // per sample
-    if (n.opType === 'Conv' || n.opType === 'ConvTranspose') {
-      const w = types.get(n.inputs[1])!.shape as number[];
+    if (n.opType in WEIGHT_INPUT) {
+      const w = types.get(n.inputs[WEIGHT_INPUT[n.opType]])!.shape as number[];
       macs += outElems * numel(w.slice(1));
-    } else if (n.opType === 'Gemm' || n.opType === 'MatMul') {
+    } else if (MATMUL_OPS.has(n.opType)) {
       const a = types.get(n.inputs[0])!.shape;
       const transA = n.attrs.transA?.kind === 'int' && n.attrs.transA.value === 1;
       const k = transA ? a[a.length - 2] : a[a.length - 1];

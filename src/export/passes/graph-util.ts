@@ -1,0 +1,50 @@
+/**
+ * Lookups that the passes share: who produces and who consumes each value, initializers by name,
+ * and fresh names. Passes are pure: they build new node and initializer lists and never mutate
+ * the graph they were given.
+ */
+import type { Graph, Node, Tensor } from '../../graph/ir.ts';
+
+/** The node that produces each value. */
+export function producers(g: Graph): Map<string, Node> {
+  const m = new Map<string, Node>();
+  for (const n of g.nodes) for (const o of n.outputs) if (o) m.set(o, n);
+  return m;
+}
+
+/** The nodes that read each value, in graph order. */
+export function consumers(g: Graph): Map<string, Node[]> {
+  const m = new Map<string, Node[]>();
+  for (const n of g.nodes)
+    for (const i of n.inputs) {
+      if (!i) continue;
+      const list = m.get(i);
+      if (list) list.push(n);
+      else m.set(i, [n]);
+    }
+  return m;
+}
+
+export function initializerMap(g: Graph): Map<string, Tensor> {
+  return new Map(g.initializers.map((t) => [t.name, t]));
+}
+
+/** Whether a value is a graph output (a pass must keep its name). */
+export function isGraphOutput(g: Graph, name: string): boolean {
+  return g.outputs.some((o) => o.name === name);
+}
+
+/** A name generator that never repeats a name already used in the graph. */
+export function nameAllocator(g: Graph): (base: string) => string {
+  const used = new Set<string>([...g.inputs.map((v) => v.name), ...g.outputs.map((v) => v.name), ...g.initializers.map((t) => t.name)]);
+  for (const n of g.nodes) {
+    used.add(n.name);
+    for (const v of [...n.inputs, ...n.outputs]) used.add(v);
+  }
+  return (base: string) => {
+    let name = base;
+    for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
+    used.add(name);
+    return name;
+  };
+}
