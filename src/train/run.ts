@@ -27,6 +27,7 @@ export function defaultTrainOptions(overrides: Partial<TrainOptions> = {}): Trai
     seed: 1,
     lr: 0.05,
     schedule: 'cosine',
+    warmupEpochs: 0,
     optimizer: { kind: 'sgd', momentum: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4 },
     mixup: 0,
     specAugment: false,

@@ -6,6 +6,10 @@
  *   step      lr * gamma^floor(e / stepEpochs)          (gamma 0.1, stepEpochs E/3)
  *   sigmoid   lr / (1 + exp(k (e / E - 1/2)))           (k = 10: seed 000's sigmoidal decay,
  *             flat at first, halving at mid-training, then decaying towards 0)
+ * With w warm-up epochs the rate first rises linearly, lr * (e + 1/S) / w over the first w epochs
+ * (S steps per epoch, so the first step is not 0), and the schedule then runs over the remaining
+ * E - w epochs. Warm-up tames the first epoch of SGD with momentum from a random start, whose loss
+ * otherwise spikes far above ln(classes) (Goyal et al. 2017).
  */
 import { UserError } from '../errors.ts';
 
@@ -17,7 +21,12 @@ export function parseSchedule(name: string): ScheduleKind {
   return name as ScheduleKind;
 }
 
-export function learningRate(kind: ScheduleKind, base: number, epoch: number, epochs: number): number {
+export function learningRate(kind: ScheduleKind, base: number, epoch: number, epochs: number, warmup = 0, stepsPerEpoch = 1): number {
+  if (epoch < warmup) return (base * Math.min(warmup, epoch + 1 / stepsPerEpoch)) / warmup;
+  return decayed(kind, base, epoch - warmup, epochs - warmup);
+}
+
+function decayed(kind: ScheduleKind, base: number, epoch: number, epochs: number): number {
   const t = epochs > 0 ? epoch / epochs : 0;
   switch (kind) {
     case 'constant':

@@ -25,6 +25,8 @@ export interface TrainOptions {
   seed: number;
   lr: number;
   schedule: ScheduleKind;
+  /** Epochs of linear learning-rate warm-up before the schedule starts (src/train/schedule.ts). */
+  warmupEpochs: number;
   optimizer: OptimizerConfig;
   /** Mixup's Beta(alpha, alpha); 0 turns mixup off. */
   mixup: number;
@@ -77,6 +79,7 @@ function checkConfig(o: TrainOptions, train: SplitFeatures): void {
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new UserError(`--epochs must be at least 1, got ${o.epochs}`);
   if (o.batch < 1) throw new UserError(`--batch must be at least 1, got ${o.batch}`);
   if (o.batch > train.y.length) throw new UserError(`--batch ${o.batch} is larger than the training split (${train.y.length} clips); use a smaller --batch`);
+  if (!(o.warmupEpochs >= 0 && o.warmupEpochs < o.epochs)) throw new UserError(`--warmup must be in [0, epochs), got ${o.warmupEpochs} with --epochs ${o.epochs}`);
   if (!(o.lr > 0)) throw new UserError(`--lr must be > 0, got ${o.lr}`);
 }
 
@@ -132,7 +135,7 @@ export async function train(model: Graph, data: LoadedFeatures, o: TrainOptions,
       let lastFinite = s.history.at(-1)?.loss ?? Number.NaN;
       for (let st = 0; st < stepsPerEpoch; st++) {
         const batch = makeBatch(tr, order.slice(st * o.batch, (st + 1) * o.batch), k, weights, o, rng);
-        const lr = learningRate(o.schedule, o.lr, epoch + st / stepsPerEpoch, o.epochs);
+        const lr = learningRate(o.schedule, o.lr, epoch + st / stepsPerEpoch, o.epochs, o.warmupEpochs, stepsPerEpoch);
         const loss = await session.step(batch.x, batch.labels, batch.w, lr);
         if (!Number.isFinite(loss)) {
           throw new UserError(
@@ -147,7 +150,7 @@ export async function train(model: Graph, data: LoadedFeatures, o: TrainOptions,
       }
       const graph = session.inferenceGraph();
       const vm = await evaluate(graph, val, k);
-      const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / stepsPerEpoch, lr: learningRate(o.schedule, o.lr, epoch + 1, o.epochs), valMacroF1: vm.macroF1, valAccuracy: vm.accuracy, seconds: (performance.now() - te) / 1000 };
+      const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / stepsPerEpoch, lr: learningRate(o.schedule, o.lr, epoch + 1, o.epochs, o.warmupEpochs, stepsPerEpoch), valMacroF1: vm.macroF1, valAccuracy: vm.accuracy, seconds: (performance.now() - te) / 1000 };
       s.history.push(record);
       s.epochsDone = epoch + 1;
       s.steps = session.steps;

@@ -45,6 +45,15 @@ describe('learning-rate schedules', () => {
     expect(learningRate('sigmoid', 1, 10, 10)).toBeLessThan(0.01);
   });
 
+  it('warm-up rises linearly from the first step, then the schedule runs over the remaining epochs', () => {
+    // 2 warm-up epochs of 4 steps: the first step gets lr/8, not 0
+    expect(learningRate('cosine', 0.1, 0, 12, 2, 4)).toBeCloseTo(0.1 / 8, 12);
+    expect(learningRate('cosine', 0.1, 1, 12, 2, 4)).toBeCloseTo(0.1 * (1.25 / 2), 12);
+    expect(learningRate('cosine', 0.1, 2, 12, 2, 4)).toBeCloseTo(0.1, 12);
+    expect(learningRate('cosine', 0.1, 7, 12, 2, 4)).toBeCloseTo(0.05, 12);
+    expect(learningRate('cosine', 0.1, 12, 12, 2, 4)).toBeCloseTo(0, 12);
+  });
+
   it('rejects an unknown schedule with the list', () => {
     expect(() => parseSchedule('warmup')).toThrow(/unknown --schedule 'warmup'; choose from: constant, cosine, step, sigmoid/);
   });

@@ -16,6 +16,7 @@ const OPTIONS: TrainOptions = {
   seed: 3,
   lr: 3e-3,
   schedule: 'cosine',
+  warmupEpochs: 0,
   optimizer: { kind: 'adamw', momentum: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4 },
   mixup: 0.4,
   specAugment: true,
