@@ -88,13 +88,22 @@ function nodeToProto(n: Node): onnxProto.onnx.INodeProto {
   };
 }
 
+/**
+ * The default-domain opset, plus version 1 of every other domain the nodes use (com.microsoft's
+ * contrib ops: QLinearAdd, QGemm...), which onnxruntime requires to resolve their kernels.
+ */
+function opsetImports(g: Graph): onnxProto.onnx.IOperatorSetIdProto[] {
+  const domains = [...new Set(g.nodes.map((n) => n.domain).filter((d) => d !== ''))].sort();
+  return [{ domain: '', version: g.opset }, ...domains.map((domain) => ({ domain, version: 1 }))];
+}
+
 /** Serialises a graph to ONNX bytes. */
 export function toOnnx(g: Graph): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     producerName: PRODUCER_NAME,
     producerVersion: PRODUCER_VERSION,
-    opsetImport: [{ domain: '', version: g.opset }],
+    opsetImport: opsetImports(g),
     metadataProps: Object.entries(g.metadata).map(([key, value]) => ({ key, value })),
     graph: {
       name: g.name,
