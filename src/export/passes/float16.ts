@@ -1,0 +1,180 @@
+/**
+ * float16: weights and compute in IEEE half precision.
+ *
+ * Every float32 initializer read by a float16 node is stored as float16 (round to nearest even,
+ * src/export/passes/fp16-bits.ts; finite values beyond the half range are clamped to +-65504
+ * rather than becoming infinities). Every node computes in float16 except those kept in
+ * float32 (below); where a value crosses between the two precisions a Cast is inserted, once
+ * per value and direction. Scalars and constants (Clip's bounds, Pow's exponent, the input
+ * standardisation's mean and std) follow the precision of the node that reads them, so a node
+ * never mixes float16 and float32 operands; an initializer read by nodes of both precisions is
+ * kept twice.
+ *
+ * Relative error: a half has an 11-bit significand, so each rounding is off by at most
+ * 2^-11 ~ 4.9e-4 of its value; weights and every intermediate value are rounded, and errors of
+ * that order compound over the depth of the network (a few 1e-3 on the logits of the zoo's
+ * ResNets, far below what changes an argmax on all but near-tied clips).
+ *
+ * keepIo (the default): the graph's inputs and outputs stay float32, with Casts at the
+ * boundary, so the same float32 feeds and comparisons work for every variant. keepIo=false makes
+ * them float16 too (feeds are then raw half bits, see src/runners/tensors.ts).
+ *
+ * Kept in float32 by default: none. Every op of the zoo runs in float16 on all runtimes that
+ * were tried (onnxruntime-node CPU 1.30, onnxruntime-web WASM; benchmarks/quant-support.ts prints
+ * the matrix). NOTE: ORT's CPU EP has float16 kernels for few ops on x86 (no Conv, MaxPool,
+ * BatchNormalization, Gemm, Softmax among them); its session-time InsertCastTransformer wraps
+ * such nodes in Casts to float32 itself, so the model still runs on CPU, with the cost of the
+ * casts and the accuracy of float16 storage between ops. Keeping those ops in float32 here
+ * would only move the same casts into the file and take float16 compute away from WebGPU,
+ * which has it. Callers can keep any node in float32 by name or by op type (`keepFloat32`),
+ * e.g. a reduction that must accumulate in float32 on a runtime that accumulates in half.
+ */
+import { UserError } from '../../errors.ts';
+import { inferNode, inferShapes } from '../../graph/infer.ts';
+import { type DType, type Graph, type Node, type Tensor, type ValueInfo, type ValueType, valueTypes } from '../../graph/ir.ts';
+import { ONNX_ELEM_TYPE } from '../../graph/ops/quant-dynamic.ts';
+import { HALF_MAX, toHalfBits } from './fp16-bits.ts';
+import { consumers, initializerMap, nameAllocator } from './graph-util.ts';
+
+export interface Float16Options {
+  /** Keep the graph's float inputs and outputs float32, casting at the boundary (default true). */
+  keepIo?: boolean;
+  /** Node names or op types to keep computing in float32. */
+  keepFloat32?: string[];
+}
+
+export interface Float16Result {
+  graph: Graph;
+  /** Names of the nodes that still compute in float32 (they read or write float tensors). */
+  keptFloat32: string[];
+}
+
+/** Op types kept in float32 unless the caller says otherwise (see the header: none so far). */
+export const DEFAULT_FLOAT32_OPS: Readonly<Record<string, string>> = {};
+
+/** A float32 tensor's values as float16 bits, clamping finite values beyond the half range. */
+export function tensorToHalf(t: Tensor, name = t.name): Tensor {
+  if (t.dtype !== 'float32') throw new Error(`tensorToHalf: ${t.name} is ${t.dtype}, not float32`);
+  const src = t.data as Float32Array;
+  const bits = new Uint16Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i];
+    // NOTE: a weight beyond 65504 would become inf and poison every sum it enters; clamp it.
+    bits[i] = toHalfBits(Number.isFinite(v) ? Math.max(-HALF_MAX, Math.min(HALF_MAX, v)) : v);
+  }
+  return { name, dtype: 'float16', dims: [...t.dims], data: bits };
+}
+
+const castNode = (name: string, input: string, output: string, to: DType): Node => ({
+  name,
+  opType: 'Cast',
+  domain: '',
+  inputs: [input],
+  outputs: [output],
+  attrs: { to: { kind: 'int', value: ONNX_ELEM_TYPE[to] } },
+});
+
+export function toFloat16(g: Graph, options: Float16Options = {}): Float16Result {
+  const keepIo = options.keepIo ?? true;
+  const keep = new Set([...Object.keys(DEFAULT_FLOAT32_OPS), ...(options.keepFloat32 ?? [])]);
+  const src = inferShapes(g);
+  const types = valueTypes(src);
+  const isF32 = (name: string) => name !== '' && types.get(name)?.dtype === 'float32';
+  const touchesFloat = (n: Node) => [...n.inputs, ...n.outputs].some(isF32);
+  const inHalf = (n: Node) => !keep.has(n.name) && !keep.has(n.opType);
+
+  const fresh = nameAllocator(src);
+  const inits = initializerMap(src);
+  const readers = consumers(src);
+  const outputNames = new Set(src.outputs.map((o) => o.name));
+  const ioDtype: DType = keepIo ? 'float32' : 'float16';
+
+  // Initializers: converted in place when every float reader computes in half, duplicated when both precisions read them.
+  const newInits: Tensor[] = [];
+  const halfInit = new Map<string, string>();
+  for (const t of src.initializers) {
+    const rs = readers.get(t.name) ?? [];
+    const half = t.dtype === 'float32' && rs.some(inHalf);
+    const full = t.dtype !== 'float32' || rs.some((n) => !inHalf(n)) || outputNames.has(t.name);
+    if (half && !full) {
+      newInits.push(tensorToHalf(t));
+      halfInit.set(t.name, t.name);
+    } else {
+      newInits.push(t);
+      if (half) {
+        const name = fresh(`${t.name}_fp16`);
+        newInits.push(tensorToHalf(t, name));
+        halfInit.set(t.name, name);
+      }
+    }
+  }
+
+  // Where each float32 value of the source graph now lives, and in which precision.
+  const live = new Map<string, { name: string; dtype: DType }>();
+  const newTypes = new Map<string, ValueType>();
+  const inputs: ValueInfo[] = src.inputs.map((v) => (v.dtype === 'float32' ? { ...v, dtype: ioDtype } : v));
+  for (const v of inputs) {
+    newTypes.set(v.name, v);
+    if (isF32(v.name)) live.set(v.name, { name: v.name, dtype: v.dtype });
+  }
+  for (const t of newInits) newTypes.set(t.name, { dtype: t.dtype, shape: t.dims });
+  const casts = new Map<string, string>();
+  const nodes: Node[] = [];
+  const constants = new Map(newInits.map((t) => [t.name, t]));
+  const emit = (n: Node) => {
+    nodes.push(n);
+    inferNode(n, newTypes, constants).forEach((t, i) => newTypes.set(n.outputs[i], t));
+  };
+
+  /** The name under which source value `name` is available in `dtype`, casting once if needed. */
+  const valueIn = (name: string, dtype: DType): string => {
+    if (inits.has(name)) return dtype === 'float16' ? halfInit.get(name)! : name;
+    const at = live.get(name);
+    if (!at) throw new Error(`float16: value '${name}' is read before it is produced`);
+    if (at.dtype === dtype) return at.name;
+    const key = `${name}->${dtype}`;
+    let cast = casts.get(key);
+    if (!cast) {
+      cast = fresh(`${name}_${dtype === 'float16' ? 'fp16' : 'fp32'}`);
+      emit(castNode(fresh(`${name}/cast_${dtype === 'float16' ? 'fp16' : 'fp32'}`), at.name, cast, dtype));
+      casts.set(key, cast);
+    }
+    return cast;
+  };
+
+  const keptFloat32: string[] = [];
+  for (const n of src.nodes) {
+    if (!touchesFloat(n)) {
+      emit(n);
+      continue;
+    }
+    const half = inHalf(n);
+    if (!half) keptFloat32.push(n.name);
+    const dtype: DType = half ? 'float16' : 'float32';
+    const nodeInputs = n.inputs.map((i) => (isF32(i) ? valueIn(i, dtype) : i));
+    const attrs = { ...n.attrs };
+    if (n.opType === 'Cast' && half && attrs.to?.kind === 'int' && attrs.to.value === ONNX_ELEM_TYPE.float32) {
+      attrs.to = { kind: 'int', value: ONNX_ELEM_TYPE.float16 };
+    }
+    // A graph output computed in the other precision than the IO's is renamed here and cast back to its name below.
+    const renamed = n.outputs.map((o) => (outputNames.has(o) && isF32(o) && dtype !== ioDtype ? fresh(`${o}_${half ? 'fp16' : 'fp32'}`) : o));
+    emit({ ...n, inputs: nodeInputs, outputs: renamed, attrs });
+    n.outputs.forEach((o, i) => {
+      if (!isF32(o)) return;
+      const got = newTypes.get(renamed[i])!.dtype;
+      live.set(o, { name: renamed[i], dtype: got });
+      if (renamed[i] !== o) {
+        emit(castNode(fresh(`${o}/cast_${ioDtype === 'float16' ? 'fp16' : 'fp32'}`), renamed[i], o, ioDtype));
+        casts.set(`${o}->${ioDtype}`, o);
+      }
+    });
+  }
+  for (const o of src.outputs) {
+    if (inits.has(o.name) || src.inputs.some((v) => v.name === o.name)) {
+      throw new UserError(`float16: graph output '${o.name}' is a graph input or initializer; the pass handles outputs computed by nodes only`);
+    }
+  }
+
+  const graph = inferShapes({ ...src, inputs, initializers: newInits, nodes, valueInfo: [], metadata: { ...src.metadata, precision: 'float16', float16_keep_io: String(keepIo) } });
+  return { graph, keptFloat32 };
+}

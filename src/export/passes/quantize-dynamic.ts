@@ -1,0 +1,223 @@
+/**
+ * Dynamic (weight-only calibrated) quantization, as onnxruntime's quantize_dynamic does it:
+ * weights are quantized once, to 8 bits, symmetric; activations are quantized at run time,
+ * per tensor, by DynamicQuantizeLinear, and the integer product is rescaled to float.
+ *
+ * Weights, per output channel c (or one scale for the whole tensor without perChannel):
+ *   s_w[c] = max |W[c]| / 127,   q_w = clamp(round_half_even(W / s_w[c]), -127, 127)
+ * (-128 is unused so that the range is symmetric; an all-zero channel gets s_w = 1, q_w = 0.)
+ * Activations, per run: DynamicQuantizeLinear(x) = (q_x, s_x, z_x) with
+ *   s_x = (max(0, max x) - min(0, min x)) / 255,  z_x = round(-min(0, min x) / s_x),  q_x = round(x / s_x) + z_x
+ * so that x ~ s_x (q_x - z_x). A Conv or MatMul of x and W then becomes
+ *   Y = ConvInteger(q_x, q_w, z_x, z_w) * (s_x * s_w) + B
+ * with the int32 product Cast to float32 before the Mul (s_w broadcast along the output
+ * channel axis: [M, 1, 1] for a 2-D Conv, [N] for a MatMul), and the float bias Added after.
+ * Gemm(A, B, C; alpha, beta, transB) is rewritten as MatMulInteger(A, B') with B' = B^T when
+ * transB, alpha folded into s_w and beta into the bias. Because the per-channel scale is applied
+ * in float after the integer op, the integer op itself only ever sees one zero point.
+ *
+ * Weight element type (`weightType`): ONNX allows int8 or uint8 weights. q_w in int8 with
+ * z_w = 0 is the natural form; the same values stored as uint8 q_w + 128 with z_w = 128 are
+ * mathematically identical. Found by running (onnxruntime-node 1.30 CPU on x86-64 AVX2 without
+ * VNNI, onnxruntime-web 1.30 WASM): both runtimes accept ConvInteger and MatMulInteger with
+ * uint8 x int8 and uint8 x uint8. But ORT's x86 CPU kernels for uint8 x int8 multiply with
+ * VPMADDUBSW, which adds pairs of products into int16 with saturation: 255 * 127 * 2 = 64770
+ * overflows, and an all-255 x all-127 MatMulInteger of depth 64 returns 1048544 instead of
+ * 2072640 on CPU (exact on WASM). ORT's documentation names the same remedy: U8U8 (or 7-bit
+ * weights). So the default is 'uint8', exact on every runtime tried; 'int8' is there to
+ * measure the U8S8 kernels (faster on VNNI/ARM, wrong by saturation on plain AVX2).
+ * Where a runtime has no kernel for these ops, ORT's session creation fails and the caller
+ * turns that into an "unsupported" row (benchmarks/quant-support.ts prints the matrix).
+ *
+ * Which nodes: Conv, Gemm and MatMul whose weight is an initializer. Anything else stays float;
+ * a matching node that cannot be quantized is listed in `keptFloat` with the reason in `declined`.
+ * A DynamicQuantizeLinear is shared by all quantized nodes that read the same activation.
+ */
+import { UserError } from '../../errors.ts';
+import { inferShapes } from '../../graph/infer.ts';
+import { type Graph, type Node, type Tensor, valueTypes } from '../../graph/ir.ts';
+import { ONNX_ELEM_TYPE } from '../../graph/ops/quant-dynamic.ts';
+import { initializerMap, nameAllocator } from './graph-util.ts';
+
+export type WeightType = 'int8' | 'uint8';
+
+export interface DynamicQuantOptions {
+  /** Node names (or op types) to leave in float. */
+  exclude?: string[];
+  /** One weight scale per output channel (default true); false: one scale per tensor. */
+  perChannel?: boolean;
+  /** Weight storage type (default 'uint8', exact on ORT's x86 CPU kernels; see the header). */
+  weightType?: WeightType;
+}
+
+export interface DynamicQuantResult {
+  graph: Graph;
+  /** Conv/Gemm/MatMul nodes left in float. */
+  keptFloat: string[];
+  /** Why each of them was left in float, in words. */
+  declined: { node: string; reason: string }[];
+}
+
+const QUANTIZABLE = new Set(['Conv', 'Gemm', 'MatMul']);
+const QMAX = 127;
+
+/** Round half to even, as onnxruntime's QuantizeLinear rounds. */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+interface QuantizedWeight {
+  q: Int8Array | Uint8Array;
+  /** One scale per channel (or a single one). */
+  scale: Float32Array;
+  zeroPoint: number;
+}
+
+/**
+ * Symmetric 8-bit quantization of a weight laid out as `channels` rows of `rowLen` contiguous
+ * elements (channel-major) or, with `stride`, column c at c, c + stride, ... (for [K, N] matrices).
+ */
+export function quantizeWeight(w: Float32Array, channels: number, perChannel: boolean, dtype: 'int8' | 'uint8', columnMajor = false): QuantizedWeight {
+  const per = w.length / channels;
+  const idx = (c: number, k: number) => (columnMajor ? k * channels + c : c * per + k);
+  const amax = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) for (let k = 0; k < per; k++) amax[c] = Math.max(amax[c], Math.abs(w[idx(c, k)]));
+  const scale = perChannel ? amax.map((a) => (a > 0 ? a / QMAX : 1)) : Float32Array.of(Math.max(...amax) > 0 ? Math.max(...amax) / QMAX : 1);
+  const offset = dtype === 'uint8' ? 128 : 0;
+  const q = dtype === 'uint8' ? new Uint8Array(w.length) : new Int8Array(w.length);
+  for (let c = 0; c < channels; c++) {
+    const s = scale[perChannel ? c : 0];
+    for (let k = 0; k < per; k++) {
+      const i = idx(c, k);
+      q[i] = Math.max(-QMAX, Math.min(QMAX, roundHalfEven(w[i] / s))) + offset;
+    }
+  }
+  return { q, scale, zeroPoint: offset };
+}
+
+const f32 = (name: string, dims: number[], data: Float32Array): Tensor => ({ name, dtype: 'float32', dims, data });
+
+export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): DynamicQuantResult {
+  const perChannel = options.perChannel ?? true;
+  const dtype = options.weightType ?? 'uint8';
+  const exclude = new Set(options.exclude ?? []);
+  const src = inferShapes(g);
+  const types = valueTypes(src);
+  const inits = initializerMap(src);
+  const fresh = nameAllocator(src);
+  const nodes: Node[] = [];
+  const added: Tensor[] = [];
+  const quantizedInputs = new Map<string, [string, string, string]>();
+  const keptFloat: string[] = [];
+  const declined: { node: string; reason: string }[] = [];
+
+  const node = (opType: string, name: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): void => {
+    nodes.push({ name: fresh(name), opType, domain: '', inputs, outputs, attrs });
+  };
+  /** The run-time quantization of activation x, shared by its quantized readers. */
+  const quantizedInput = (x: string): [string, string, string] => {
+    let q = quantizedInputs.get(x);
+    if (!q) {
+      q = [fresh(`${x}_quantized`), fresh(`${x}_scale`), fresh(`${x}_zero_point`)];
+      node('DynamicQuantizeLinear', `${x}/dynamic_quantize`, [x], q);
+      quantizedInputs.set(x, q);
+    }
+    return q;
+  };
+
+  /** Why node n cannot be quantized, or undefined when it can. */
+  const refusal = (n: Node): string | undefined => {
+    if (exclude.has(n.name) || exclude.has(n.opType)) return 'excluded by the caller';
+    const w = inits.get(n.inputs[1]);
+    if (!w) return 'its weight is not an initializer (dynamic quantization quantizes constant weights only)';
+    if (w.dtype !== 'float32') return `its weight is ${w.dtype}, not float32`;
+    if (types.get(n.inputs[0])?.dtype !== 'float32') return `its input is ${types.get(n.inputs[0])?.dtype}, not float32`;
+    const bias = n.inputs[2] ? inits.get(n.inputs[2]) : undefined;
+    if (n.inputs[2] && !bias) return 'its bias is not an initializer';
+    if (n.opType === 'Gemm') {
+      const a = n.attrs;
+      if (a.transA?.kind === 'int' && a.transA.value !== 0) return 'transA=1 is not supported';
+    }
+    if (n.opType === 'MatMul' && w.dims.length !== 2) return `its weight has rank ${w.dims.length}; only 2-D MatMul weights are quantized`;
+    return undefined;
+  };
+
+  for (const n of src.nodes) {
+    if (!QUANTIZABLE.has(n.opType)) {
+      nodes.push(n);
+      continue;
+    }
+    const why = refusal(n);
+    if (why) {
+      nodes.push(n);
+      keptFloat.push(n.name);
+      declined.push({ node: n.name, reason: why });
+      continue;
+    }
+    const w = inits.get(n.inputs[1])!;
+    const isConv = n.opType === 'Conv';
+    let wData = w.data as Float32Array;
+    let wDims = w.dims;
+    let alpha = 1;
+    let beta = 1;
+    if (n.opType === 'Gemm') {
+      alpha = n.attrs.alpha?.kind === 'float' ? n.attrs.alpha.value : 1;
+      beta = n.attrs.beta?.kind === 'float' ? n.attrs.beta.value : 1;
+      if (n.attrs.transB?.kind === 'int' && n.attrs.transB.value === 1) {
+        const [rows, cols] = w.dims;
+        wData = new Float32Array(rows * cols);
+        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) wData[c * rows + r] = (w.data as Float32Array)[r * cols + c];
+        wDims = [cols, rows];
+      }
+    }
+    // Conv weights are [M, C/g, k...] (channel-major); MatMul weights are [K, N] (channels are columns).
+    const channels = isConv ? wDims[0] : wDims[1];
+    const qw = quantizeWeight(wData, channels, perChannel, dtype, !isConv);
+    const base = n.name || n.outputs[0];
+    const wq: Tensor = { name: fresh(`${w.name}_quantized`), dtype, dims: [...wDims], data: qw.q };
+    added.push(wq);
+    const zpInputs: string[] = [];
+    if (qw.zeroPoint !== 0) {
+      const zp: Tensor = { name: fresh(`${w.name}_zero_point`), dtype, dims: [], data: dtype === 'uint8' ? Uint8Array.of(qw.zeroPoint) : Int8Array.of(qw.zeroPoint) };
+      added.push(zp);
+      zpInputs.push(zp.name);
+    }
+    // The scale broadcasts along the output channel axis: [M, 1, ...] for Conv, [N] for MatMul.
+    const outRank = types.get(n.outputs[0])!.shape.length;
+    const channelDims = (len: number) => (isConv ? [len, ...Array(outRank - 2).fill(1)] : [len]);
+    const wScale = qw.scale.map((s) => s * alpha);
+    const wScaleT = f32(fresh(`${w.name}_scale`), perChannel ? channelDims(channels) : [], wScale);
+    added.push(wScaleT);
+
+    const [xq, xs, xzp] = quantizedInput(n.inputs[0]);
+    const intOut = fresh(`${base}_int32`);
+    const intInputs = [xq, wq.name, xzp, ...zpInputs];
+    if (isConv) node('ConvInteger', `${base}/conv_integer`, intInputs, [intOut], n.attrs);
+    else node('MatMulInteger', `${base}/matmul_integer`, intInputs, [intOut]);
+    const floatOut = fresh(`${base}_float`);
+    node('Cast', `${base}/cast`, [intOut], [floatOut], { to: { kind: 'int', value: ONNX_ELEM_TYPE.float32 } });
+    const scale = fresh(`${base}_scale`);
+    node('Mul', `${base}/scale`, [xs, wScaleT.name], [scale]);
+    const bias = n.inputs[2] ? inits.get(n.inputs[2]) : undefined;
+    const scaledOut = bias ? fresh(`${base}_scaled`) : n.outputs[0];
+    node('Mul', `${base}/rescale`, [floatOut, scale], [scaledOut]);
+    if (bias) {
+      const b = bias.data as Float32Array;
+      // A Conv bias [M] becomes [M, 1, ...] to broadcast over the spatial axes; Gemm's C keeps its shape, times beta.
+      const bT = isConv ? f32(fresh(`${bias.name}_channels`), channelDims(b.length), b) : f32(fresh(`${bias.name}_scaled`), [...bias.dims], b.map((v) => v * beta));
+      added.push(bT);
+      node('Add', `${base}/bias`, [scaledOut, bT.name], [n.outputs[0]]);
+    }
+  }
+
+  // Float weights and biases that only the quantized nodes read are dropped.
+  const read = new Set(nodes.flatMap((n) => n.inputs));
+  const outputs = new Set(src.outputs.map((o) => o.name));
+  const initializers = [...src.initializers.filter((t) => read.has(t.name) || outputs.has(t.name)), ...added];
+  if (quantizedInputs.size === 0 && declined.length === 0) {
+    throw new UserError(`quantizeDynamic: model '${g.name}' has no Conv, Gemm or MatMul to quantize`);
+  }
+  const graph = inferShapes({ ...src, nodes, initializers, valueInfo: [], metadata: { ...src.metadata, quantization: 'dynamic', quant_per_channel: String(perChannel), quant_weight_type: dtype } });
+  return { graph, keptFloat, declined };
+}
