@@ -3,7 +3,7 @@
  * renamed or reordered silently: `SCHEMA_VERSION` changes when they do, and the README's
  * column table is checked against this list by a test.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const COLUMNS = [
   // identity
@@ -12,7 +12,7 @@ export const COLUMNS = [
   ['time', 'ISO time the row was measured'],
   ['suite', "suite name ('adhoc' for a plain `bench`)"],
   ['model', 'zoo entry, or the file name of a user ONNX model'],
-  ['variant', "'fp32' for the model as built; compressed variants come with the export passes"],
+  ['variant', "'fp32' as built, 'trained-fp32' as trained, or the compressed variant's name (e.g. 'qdq-u8s8-pc-entropy', 'prune-l1-0.5-ft')"],
   ['quant_mode', "'none', or the quantization mode"],
   ['calibration', "calibration method of static quantization, or 'none'"],
   ['prune_method', "'none', or the pruning method"],
@@ -62,6 +62,8 @@ export const COLUMNS = [
   ['node', 'Node.js version'],
   ['ort_version', 'onnxruntime package version of this runtime'],
   ['os', 'platform and kernel'],
+  // added in schema 2
+  ['kept_fp32', "nodes a compression pass left in float32, as 'OpType:node' separated by spaces (no quantized form, or excluded)"],
 ] as const satisfies readonly (readonly [string, string])[];
 
 export type Column = (typeof COLUMNS)[number][0];

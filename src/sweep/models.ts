@@ -14,6 +14,7 @@ import { formatShape, isKnown } from '../graph/dims.ts';
 import type { Graph } from '../graph/ir.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
 import { builtinFeatures, inputOf } from './inputs.ts';
+import { type ModelIo, modelIo } from './io-codec.ts';
 
 /** Held-out clips a trained model is scored on, per runtime. */
 export interface EvalSet {
@@ -24,9 +25,25 @@ export interface EvalSet {
   classes: string[];
 }
 
+/** How a variant was compressed, as the CSV's identity columns say it. */
+export interface Compression {
+  quantMode: string;
+  calibration: string;
+  pruneMethod: string;
+  pruneRatio: number;
+  /** Nodes the passes left in float32 (no quantized form, or excluded), e.g. 'Softmax:probs'. */
+  keptFloat: string[];
+}
+
 export interface PreparedModel {
   name: string;
   variant: string;
+  /** Absent for a model as built or trained: no compression. */
+  compression?: Compression;
+  /** The fp32 model a compressed variant's outputs are compared with; absent: the model itself. */
+  reference?: { bytes: Uint8Array };
+  /** Input/output encodings when they are not float32 (full-int, fp16 I/O). */
+  io: ModelIo;
   preset: Preset;
   features: FeatureTensor;
   graph: Graph;
@@ -67,7 +84,7 @@ export function prepareModel(r: ModelRequest): PreparedModel {
     const preset = getPreset(r.preset ?? 'default');
     const features = r.features ?? builtinFeatures(preset);
     checkInputFits(graph, features, r.spec, 'choose a matching --preset or give --input features.npy');
-    return { name: basename(r.spec, '.onnx'), variant: 'fp32', preset, features, graph, bytes, cost: modelCost(graph, bytes, [1, ...features.dims]) };
+    return { name: basename(r.spec, '.onnx'), variant: 'fp32', io: modelIo(graph), preset, features, graph, bytes, cost: modelCost(graph, bytes, [1, ...features.dims]) };
   }
   const entry = getZooEntry(r.spec);
   const preset = getPreset(r.preset ?? entry.preset);
@@ -75,7 +92,7 @@ export function prepareModel(r: ModelRequest): PreparedModel {
   const graph = entry.build({ ...inputOf(features), classes: r.classes, seed: r.seed });
   graph.metadata = { ...graph.metadata, zoo: entry.name, source: entry.source, preset: preset.name, seed: String(r.seed) };
   const bytes = toOnnx(graph);
-  return { name: entry.name, variant: 'fp32', preset, features, graph, bytes, cost: modelCost(graph, bytes, [1, ...features.dims]) };
+  return { name: entry.name, variant: 'fp32', io: {}, preset, features, graph, bytes, cost: modelCost(graph, bytes, [1, ...features.dims]) };
 }
 
 /** A trained model from its run folder: timed on its own test clips, scored on the whole test split. */
@@ -85,5 +102,5 @@ export function prepareTrained(name: string, onnxPath: string, runDir: string, p
   const per = evalSet.dims.reduce((a, d) => a * d, 1);
   const features = { data: evalSet.x.slice(0, per), dims: evalSet.dims };
   checkInputFits(graph, features, onnxPath, 'the run folder does not match its dataset; retrain with --fresh');
-  return { name, variant: 'trained-fp32', preset: getPreset(presetName), features, graph, bytes, cost: modelCost(graph, bytes, [1, ...evalSet.dims]), trained: { evalSet, runDir } };
+  return { name, variant: 'trained-fp32', io: modelIo(graph), preset: getPreset(presetName), features, graph, bytes, cost: modelCost(graph, bytes, [1, ...evalSet.dims]), trained: { evalSet, runDir } };
 }

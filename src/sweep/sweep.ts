@@ -16,6 +16,7 @@ import type { TimingConfig } from '../runners/timing.ts';
 import { argmaxAgreement, maxAbsDiff } from './compare-outputs.ts';
 import { argmaxRows, confusionMatrix, type Metrics, metricsFrom } from '../train/metrics.ts';
 import { clipBatch, makeBatch, sha256 } from './inputs.ts';
+import { decodeOutputs, encode } from './io-codec.ts';
 import { type EvalSet, type PreparedModel, prepareModel } from './models.ts';
 
 export interface SweepConfig {
@@ -53,7 +54,10 @@ export interface SweepSinks {
 
 interface BatchInput {
   batch: number;
+  /** What the model is fed: the float32 features, encoded when its input is int8/float16. */
   feeds: Feeds;
+  /** The float32 features themselves, for the fp32 reference. */
+  floatFeeds: Feeds;
   sha256: string;
   shape: string;
 }
@@ -62,23 +66,27 @@ function batchInputs(m: PreparedModel, batches: number[]): BatchInput[] {
   const inputName = m.graph.inputs[0].name;
   return batches.map((batch) => {
     const t = m.trained ? clipBatch(m.trained.evalSet.x, m.trained.evalSet.dims, batch) : makeBatch(m.features, batch);
-    return { batch, feeds: { [inputName]: t }, sha256: sha256(t), shape: t.dims.join('x') };
+    const fed = encode(t, m.io.input);
+    return { batch, feeds: { [inputName]: fed }, floatFeeds: { [inputName]: t }, sha256: sha256(fed), shape: t.dims.join('x') };
   });
 }
 
-/** fp32 outputs of the cpu runtime, untimed: what every other row is compared against. */
+/**
+ * Outputs of the fp32 model on the cpu runtime, untimed: what every other row is compared
+ * against. For a compressed variant that is its uncompressed model, fed the float32 features.
+ */
 async function referenceOutputs(m: PreparedModel, inputs: BatchInput[]): Promise<Map<number, Record<string, HostTensor>>> {
   const results = await runInProcess({
     runtime: 'cpu',
-    modelBytes: m.bytes,
-    batches: inputs.map(({ batch, feeds }) => ({ batch, feeds })),
+    modelBytes: m.reference?.bytes ?? m.bytes,
+    batches: inputs.map(({ batch, feeds, floatFeeds }) => ({ batch, feeds: m.reference ? floatFeeds : feeds })),
     open: {},
     timing: { warmupIterations: 0, warmupTimeMs: 0, minSamples: 1, minTimeMs: 0 },
     timeoutMs: 0,
   });
   const refs = new Map<number, Record<string, HostTensor>>();
   results.forEach((r, i) => {
-    if (r.outputs) refs.set(inputs[i].batch, r.outputs);
+    if (r.outputs) refs.set(inputs[i].batch, m.reference ? r.outputs : decodeOutputs(r.outputs, m.graph.outputs[0].name, m.io.output));
   });
   return refs;
 }
@@ -91,10 +99,11 @@ function rowFor(cfg: SweepConfig, m: PreparedModel, runtime: RuntimeName, input:
     suite: cfg.suite,
     model: m.name,
     variant: m.variant,
-    quant_mode: 'none',
-    calibration: 'none',
-    prune_method: 'none',
-    prune_ratio: 0,
+    quant_mode: m.compression?.quantMode ?? 'none',
+    calibration: m.compression?.calibration ?? 'none',
+    prune_method: m.compression?.pruneMethod ?? 'none',
+    prune_ratio: m.compression?.pruneRatio ?? 0,
+    kept_fp32: m.compression?.keptFloat.join(' ') ?? '',
     runtime,
     provider: r.availability.provider,
     fallback_nodes: r.fallbackNodes,
@@ -120,8 +129,9 @@ function rowFor(cfg: SweepConfig, m: PreparedModel, runtime: RuntimeName, input:
   };
   if (r.status === 'ok' || r.sessionCreateMs > 0) values.session_create_ms = r.sessionCreateMs;
   if (r.outputs && ref) {
-    values.max_abs_diff = maxAbsDiff(r.outputs, ref);
-    values.agreement_fp32 = argmaxAgreement(r.outputs, ref);
+    const outputs = decodeOutputs(r.outputs, m.graph.outputs[0].name, m.io.output);
+    values.max_abs_diff = maxAbsDiff(outputs, ref);
+    values.agreement_fp32 = argmaxAgreement(outputs, ref);
   }
   if (t) {
     const speed: Partial<Record<Column, number>> = {
@@ -169,7 +179,7 @@ async function scoreOnRuntime(cfg: SweepConfig, m: PreparedModel, e: EvalSet, ru
       const idx = Array.from({ length: EVAL_CHUNK }, (_, j) => Math.min(k * EVAL_CHUNK + j, n - 1));
       const x = new Float32Array(EVAL_CHUNK * per);
       idx.forEach((r, j) => x.set(e.x.subarray(r * per, (r + 1) * per), j * per));
-      return { batch: k + 1, feeds: { [inputName]: { type: 'float32' as const, data: x, dims: [EVAL_CHUNK, ...e.dims] } } };
+      return { batch: k + 1, feeds: { [inputName]: encode({ type: 'float32', data: x, dims: [EVAL_CHUNK, ...e.dims] }, m.io.input) } };
     }),
     open: cfg.threads > 0 ? { threads: cfg.threads } : {},
     timing: ONE_RUN,
@@ -183,7 +193,7 @@ async function scoreOnRuntime(cfg: SweepConfig, m: PreparedModel, e: EvalSet, ru
   const pred = new Int32Array(n);
   let ms = 0;
   results.forEach((r, c) => {
-    const p = argmaxRows(r.outputs![outName].data as Float32Array, k);
+    const p = argmaxRows(decodeOutputs(r.outputs!, outName, m.io.output)[outName].data as Float32Array, k);
     for (let j = 0; j < EVAL_CHUNK && c * EVAL_CHUNK + j < n; j++) pred[c * EVAL_CHUNK + j] = p[j];
     ms += r.timing!.p50Ms;
   });
