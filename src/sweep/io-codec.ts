@@ -13,6 +13,7 @@
  */
 import { EXIT, UserError } from '../errors.ts';
 import { fromHalfArray, toHalfArray } from '../export/passes/fp16-bits.ts';
+import { roundHalfEven } from '../export/passes/quant-params.ts';
 import type { Graph } from '../graph/ir.ts';
 import type { HostTensor } from '../runners/runner.ts';
 
@@ -29,12 +30,6 @@ export interface ModelIo {
 }
 
 const RANGE = { int8: [-128, 127], uint8: [0, 255] } as const;
-
-/** Rounds half to even, as QuantizeLinear does. */
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 function codecOf(g: Graph, side: 'input' | 'output'): TensorCodec | undefined {
   const value = side === 'input' ? g.inputs[0] : g.outputs[0];
