@@ -1,0 +1,251 @@
+/**
+ * Channel groups: which tensors must lose the same channels when a channel is pruned.
+ *
+ * A channel index is born in the output of a Conv (or Gemm) and then flows, unchanged, through
+ * BatchNormalization, activations (Relu, Clip/ReLU6, LeakyRelu...), pooling (MaxPool, AveragePool,
+ * GlobalAveragePool), and depthwise convolutions (group = C, one filter per channel: their input and
+ * output channel c are the same channel). Add/Sub/Mul/Div of two such tensors ties their channels:
+ * a residual `x + f(x)` makes f's last conv and whatever produced x one group (union-find).
+ * The first Conv/Gemm that reads a channel ends its flow: it is a *consumer*, whose weights lose
+ * the matching input slice.
+ *
+ * Each tracked value has a *layout*: its channel axis as a list of segments, each a group seen
+ * with a spread S (S = 1 normally; S = H*W after Flatten, where feature f = c*S + s). Concat on
+ * axis 1 lays its inputs' segments end to end. So GAP -> Flatten -> Gemm reads features = channels,
+ * and MaxPool -> Flatten -> Gemm reads each channel's H*W block.
+ *
+ * A group is prunable only if every tensor in it comes from a Conv/Gemm with constant weights
+ * (its producers), and none of its values reaches the model's input or output, an op this analysis
+ * does not understand (Reshape, Softmax, Transpose...), a grouped (non-depthwise) conv, or an
+ * elementwise op with a per-channel constant. Each such reason is kept, in words.
+ */
+import { isKnown } from '../../graph/dims.ts';
+import { describeNode, inferShapes } from '../../graph/infer.ts';
+import { type Graph, type Node, numel, valueTypes } from '../../graph/ir.ts';
+import { consumers, initializerMap } from './graph-util.ts';
+
+/** A run of channels on a value's channel axis: all channels of `group`, each repeated `spread` times. */
+export interface Segment {
+  group: number;
+  spread: number;
+}
+
+export interface ChannelGroup {
+  id: number;
+  /** Producers' names joined by '+', for reports; the first value's name when it has none. */
+  name: string;
+  channels: number;
+  /** Conv/Gemm nodes whose output channels are this group's channels. */
+  producers: string[];
+  /** Depthwise Convs whose input and output channels are this group's channels. */
+  depthwise: string[];
+  /** BatchNormalizations over this group's channels. */
+  batchNorms: string[];
+  /** Why the group must keep every channel; undefined when it can be pruned. */
+  fixed?: string;
+}
+
+export interface ChannelAnalysis {
+  groups: ChannelGroup[];
+  /** The channel layout of each tracked value (groups by id into `groups`). */
+  layouts: Map<string, Segment[]>;
+}
+
+/** Ops that keep every channel where it is (elementwise on one tensor, or per-channel pooling). */
+const PASS_THROUGH = new Set([
+  'Relu',
+  'LeakyRelu',
+  'Clip',
+  'Sigmoid',
+  'Tanh',
+  'Elu',
+  'HardSigmoid',
+  'HardSwish',
+  'Identity',
+  'Dropout',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+]);
+const BINARY = new Set(['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Sum']);
+
+const intAttr = (n: Node, name: string, fallback: number) => (n.attrs[name]?.kind === 'int' ? (n.attrs[name].value as number) : fallback);
+
+class Groups {
+  private parent: number[] = [];
+  readonly info: { channels: number; producers: string[]; depthwise: string[]; batchNorms: string[]; fixed: string[]; firstValue: string }[] = [];
+
+  create(channels: number, firstValue: string): number {
+    const id = this.parent.length;
+    this.parent.push(id);
+    this.info.push({ channels, producers: [], depthwise: [], batchNorms: [], fixed: [], firstValue });
+    return id;
+  }
+
+  find(a: number): number {
+    while (this.parent[a] !== a) a = this.parent[a] = this.parent[this.parent[a]];
+    return a;
+  }
+
+  union(a: number, b: number): number {
+    const [ra, rb] = [this.find(a), this.find(b)];
+    if (ra === rb) return ra;
+    const [keep, drop] = ra < rb ? [ra, rb] : [rb, ra];
+    this.parent[drop] = keep;
+    const k = this.info[keep];
+    const d = this.info[drop];
+    k.producers.push(...d.producers);
+    k.depthwise.push(...d.depthwise);
+    k.batchNorms.push(...d.batchNorms);
+    k.fixed.push(...d.fixed);
+    if (k.channels !== d.channels) k.fixed.push(`channel counts ${k.channels} and ${d.channels} meet (broadcasting)`);
+    return keep;
+  }
+
+  at(a: number) {
+    return this.info[this.find(a)];
+  }
+}
+
+export function analyzeChannels(graph: Graph): ChannelAnalysis {
+  const g = inferShapes(graph);
+  const types = valueTypes(g);
+  const inits = initializerMap(g);
+  const cons = consumers(g);
+  const groups = new Groups();
+  const layouts = new Map<string, Segment[]>();
+  /** An initializer read by one node only: a pass may reslice it for that node. */
+  const ownConstant = (name: string | undefined) => name !== undefined && name !== '' && inits.has(name) && (cons.get(name)?.length ?? 0) === 1;
+  const channelsOf = (v: string) => types.get(v)?.shape[1];
+  const fix = (layout: Segment[] | undefined, reason: string) => layout?.forEach((s) => groups.at(s.group).fixed.push(reason));
+  const single = (layout: Segment[] | undefined) => layout && layout.length === 1 && layout[0].spread === 1;
+
+  for (const input of g.inputs) {
+    const c = input.shape[1];
+    if (input.shape.length >= 2 && typeof c === 'number') {
+      const id = groups.create(c, input.name);
+      groups.at(id).fixed.push(`it holds the channels of the model input '${input.name}'`);
+      layouts.set(input.name, [{ group: id, spread: 1 }]);
+    }
+  }
+
+  for (const n of g.nodes) {
+    const ins = n.inputs.map((i) => (i ? layouts.get(i) : undefined));
+    const opaque = (why = `it reaches ${describeNode(n)}, which this pass cannot reslice`) => ins.forEach((l) => fix(l, why));
+    const x = ins[0];
+    switch (n.opType) {
+      case 'Conv': {
+        const w = inits.get(n.inputs[1]);
+        const hasBias = !!n.inputs[2];
+        if (!w || w.dtype !== 'float32' || w.dims.length < 3 || !ownConstant(w.name) || (hasBias && !ownConstant(n.inputs[2]))) {
+          opaque(`it reaches ${describeNode(n)}, whose weight or bias is not a constant of its own`);
+          break;
+        }
+        const group = intAttr(n, 'group', 1);
+        const cin = channelsOf(n.inputs[0]);
+        if (group === 1) {
+          if (x && !(x.reduce((s, seg) => s + groups.at(seg.group).channels * seg.spread, 0) === w.dims[1])) opaque();
+          const id = groups.create(w.dims[0], n.outputs[0]);
+          groups.at(id).producers.push(n.name);
+          layouts.set(n.outputs[0], [{ group: id, spread: 1 }]);
+        } else if (group === cin && w.dims[0] === cin && single(x)) {
+          groups.at(x![0].group).depthwise.push(n.name);
+          layouts.set(n.outputs[0], x!);
+        } else {
+          opaque(`it reaches the grouped ${describeNode(n)} (group ${group}), which this pass does not reslice`);
+          const id = groups.create(w.dims[0], n.outputs[0]);
+          groups.at(id).fixed.push(`it is the output of the grouped ${describeNode(n)}`);
+          layouts.set(n.outputs[0], [{ group: id, spread: 1 }]);
+        }
+        break;
+      }
+      case 'Gemm': {
+        const w = inits.get(n.inputs[1]);
+        const bias = n.inputs[2] ? inits.get(n.inputs[2]) : undefined;
+        const out = types.get(n.outputs[0])?.shape[1];
+        const biasOk = !n.inputs[2] || (bias && ownConstant(bias.name) && bias.dims.length === 1);
+        if (!w || w.dtype !== 'float32' || !ownConstant(w.name) || intAttr(n, 'transA', 0) !== 0 || !biasOk || typeof out !== 'number') {
+          opaque(`it reaches ${describeNode(n)}, whose weight is not its own constant, or which uses transA or a non-vector bias`);
+          break;
+        }
+        const id = groups.create(out, n.outputs[0]);
+        groups.at(id).producers.push(n.name);
+        layouts.set(n.outputs[0], [{ group: id, spread: 1 }]);
+        break;
+      }
+      case 'BatchNormalization': {
+        if (!single(x) || !n.inputs.slice(1).every(ownConstant)) {
+          opaque(`it reaches ${describeNode(n)}, whose parameters are not constants of its own`);
+          break;
+        }
+        groups.at(x![0].group).batchNorms.push(n.name);
+        layouts.set(n.outputs[0], x!);
+        break;
+      }
+      case 'Concat': {
+        const rank = types.get(n.outputs[0])!.shape.length;
+        const axis = intAttr(n, 'axis', 0);
+        if ((axis === 1 || axis === 1 - rank) && ins.every((l) => l !== undefined)) layouts.set(n.outputs[0], ins.flatMap((l) => l!));
+        else opaque();
+        break;
+      }
+      case 'Flatten': {
+        const shape = types.get(n.inputs[0])?.shape;
+        if (!x || intAttr(n, 'axis', 1) !== 1 || !shape || !shape.slice(2).every(isKnown)) {
+          opaque();
+          break;
+        }
+        const spatial = numel(shape.slice(2) as number[]);
+        layouts.set(n.outputs[0], x.map((s) => ({ group: s.group, spread: s.spread * spatial })));
+        break;
+      }
+      default: {
+        if (PASS_THROUGH.has(n.opType)) {
+          // Clip's bounds and the like must be scalars; anything else is not per-element.
+          if (x && n.inputs.slice(1).every((i) => !i || (inits.has(i) && numel(inits.get(i)!.dims) === 1))) layouts.set(n.outputs[0], x);
+          else opaque();
+        } else if (BINARY.has(n.opType)) {
+          const tracked = n.inputs.filter((_, i) => ins[i]);
+          if (!tracked.length) break;
+          const scalarsOnly = n.inputs.every((name, i) => ins[i] || (inits.has(name) && numel(inits.get(name)!.dims) === 1));
+          const layoutsOf = ins.filter((l): l is Segment[] => l !== undefined);
+          const rank = types.get(n.outputs[0])?.shape.length;
+          const sameRank = tracked.every((t) => types.get(t)?.shape.length === rank);
+          if (!scalarsOnly || !sameRank || !layoutsOf.every((l) => l.length === layoutsOf[0].length && l.every((s, j) => s.spread === layoutsOf[0][j].spread))) {
+            opaque(`it meets a tensor of other channels in ${describeNode(n)}`);
+            break;
+          }
+          for (const l of layoutsOf.slice(1)) l.forEach((s, j) => groups.union(layoutsOf[0][j].group, s.group));
+          layouts.set(n.outputs[0], layoutsOf[0]);
+        } else {
+          opaque();
+        }
+      }
+    }
+  }
+  for (const o of g.outputs) fix(layouts.get(o.name), `it reaches the model output '${o.name}'`);
+
+  // Number the union-find roots densely and resolve every layout to them.
+  const ids = new Map<number, number>();
+  const result: ChannelGroup[] = [];
+  groups.info.forEach((_, i) => {
+    const root = groups.find(i);
+    if (ids.has(root)) return;
+    const info = groups.info[root];
+    ids.set(root, result.length);
+    if (!info.producers.length) info.fixed.push('no Conv or Gemm produces it');
+    result.push({
+      id: result.length,
+      name: info.producers.length ? info.producers.join('+') : info.firstValue,
+      channels: info.channels,
+      producers: info.producers,
+      depthwise: info.depthwise,
+      batchNorms: info.batchNorms,
+      fixed: info.fixed[0],
+    });
+  });
+  const resolved = new Map<string, Segment[]>();
+  for (const [v, l] of layouts) resolved.set(v, l.map((s) => ({ group: ids.get(groups.find(s.group))!, spread: s.spread })));
+  return { groups: result, layouts: resolved };
+}

@@ -1,0 +1,49 @@
+/**
+ * Fine-tuning: more training of an already trained (typically pruned) inference graph, starting
+ * from its current weights and BN statistics. `train()` builds its training-step graph from any
+ * inference graph and seeds every parameter from the graph's initializers (TrainSession.create),
+ * so nothing is re-initialised: a pruned model keeps what it learned and recovers from the cut.
+ *
+ * The recipe is `melbench train`'s (defaultTrainOptions: SGD momentum 0.9, cosine decay) with the
+ * epochs and learning rate asked for, usually a few epochs at a fifth of the training rate.
+ * `l1Gamma` > 0 adds network slimming's L1 penalty on BN scales (seed 004) for a sparsity run
+ * before `pruneChannels(..., { criterion: 'bn-gamma' })`. The best validation epoch is kept.
+ */
+import { UserError } from '../errors.ts';
+import type { LoadedFeatures } from '../features/datasets/index.ts';
+import type { Graph } from '../graph/ir.ts';
+import type { Metrics } from './metrics.ts';
+import { defaultTrainOptions } from './run.ts';
+import { type EpochRecord, type TrainHooks, train } from './trainer.ts';
+
+export interface FineTuneOptions {
+  epochs: number;
+  lr: number;
+  seed?: number;
+  /** L1 penalty on BN scales (network slimming); 0 or absent for none. */
+  l1Gamma?: number;
+  /** Mini-batch size; defaultTrainOptions' when absent. */
+  batch?: number;
+}
+
+export interface FineTuneResult {
+  graph: Graph;
+  val: Metrics;
+  test: Metrics;
+  seconds: number;
+  /** Per-epoch mean training loss, learning rate and validation scores. */
+  history: EpochRecord[];
+}
+
+export async function fineTune(graph: Graph, data: LoadedFeatures, o: FineTuneOptions, hooks: TrainHooks = {}): Promise<FineTuneResult> {
+  if (o.l1Gamma !== undefined && !(o.l1Gamma >= 0)) throw new UserError(`fine-tuning l1Gamma must be >= 0, got ${o.l1Gamma}`);
+  const options = defaultTrainOptions({
+    epochs: o.epochs,
+    lr: o.lr,
+    ...(o.seed !== undefined && { seed: o.seed }),
+    ...(o.batch !== undefined && { batch: o.batch }),
+    l1Gamma: o.l1Gamma ?? 0,
+  });
+  const r = await train(graph, data, options, hooks);
+  return { graph: { ...r.graph, metadata: { ...r.graph.metadata, fine_tuned: `${o.epochs} epochs at lr ${o.lr}` } }, val: r.val, test: r.test, seconds: r.trainSeconds, history: r.history };
+}
