@@ -19,6 +19,9 @@
  * and the bias share one scale: y = s_x s_w (sum (q_x - z_x) q_w + q_b).
  * Scales are rounded to float32 here, once, so that every consumer sees the same number.
  *
+ * reduceRange: weights in [-64, 64] (7 bits), s_w = max |w| / 64, because x86 AVX2 u8s8 integer
+ * kernels sum pairs of u8 x s8 products in saturating int16 (see quantize-static.ts).
+ *
  * Error bound: for x in [qmin - z, qmax - z] * s, |x - x'| <= s / 2 (the rounding step).
  */
 import type { Tensor } from '../../graph/ir.ts';
@@ -110,19 +113,23 @@ function channelIndexer(p: Pick<QuantParams, 'scale' | 'axis'>, dims: readonly n
   return { channelOf: (i) => Math.floor(i / inner) % channels };
 }
 
+/** Largest weight magnitude with `reduceRange` (7-bit weights, see the header). */
+export const REDUCED_WEIGHT_MAX = 64;
+
 /**
  * Symmetric int8 weights: per tensor, or per channel along `axis` (each channel's scale is its own
  * max |w| / 127). Returns the integer tensor and its parameters.
  */
-export function quantizeWeight(w: Tensor, perChannelAxis: number | undefined): { q: Int8Array; params: QuantParams } {
+export function quantizeWeight(w: Tensor, perChannelAxis: number | undefined, reduceRange = false): { q: Int8Array; params: QuantParams } {
   const x = w.data as Float32Array;
+  const qmax = reduceRange ? REDUCED_WEIGHT_MAX : 127;
+  const scaleFor = (m: number) => Math.fround(m > 0 ? m / qmax : 1);
   if (w.dtype !== 'float32') throw new Error(`weight '${w.name}' is ${w.dtype}; only float32 weights can be quantized`);
   let params: QuantParams;
   if (perChannelAxis === undefined) {
     let m = 0;
     for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]));
-    const { scale } = paramsForRange({ min: -m, max: m }, 'int8', true);
-    params = { dtype: 'int8', scale: Float32Array.of(scale), zeroPoint: Int32Array.of(0) };
+    params = { dtype: 'int8', scale: Float32Array.of(scaleFor(m)), zeroPoint: Int32Array.of(0) };
   } else {
     const channels = w.dims[perChannelAxis];
     const inner = w.dims.slice(perChannelAxis + 1).reduce((a, b) => a * b, 1);
@@ -131,7 +138,7 @@ export function quantizeWeight(w: Tensor, perChannelAxis: number | undefined): {
       const c = Math.floor(i / inner) % channels;
       absMax[c] = Math.max(absMax[c], Math.abs(x[i]));
     }
-    const scale = Float32Array.from(absMax, (m) => paramsForRange({ min: -m, max: m }, 'int8', true).scale);
+    const scale = Float32Array.from(absMax, scaleFor);
     params = { dtype: 'int8', scale, zeroPoint: new Int32Array(channels), axis: perChannelAxis };
   }
   return { q: quantizeArray(x, params, w.dims) as Int8Array, params };

@@ -1,0 +1,443 @@
+/**
+ * Post-training static quantization from calibrated activation ranges, in ONNX Runtime's QDQ
+ * format (this file) or its QOperator format (quantize-qoperator.ts), optionally full-int.
+ *
+ * The math (quant-params.ts): every quantized activation t gets (s_t, z_t) from its range,
+ * weights are symmetric int8 (per output channel or per tensor), biases int32 at s_x * s_w.
+ * A quantized node computes its float op on dequantized inputs and requantizes its output:
+ *   Conv / Gemm / MatMul   y = s_x s_w (sum (q_x - z_x) q_w + q_b), then q_y = Q(y; s_y, z_y)
+ *   Add                    q_c = Q(s_a (q_a - z_a) + s_b (q_b - z_b); s_c, z_c)
+ *   GlobalAveragePool      q_y = Q(s_x (mean q_x - z_x); s_y, z_y)
+ *   Concat                 each input requantized to (s_y, z_y)
+ *   MaxPool, Flatten, Reshape   exact on the integers: the output reuses the input's (s, z)
+ *
+ * Activation fusion: with asymmetric activations, a Relu (or Clip(0, hi)) that is the only reader
+ * of a quantized Conv/Gemm/MatMul/Add output is dropped, and the producer's output is quantized
+ * with the Relu's output range forced to start at 0, so z = qmin: Q itself clamps negatives to 0
+ * exactly, as ORT's quantizer does. With symmetric activations (z = 0 or 128) the clamp is not
+ * free, and the Relu stays in float between a DequantizeLinear and a QuantizeLinear.
+ *
+ * QDQ layout (what ORT's quantize_static emits, and what its CPU graph optimizer fuses into
+ * QLinearConv, QGemm, QLinearAdd, QLinearGlobalAveragePool, QLinearConcat, integer MaxPool):
+ * every quantized activation t is followed by Q(t) -> DQ -> t_dq and every reader reads t_dq;
+ * weights and biases are integer initializers read through a DequantizeLinear. A Gemm whose
+ * output feeds only float ops (the classifier before Softmax) leaves its output unquantized.
+ *
+ * Full-int (`fullInt`): the graph input and output become integer tensors of the activation type,
+ * and the metadata records `input_scale`, `input_zero_point`, `input_dtype` (and `output_*`) so
+ * that a caller can quantize log-mel features itself: q = clamp(round(mel / s) + z). The input's
+ * parameters come from its calibrated range; `naiveInputScale` instead assumes [-1, 1], the
+ * uncalibrated choice of a converter that expects normalised inputs. Raw log-mel is in dB (here
+ * about -30 .. +20), so nearly every value saturates: seed 001's "Full int" row collapsed to
+ * F1 0.0001 for exactly this reason. The option exists to reproduce that failure, not to use.
+ *
+ * Ops with no quantized form (Softmax, BatchNormalization left unfolded, Sub/Div of the input
+ * standardisation, LeakyRelu...) stay float and are listed in `keptFloat` with the reason.
+ * Fold BatchNormalization into its Conv first (foldBatchNorm), then calibrate, then quantize.
+ */
+import { UserError } from '../../errors.ts';
+import { inferShapes } from '../../graph/infer.ts';
+import type { Graph, Node, Tensor } from '../../graph/ir.ts';
+import { consumers, initializerMap, isGraphOutput, nameAllocator, producers } from './graph-util.ts';
+import { activationParams, type QuantDType, type QuantParams, quantizeBias, quantizeWeight, type Range } from './quant-params.ts';
+import { emitQOperator } from './quantize-qoperator.ts';
+
+export interface QuantizeStaticOptions {
+  /** 'qdq' (default): QuantizeLinear/DequantizeLinear pairs; 'qoperator': QLinearConv and friends. */
+  format?: 'qdq' | 'qoperator';
+  /** Activation type (default 'uint8'; 'int8' gives ORT's "s8s8"). */
+  activations?: QuantDType;
+  /** Weight granularity (default 'per-channel'). Weights are always symmetric int8. */
+  weights?: 'per-channel' | 'per-tensor';
+  /** Symmetric activations (z = 0 for int8, 128 for uint8); default false. */
+  symmetric?: boolean;
+  /** Node names to keep in fp32 (e.g. the first conv and the classifier). */
+  exclude?: string[];
+  /** Integer graph input and output, with their parameters in the metadata. */
+  fullInt?: boolean;
+  /** With fullInt: give the input the uncalibrated range [-1, 1] (see the header: it breaks models). */
+  naiveInputScale?: boolean;
+  /**
+   * 7-bit weights in [-64, 64] (default true). ORT's x86 AVX2 u8s8 kernels (VPMADDUBSW) add pairs
+   * of u8*s8 products in saturating int16: 2 * 255 * 127 overflows, 2 * 255 * 64 does not. With
+   * full 8-bit weights the trained ResNet's test macro-F1 fell from 0.869 to 0.42 on an AVX2 CPU
+   * (the same graph run unfused in float gives 0.869); 7-bit weights give 0.865 everywhere.
+   * Set false only for runtimes without the issue (VNNI, ARM): the bytes then differ per target.
+   */
+  reduceRange?: boolean;
+  /** Quantize a model whose metadata does not say trained=true (tests). */
+  allowUntrained?: boolean;
+}
+
+/** How a quantized node computes. */
+export type QuantKind = 'conv' | 'gemm' | 'matmul' | 'add' | 'gap' | 'concat' | 'passthrough';
+
+export interface QuantizedWeight {
+  q: Int8Array;
+  params: QuantParams;
+  bias?: { q: Int32Array; scale: Float32Array };
+}
+
+/** The decisions both formats share, taken on the graph with activations fused. */
+export interface QuantPlan {
+  /** The float graph with fused Relu/Clip removed (their producers write their output names). */
+  graph: Graph;
+  kinds: Map<string, QuantKind>;
+  /** Parameters of every quantized activation, by value name. */
+  params: Map<string, QuantParams>;
+  weights: Map<string, QuantizedWeight>;
+  /** Gemm nodes whose output stays float (no quantized reader). */
+  floatOutput: Set<string>;
+  keptFloat: string[];
+  fused: string[];
+  /** With fullInt: parameters of the graph input and output. */
+  io?: { input: QuantParams; output: QuantParams };
+}
+
+export interface QuantizeStaticResult {
+  graph: Graph;
+  /** Nodes left in float, "name (OpType): why". */
+  keptFloat: string[];
+  /** Names of the nodes that run quantized. */
+  quantized: string[];
+  /** Relu/Clip nodes fused into their producer's output range. */
+  fused: string[];
+  params: Map<string, QuantParams>;
+}
+
+const COMPUTE_KINDS: Record<string, QuantKind> = { Conv: 'conv', Gemm: 'gemm', MatMul: 'matmul', Add: 'add', GlobalAveragePool: 'gap', Concat: 'concat' };
+const PASSTHROUGH = new Set(['MaxPool', 'Flatten', 'Reshape']);
+const FUSING_PRODUCERS = new Set(['conv', 'gemm', 'matmul', 'add']);
+
+const intAttr = (n: Node, name: string, fallback: number) => (n.attrs[name]?.kind === 'int' ? (n.attrs[name].value as number) : fallback);
+const floatAttr = (n: Node, name: string, fallback: number) => (n.attrs[name]?.kind === 'float' ? (n.attrs[name].value as number) : fallback);
+const label = (n: Node) => `${n.name} (${n.opType})`;
+
+/** Clip bounds when both are constants; undefined bounds are absent (no clamp on that side). */
+function clipBounds(n: Node, inits: Map<string, Tensor>): { lo?: number; hi?: number } | undefined {
+  const read = (i: number) => {
+    if (!n.inputs[i]) return { ok: true, v: undefined };
+    const t = inits.get(n.inputs[i]);
+    return t && t.data.length === 1 ? { ok: true, v: Number(t.data[0]) } : { ok: false, v: undefined };
+  };
+  const lo = read(1);
+  const hi = read(2);
+  return lo.ok && hi.ok ? { lo: lo.v, hi: hi.v } : undefined;
+}
+
+/** Why a compute node cannot be quantized, or undefined when it can. */
+function refusal(n: Node, kind: QuantKind, inits: Map<string, Tensor>, ranges: ReadonlyMap<string, Range>): string | undefined {
+  const f32Init = (name: string) => inits.get(name)?.dtype === 'float32';
+  if (kind === 'conv') {
+    if (!f32Init(n.inputs[1])) return 'its weight is not a float32 initializer';
+    if (n.inputs[2] && !f32Init(n.inputs[2])) return 'its bias is not a float32 initializer';
+  }
+  if (kind === 'gemm') {
+    if (!f32Init(n.inputs[1])) return 'its B is not a float32 initializer';
+    if (intAttr(n, 'transA', 0) !== 0 || floatAttr(n, 'alpha', 1) !== 1 || floatAttr(n, 'beta', 1) !== 1) return 'only transA=0, alpha=beta=1 is quantized';
+    const c = n.inputs[2] ? inits.get(n.inputs[2]) : undefined;
+    const units = inits.get(n.inputs[1])!.dims[intAttr(n, 'transB', 0) ? 0 : 1];
+    if (n.inputs[2] && (!c || c.dtype !== 'float32' || c.dims.length !== 1 || c.dims[0] !== units)) return `its bias C must be a float32 initializer of shape [${units}]`;
+  }
+  if (kind === 'matmul' && (!f32Init(n.inputs[1]) || inits.get(n.inputs[1])!.dims.length !== 2)) return 'its B is not a 2-D float32 initializer';
+  const acts = kind === 'add' || kind === 'concat' ? n.inputs : [n.inputs[0]];
+  for (const a of acts) {
+    if (inits.has(a)) return `input '${a}' is a constant, not an activation`;
+    if (!ranges.has(a)) return `no calibration range for its input '${a}'`;
+  }
+  if (kind !== 'gemm' && !ranges.has(n.outputs[0])) return `no calibration range for its output '${n.outputs[0]}'`;
+  return undefined;
+}
+
+function checkInputs(g: Graph, ranges: ReadonlyMap<string, Range>, o: QuantizeStaticOptions): void {
+  if (g.metadata.trained !== 'true' && !o.allowUntrained) {
+    throw new UserError(`model '${g.name}' is not trained (its metadata lacks trained=true): quantizing random weights measures nothing; train it first (melbench train), or pass allowUntrained for a test`);
+  }
+  if (ranges.size === 0) throw new UserError('no calibration ranges: calibrate on training clips first (collectActivations, then calibrationRanges)');
+  const names = new Set(g.nodes.map((n) => n.name));
+  const unknown = (o.exclude ?? []).filter((e) => !names.has(e));
+  if (unknown.length) throw new UserError(`exclude names nodes that are not in '${g.name}': ${unknown.join(', ')} (node names look like ${g.nodes.slice(0, 3).map((n) => `'${n.name}'`).join(', ')})`);
+  if (g.inputs.length !== 1 || g.outputs.length !== 1) {
+    if (o.fullInt) throw new UserError(`full-int quantization needs one input and one output; '${g.name}' has ${g.inputs.length} and ${g.outputs.length}`);
+  }
+  for (const v of [...g.inputs, ...g.outputs]) if (o.fullInt && v.dtype !== 'float32') throw new UserError(`full-int quantization needs float32 graph inputs and outputs; '${v.name}' is ${v.dtype}`);
+}
+
+/** Decides what runs quantized and with which parameters. Pure; shared by both formats. */
+export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, Range>, o: QuantizeStaticOptions = {}): QuantPlan {
+  checkInputs(g0, ranges0, o);
+  const act = o.activations ?? 'uint8';
+  const symmetric = o.symmetric ?? false;
+  const exclude = new Set(o.exclude ?? []);
+  const inits = initializerMap(g0);
+  const ranges = new Map(ranges0);
+  const keptFloat: string[] = [];
+
+  // 1. Which compute nodes can be quantized.
+  const compute = new Map<string, QuantKind>();
+  for (const n of g0.nodes) {
+    const kind = COMPUTE_KINDS[n.opType];
+    if (!kind || PASSTHROUGH.has(n.opType)) continue;
+    if (exclude.has(n.name)) continue;
+    const why = refusal(n, kind, inits, ranges);
+    if (why) keptFloat.push(`${label(n)}: ${why}`);
+    else compute.set(n.name, kind);
+  }
+
+  // 2. Fuse Relu / Clip(0, hi) into a quantized producer (asymmetric activations only).
+  const prod = producers(g0);
+  const cons = consumers(g0);
+  const dropped = new Map<string, Node>(); // relu name -> its producer
+  const renameOutput = new Map<string, string>(); // producer name -> relu output name
+  const fused: string[] = [];
+  if (!symmetric) {
+    for (const n of g0.nodes) {
+      if ((n.opType !== 'Relu' && n.opType !== 'Clip') || exclude.has(n.name)) continue;
+      const p = prod.get(n.inputs[0]);
+      if (!p || !FUSING_PRODUCERS.has(compute.get(p.name) ?? 'passthrough')) continue;
+      if ((cons.get(n.inputs[0]) ?? []).length !== 1 || isGraphOutput(g0, n.inputs[0]) || !ranges.has(n.outputs[0])) continue;
+      let hi = Infinity;
+      if (n.opType === 'Clip') {
+        const b = clipBounds(n, inits);
+        if (!b || b.lo !== 0) continue;
+        hi = b.hi ?? Infinity;
+      }
+      const r = ranges.get(n.outputs[0])!;
+      ranges.set(n.outputs[0], { min: 0, max: Math.min(Math.max(r.max, 0), hi) });
+      dropped.set(n.name, p);
+      renameOutput.set(p.name, n.outputs[0]);
+      fused.push(n.name);
+    }
+  }
+  const graph = inferShapes({
+    ...g0,
+    nodes: g0.nodes.filter((n) => !dropped.has(n.name)).map((n) => (renameOutput.has(n.name) ? { ...n, outputs: [renameOutput.get(n.name)!, ...n.outputs.slice(1)] } : n)),
+    valueInfo: [],
+  });
+
+  // 3. Kinds on the fused graph: compute nodes, and passthrough ops whose input is already integer.
+  const kinds = new Map<string, QuantKind>();
+  const intProduced = new Set<string>();
+  if (o.fullInt) intProduced.add(graph.inputs[0].name);
+  for (const n of graph.nodes) {
+    const kind = compute.get(n.name) ?? (PASSTHROUGH.has(n.opType) && !exclude.has(n.name) && intProduced.has(n.inputs[0]) && n.outputs.length === 1 ? 'passthrough' : undefined);
+    if (kind) {
+      kinds.set(n.name, kind);
+      intProduced.add(n.outputs[0]);
+    } else if (!exclude.has(n.name) && !dropped.has(n.name) && !keptFloat.some((k) => k.startsWith(`${n.name} (`))) {
+      const why =
+        n.opType === 'BatchNormalization'
+          ? 'no quantized form; fold it into the preceding Conv first (foldBatchNorm)'
+          : PASSTHROUGH.has(n.opType)
+            ? 'its input is float, so it runs in float'
+            : (n.opType === 'Relu' || n.opType === 'Clip') && symmetric
+              ? 'symmetric activations: a zero point of 0 cannot absorb the clamp'
+              : 'no quantized form';
+      keptFloat.push(`${label(n)}: ${why}`);
+    }
+  }
+  for (const e of exclude) {
+    const n = graph.nodes.find((m) => m.name === e);
+    if (n) keptFloat.push(`${label(n)}: excluded`);
+  }
+
+  // 4. Activation parameters, in graph order (a passthrough output shares its input's).
+  const cons2 = consumers(graph);
+  const params = new Map<string, QuantParams>();
+  const paramsOf = (t: string): QuantParams => {
+    let p = params.get(t);
+    if (!p) {
+      const r = ranges.get(t);
+      if (!r) throw new Error(`internal: no range for '${t}'`);
+      p = activationParams(r, act, symmetric);
+      params.set(t, p);
+    }
+    return p;
+  };
+  let io: QuantPlan['io'];
+  if (o.fullInt) {
+    const inName = graph.inputs[0].name;
+    const inRange = o.naiveInputScale ? { min: -1, max: 1 } : ranges.get(inName);
+    if (!inRange) throw new UserError(`full-int needs a calibrated range of the input '${inName}' (calibrate with collectActivations) or naiveInputScale`);
+    params.set(inName, activationParams(inRange, act, symmetric));
+    const outName = graph.outputs[0].name;
+    const outRange = ranges.get(outName);
+    if (!outRange) throw new UserError(`full-int needs a calibrated range of the output '${outName}'`);
+    io = { input: params.get(inName)!, output: activationParams(outRange, act, symmetric) };
+  }
+  const floatOutput = new Set<string>();
+  const weights = new Map<string, QuantizedWeight>();
+  for (const n of graph.nodes) {
+    const kind = kinds.get(n.name);
+    if (!kind) continue;
+    if (kind === 'passthrough') {
+      params.set(n.outputs[0], paramsOf(n.inputs[0]));
+      continue;
+    }
+    const acts = kind === 'add' || kind === 'concat' ? n.inputs : [n.inputs[0]];
+    acts.forEach(paramsOf);
+    const readers = cons2.get(n.outputs[0]) ?? [];
+    if (kind === 'gemm' && !readers.some((r) => kinds.has(r.name)) && !(o.fullInt && isGraphOutput(graph, n.outputs[0]))) floatOutput.add(n.name);
+    else paramsOf(n.outputs[0]);
+    if (kind === 'conv' || kind === 'gemm' || kind === 'matmul') {
+      const w = inits.get(n.inputs[1])!;
+      const axis = o.weights === 'per-tensor' ? undefined : kind === 'conv' ? 0 : kind === 'gemm' && intAttr(n, 'transB', 0) ? 0 : 1;
+      const { q, params: wp } = quantizeWeight(w, axis, o.reduceRange ?? true);
+      const b = n.inputs[2] ? inits.get(n.inputs[2]) : undefined;
+      weights.set(n.name, { q, params: wp, bias: b ? quantizeBias(b.data as Float32Array, params.get(n.inputs[0])!.scale[0], wp.scale) : undefined });
+    }
+  }
+  return { graph, kinds, params, weights, floatOutput, keptFloat, fused, io };
+}
+
+// ---- emission helpers shared by both formats ----------------------------------------------------
+
+export function paramTensors(p: QuantParams, base: string, fresh: (b: string) => string): { scale: Tensor; zeroPoint: Tensor } {
+  const dims = p.axis === undefined ? [] : [p.scale.length];
+  const zp = p.dtype === 'int8' ? Int8Array.from(p.zeroPoint) : Uint8Array.from(p.zeroPoint);
+  return { scale: { name: fresh(`${base}_scale`), dtype: 'float32', dims, data: p.scale }, zeroPoint: { name: fresh(`${base}_zero_point`), dtype: p.dtype, dims, data: zp } };
+}
+
+export function qdqNode(opType: 'QuantizeLinear' | 'DequantizeLinear', name: string, x: string, s: Tensor, z: Tensor, y: string, axis?: number): Node {
+  return { name, opType, domain: '', inputs: [x, s.name, z.name], outputs: [y], attrs: axis === undefined ? {} : { axis: { kind: 'int', value: axis } } };
+}
+
+/** Metadata of a full-int graph: how callers quantize the input and read the output. */
+export function ioMetadata(io: NonNullable<QuantPlan['io']>): Record<string, string> {
+  return {
+    input_scale: String(io.input.scale[0]),
+    input_zero_point: String(io.input.zeroPoint[0]),
+    input_dtype: io.input.dtype,
+    output_scale: String(io.output.scale[0]),
+    output_zero_point: String(io.output.zeroPoint[0]),
+    output_dtype: io.output.dtype,
+  };
+}
+
+/** The weights no node reads any more, dropped. */
+export function withoutUnusedInitializers(g: Graph): Graph {
+  const used = new Set(g.nodes.flatMap((n) => n.inputs));
+  return { ...g, initializers: g.initializers.filter((t) => used.has(t.name)) };
+}
+
+// ---- QDQ ------------------------------------------------------------------------------------------
+
+function emitQdq(plan: QuantPlan, o: QuantizeStaticOptions): Graph {
+  const g = plan.graph;
+  const fresh = nameAllocator(g);
+  const inits = initializerMap(g);
+  const newInits: Tensor[] = [];
+  const nodes: Node[] = [];
+  /** activation name -> its Q->DQ output */
+  const dqOf = new Map<string, string>();
+  const addParams = (p: QuantParams, base: string) => {
+    const t = paramTensors(p, base, fresh);
+    newInits.push(t.scale, t.zeroPoint);
+    return t;
+  };
+  const quantizeActivation = (t: string) => {
+    const p = plan.params.get(t);
+    if (!p || dqOf.has(t)) return;
+    const { scale, zeroPoint } = addParams(p, t);
+    const q = fresh(`${t}_quantized`);
+    const dq = fresh(`${t}_dequantized`);
+    nodes.push(qdqNode('QuantizeLinear', fresh(`${t}/QuantizeLinear`), t, scale, zeroPoint, q), qdqNode('DequantizeLinear', fresh(`${t}/DequantizeLinear`), q, scale, zeroPoint, dq));
+    dqOf.set(t, dq);
+  };
+
+  const inName = g.inputs[0].name;
+  let inputs = g.inputs;
+  if (plan.io) {
+    // The integer input keeps the graph's input name; readers get its dequantized value.
+    const { scale, zeroPoint } = addParams(plan.io.input, inName);
+    const dq = fresh(`${inName}_dequantized`);
+    nodes.push(qdqNode('DequantizeLinear', fresh(`${inName}/DequantizeLinear`), inName, scale, zeroPoint, dq));
+    dqOf.set(inName, dq);
+    inputs = [{ ...g.inputs[0], dtype: plan.io.input.dtype }];
+  } else {
+    for (const v of g.inputs) quantizeActivation(v.name);
+  }
+  const read = (name: string) => dqOf.get(name) ?? name;
+
+  for (const n of g.nodes) {
+    const w = plan.weights.get(n.name);
+    let inputsOut = n.inputs.map(read);
+    if (w) {
+      const wInit = inits.get(n.inputs[1])!;
+      const wq: Tensor = { name: fresh(`${wInit.name}_quantized`), dtype: 'int8', dims: wInit.dims, data: w.q };
+      const wt = addParams(w.params, wInit.name);
+      newInits.push(wq);
+      const wdq = fresh(`${wInit.name}_dequantized`);
+      nodes.push(qdqNode('DequantizeLinear', fresh(`${wInit.name}/DequantizeLinear`), wq.name, wt.scale, wt.zeroPoint, wdq, w.params.axis));
+      inputsOut[1] = wdq;
+      if (w.bias) {
+        const bInit = inits.get(n.inputs[2])!;
+        const bq: Tensor = { name: fresh(`${bInit.name}_quantized`), dtype: 'int32', dims: bInit.dims, data: w.bias.q };
+        const perChannel = w.bias.scale.length > 1;
+        const bs: Tensor = { name: fresh(`${bInit.name}_scale`), dtype: 'float32', dims: perChannel ? [w.bias.scale.length] : [], data: w.bias.scale };
+        const bz: Tensor = { name: fresh(`${bInit.name}_zero_point`), dtype: 'int32', dims: perChannel ? [w.bias.scale.length] : [], data: new Int32Array(w.bias.scale.length) };
+        newInits.push(bq, bs, bz);
+        const bdq = fresh(`${bInit.name}_dequantized`);
+        nodes.push(qdqNode('DequantizeLinear', fresh(`${bInit.name}/DequantizeLinear`), bq.name, bs, bz, bdq, perChannel ? 0 : undefined));
+        inputsOut[2] = bdq;
+      }
+    }
+    if (!plan.kinds.has(n.name)) inputsOut = n.inputs.map(read);
+    nodes.push({ ...n, inputs: inputsOut });
+    for (const out of n.outputs) quantizeActivation(out);
+  }
+
+  let outputs = g.outputs;
+  if (plan.io) {
+    // The float result is renamed; a final QuantizeLinear writes the integer output under its name.
+    const outName = g.outputs[0].name;
+    const floatName = fresh(`${outName}_float`);
+    for (const n of nodes) {
+      n.outputs = n.outputs.map((x) => (x === outName ? floatName : x));
+      n.inputs = n.inputs.map((x) => (x === outName ? floatName : x));
+    }
+    const { scale, zeroPoint } = addParams(plan.io.output, outName);
+    nodes.push(qdqNode('QuantizeLinear', fresh(`${outName}/QuantizeLinear`), floatName, scale, zeroPoint, outName));
+    outputs = [{ ...g.outputs[0], dtype: plan.io.output.dtype }];
+  }
+  return inferShapes(
+    withoutUnusedInitializers({
+      ...g,
+      inputs,
+      outputs,
+      nodes,
+      initializers: [...g.initializers, ...newInits],
+      valueInfo: [],
+      metadata: { ...g.metadata, quantization: `static-qdq`, ...(plan.io ? ioMetadata(plan.io) : {}), ...quantMetadata(o) },
+    }),
+  );
+}
+
+export function quantMetadata(o: QuantizeStaticOptions): Record<string, string> {
+  return {
+    quant_activations: o.activations ?? 'uint8',
+    quant_weights: `int8 ${o.weights ?? 'per-channel'}`,
+    quant_symmetric: String(o.symmetric ?? false),
+    quant_weight_bits: o.reduceRange === false ? '8' : '7',
+    ...(o.fullInt ? { quant_full_int: 'true', quant_input_range: o.naiveInputScale ? 'naive [-1, 1]' : 'calibrated' } : {}),
+  };
+}
+
+/**
+ * Static quantization of `g` with calibrated activation ranges (calibrationRanges in
+ * src/train/calibrate.ts). Pure: `g` is left untouched.
+ *
+ * @example
+ *   const stats = await collectActivations(folded, clips, dims);
+ *   const { graph, keptFloat } = quantizeStatic(folded, calibrationRanges(stats, 'entropy'), { format: 'qdq' });
+ */
+export function quantizeStatic(g: Graph, ranges: ReadonlyMap<string, Range>, o: QuantizeStaticOptions = {}): QuantizeStaticResult {
+  const format = o.format ?? 'qdq';
+  if (format !== 'qdq' && format !== 'qoperator') throw new UserError(`unknown quantization format '${format}': use qdq or qoperator`);
+  if (o.activations && o.activations !== 'uint8' && o.activations !== 'int8') throw new UserError(`activations must be uint8 or int8, got '${o.activations}'`);
+  if (o.weights && o.weights !== 'per-channel' && o.weights !== 'per-tensor') throw new UserError(`weights must be per-channel or per-tensor, got '${o.weights}'`);
+  if (o.naiveInputScale && !o.fullInt) throw new UserError('naiveInputScale only applies with fullInt');
+  const plan = planStaticQuantization(g, ranges, o);
+  const graph = format === 'qdq' ? emitQdq(plan, o) : emitQOperator(plan, o);
+  return { graph, keptFloat: plan.keptFloat, quantized: [...plan.kinds.keys()], fused: plan.fused, params: plan.params };
+}
