@@ -52,6 +52,12 @@ function checkScaleZp(scale: ValueType | undefined, zp: ValueType | undefined, c
   if (zp && s.shape.length !== zp.shape.length) throw new ShapeError(`${ctx.where}: ${what} scale ${formatShape(s.shape)} and zero point ${formatShape(zp.shape)} differ`);
 }
 
+/** The size of x along `axis` when the scale is per channel (1-D); `axis` is ignored for a scalar scale. */
+function channelsAt(x: ValueType, scale: ValueType | undefined, axis: number, ctx: ShapeContext): number | string | undefined {
+  if (!scale || scale.shape.length === 0) return undefined;
+  return x.shape[normAxis(axis, x.shape.length, ctx.where)];
+}
+
 export const QuantizeLinear = defineOp({
   opType: 'QuantizeLinear',
   domain: '',
@@ -63,7 +69,7 @@ export const QuantizeLinear = defineOp({
     const xv = need(x, 'x', ctx);
     if (xv.dtype !== 'float32') throw new ShapeError(`${ctx.where}: x must be float32, got ${xv.dtype}`);
     if (z) requireQuant(z, 'y_zero_point', ctx);
-    checkScaleZp(s, z, ctx, 'y', xv.shape.length ? xv.shape[normAxis(a.axis, xv.shape.length, ctx.where)] : undefined);
+    checkScaleZp(s, z, ctx, 'y', channelsAt(xv, s, a.axis, ctx));
     return [{ dtype: z?.dtype ?? 'uint8', shape: xv.shape }];
   },
 });
@@ -79,7 +85,7 @@ export const DequantizeLinear = defineOp({
     const xv = need(x, 'x', ctx);
     if (![...QUANT_TYPES, 'int32'].includes(xv.dtype)) throw new ShapeError(`${ctx.where}: x must be int8, uint8 or int32, got ${xv.dtype}`);
     if (z && z.dtype !== xv.dtype) throw new ShapeError(`${ctx.where}: x_zero_point is ${z.dtype} but x is ${xv.dtype}`);
-    checkScaleZp(s, z, ctx, 'x', xv.shape.length ? xv.shape[normAxis(a.axis, xv.shape.length, ctx.where)] : undefined);
+    checkScaleZp(s, z, ctx, 'x', channelsAt(xv, s, a.axis, ctx));
     return [{ dtype: 'float32', shape: xv.shape }];
   },
 });
