@@ -1,0 +1,221 @@
+/**
+ * Static quantization: structure of the QDQ and QOperator graphs, validity in onnxruntime (cpu,
+ * wasm), numerics against fp32 on a small residual model, full-int I/O, refusals, and argmax
+ * agreement on real clips of the trained ResNet.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.ts';
+import { fromOnnx, toOnnx } from '../../src/export/onnx.ts';
+import { foldBatchNorm } from '../../src/export/passes/fold-bn.ts';
+import { quantizeValue } from '../../src/export/passes/quant-params.ts';
+import { quantizeStatic } from '../../src/export/passes/quantize-static.ts';
+import { loadDataset } from '../../src/features/datasets/index.ts';
+import { ModelBuilder } from '../../src/graph/builder.ts';
+import type { Graph } from '../../src/graph/ir.ts';
+import { Rng } from '../../src/rng.ts';
+import { getRunner } from '../../src/runners/runner.ts';
+import { calibrationRanges, collectActivations, trainingClips } from '../../src/train/calibrate.ts';
+import { argmaxRows } from '../../src/train/metrics.ts';
+
+const DIMS = [2, 16, 20];
+const PER = DIMS.reduce((a, b) => a * b, 1);
+
+/** conv+relu -> maxpool -> conv+relu -> add(skip) -> GAP -> flatten -> dense -> softmax. */
+function residualModel(): Graph {
+  const b = new ModelBuilder('res', { seed: 5 });
+  const x = b.input('mel', ['N', 2, 16, 20]);
+  const h = b.maxPool(b.relu(b.conv(x, { filters: 8, kernel: 3, name: 'conv1' })), { kernel: 2 });
+  const r = b.relu(b.conv(h, { filters: 8, kernel: 3, name: 'conv2' }), 'relu2');
+  const s = b.add(h, r, 'skip');
+  b.output(b.softmax(b.dense(b.flatten(b.globalAvgPool(s)), 5, { name: 'logits' }), { name: 'probs' }));
+  // Non-zero biases, so that the int32 bias path is exercised.
+  const g = b.build();
+  for (const t of g.initializers) if (t.name.endsWith('.bias')) (t.data as Float32Array).forEach((_, i, a) => (a[i] = 0.1 * Math.sin(i + 1)));
+  return g;
+}
+
+function inputs(n: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: n * PER }, () => rng.normal());
+}
+
+async function run(g: Graph, x: Float32Array, runtime = 'cpu'): Promise<Float32Array> {
+  const s = await getRunner(runtime).open(toOnnx(g));
+  const n = x.length / PER;
+  const out = await s.run({ mel: { type: 'float32', data: x, dims: [n, ...DIMS] } });
+  await s.close();
+  return out.probs.data as Float32Array;
+}
+
+const opCounts = (g: Graph) => g.nodes.reduce<Record<string, number>>((c, n) => ((c[n.opType] = (c[n.opType] ?? 0) + 1), c), {});
+
+async function calibrated(g = residualModel()) {
+  const stats = await collectActivations(g, inputs(32, 1), DIMS);
+  return { g, ranges: calibrationRanges(stats, 'minmax') };
+}
+
+describe('quantizeStatic: QDQ', () => {
+  it('puts Q->DQ on activations, DQ on int8 per-channel weights and int32 biases, fuses the ReLUs', async () => {
+    const { g, ranges } = await calibrated();
+    const before = toOnnx(g);
+    const r = quantizeStatic(g, ranges, { allowUntrained: true });
+    expect(toOnnx(g)).toEqual(before); // pure
+    const c = opCounts(r.graph);
+    expect(c.Relu).toBeUndefined();
+    expect(r.fused.sort()).toEqual(['relu', 'relu2']);
+    // activations: mel, conv1 out, maxpool out, conv2 out, add out, GAP out, flatten out = 7 Q/DQ pairs;
+    // DQ on 3 weights and 3 biases; the Gemm feeds Softmax only, so its output stays float.
+    expect(c.QuantizeLinear).toBe(7);
+    expect(c.DequantizeLinear).toBe(7 + 6);
+    expect(r.keptFloat).toEqual(['probs (Softmax): no quantized form']);
+    const inits = new Map(r.graph.initializers.map((t) => [t.name, t]));
+    const conv = r.graph.nodes.find((n) => n.name === 'conv1')!;
+    const wDq = r.graph.nodes.find((n) => n.outputs[0] === conv.inputs[1])!;
+    expect(inits.get(wDq.inputs[0])!.dtype).toBe('int8');
+    expect(inits.get(wDq.inputs[1])!.dims).toEqual([8]);
+    expect(wDq.attrs.axis).toEqual({ kind: 'int', value: 0 });
+    const bDq = r.graph.nodes.find((n) => n.outputs[0] === conv.inputs[2])!;
+    expect(inits.get(bDq.inputs[0])!.dtype).toBe('int32');
+    expect(r.graph.initializers.some((t) => t.dtype === 'float32' && t.dims.length === 4)).toBe(false);
+    // the model re-imports to the same IR, byte for byte
+    expect(toOnnx(fromOnnx(toOnnx(r.graph)))).toEqual(toOnnx(r.graph));
+  });
+
+  it('matches its own float simulation and stays close to fp32 in onnxruntime', async () => {
+    const { g, ranges } = await calibrated();
+    const q = quantizeStatic(g, ranges, { allowUntrained: true }).graph;
+    const x = inputs(64, 2);
+    const [ref, fused] = [await run(g, x), await run(q, x)];
+    const sess = await ort.InferenceSession.create(toOnnx(q), { graphOptimizationLevel: 'disabled' });
+    const sim = (await sess.run({ mel: new ort.Tensor('float32', x, [64, ...DIMS]) })).probs.data as Float32Array;
+    let dSim = 0;
+    let dRef = 0;
+    for (let i = 0; i < ref.length; i++) {
+      dSim = Math.max(dSim, Math.abs(fused[i] - sim[i]));
+      dRef = Math.max(dRef, Math.abs(fused[i] - ref[i]));
+    }
+    // The fused integer kernels requantize exactly as the unfused Q/DQ graph does in float, up to
+    // one rounding step of an intermediate (a few 1e-3 in probability after the head).
+    expect(dSim).toBeLessThan(0.01);
+    // 7-bit weights and 8-bit activations on a random 5-class model: probabilities within 0.05.
+    expect(dRef).toBeLessThan(0.05);
+    const agree = argmaxRows(fused, 5).filter((c, i) => c === argmaxRows(ref, 5)[i]).length / 64;
+    expect(agree).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('keeps excluded nodes in fp32 and says so', async () => {
+    const { g, ranges } = await calibrated();
+    const r = quantizeStatic(g, ranges, { allowUntrained: true, exclude: ['conv1', 'logits'] });
+    const conv1 = r.graph.nodes.find((n) => n.name === 'conv1')!;
+    expect(r.graph.initializers.find((t) => t.name === conv1.inputs[1])!.dtype).toBe('float32');
+    expect(r.keptFloat).toContain('conv1 (Conv): excluded');
+    expect(r.keptFloat).toContain('logits (Gemm): excluded');
+    expect(opCounts(r.graph).Relu).toBe(1); // conv1's ReLU stays: its producer is float
+    expect(() => quantizeStatic(g, ranges, { allowUntrained: true, exclude: ['nope'] })).toThrow(/exclude names nodes that are not in/);
+  });
+
+  it('symmetric int8 activations: zero point 0, ReLUs kept', async () => {
+    const { g, ranges } = await calibrated();
+    const r = quantizeStatic(g, ranges, { allowUntrained: true, activations: 'int8', symmetric: true });
+    expect(opCounts(r.graph).Relu).toBe(2);
+    for (const p of r.params.values()) expect(Array.from(p.zeroPoint)).toEqual([0]);
+    const x = inputs(32, 3);
+    const [ref, q] = [argmaxRows(await run(g, x), 5), argmaxRows(await run(r.graph, x), 5)];
+    expect(q.filter((c, i) => c === ref[i]).length / 32).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
+describe('quantizeStatic: QOperator', () => {
+  it('emits QLinearConv, QLinearAdd, QLinearGlobalAveragePool, QGemm and integer MaxPool; runs on cpu and wasm', async () => {
+    const { g, ranges } = await calibrated();
+    const r = quantizeStatic(g, ranges, { allowUntrained: true, format: 'qoperator' });
+    expect(opCounts(r.graph)).toEqual({ QuantizeLinear: 1, QLinearConv: 2, MaxPool: 1, QLinearAdd: 1, QLinearGlobalAveragePool: 1, Flatten: 1, QGemm: 1, Softmax: 1 });
+    const types = new Map(r.graph.valueInfo.map((v) => [v.name, v.dtype]));
+    const pool = r.graph.nodes.find((n) => n.opType === 'MaxPool')!;
+    expect(types.get(pool.inputs[0])).toBe('uint8');
+    const bias = r.graph.initializers.find((t) => t.name === r.graph.nodes.find((n) => n.opType === 'QLinearConv')!.inputs[8])!;
+    expect(bias.dtype).toBe('int32');
+    expect(toOnnx(fromOnnx(toOnnx(r.graph)))).toEqual(toOnnx(r.graph));
+    const x = inputs(16, 4);
+    const [qdq, cpu, wasm] = [await run(quantizeStatic(g, ranges, { allowUntrained: true }).graph, x), await run(r.graph, x), await run(r.graph, x, 'wasm')];
+    // Same integer math as the fused QDQ graph; wasm's kernels may round a requantization differently.
+    for (let i = 0; i < cpu.length; i++) {
+      expect(Math.abs(cpu[i] - qdq[i])).toBeLessThan(0.01);
+      expect(Math.abs(cpu[i] - wasm[i])).toBeLessThan(0.01);
+    }
+  });
+});
+
+describe('quantizeStatic: full-int', () => {
+  it('takes and returns integers, and records their scale and zero point', async () => {
+    const { g, ranges } = await calibrated();
+    for (const format of ['qdq', 'qoperator'] as const) {
+      const r = quantizeStatic(g, ranges, { allowUntrained: true, fullInt: true, format });
+      expect(r.graph.inputs).toEqual([{ name: 'mel', dtype: 'uint8', shape: ['N', 2, 16, 20] }]);
+      expect(r.graph.outputs[0]).toMatchObject({ name: 'probs', dtype: 'uint8' });
+      const md = r.graph.metadata;
+      expect(md.input_dtype).toBe('uint8');
+      expect(Number(md.input_scale)).toBeCloseTo((ranges.get('mel')!.max - ranges.get('mel')!.min) / 255, 6);
+      const x = inputs(32, 5);
+      const q = Uint8Array.from(x, (v) => quantizeValue(v, Number(md.input_scale), Number(md.input_zero_point), 'uint8'));
+      const s = await getRunner('cpu').open(toOnnx(r.graph));
+      const out = (await s.run({ mel: { type: 'uint8', data: q, dims: [32, ...DIMS] } })).probs;
+      await s.close();
+      expect(out.type).toBe('uint8');
+      const probs = Float32Array.from(out.data as Uint8Array, (v) => (v - Number(md.output_zero_point)) * Number(md.output_scale));
+      const ref = argmaxRows(await run(g, x), 5);
+      expect(argmaxRows(probs, 5).filter((c, i) => c === ref[i]).length / 32, format).toBeGreaterThanOrEqual(0.9);
+    }
+  });
+
+  it('naiveInputScale assumes [-1, 1] for the input', async () => {
+    const { g, ranges } = await calibrated();
+    const md = quantizeStatic(g, ranges, { allowUntrained: true, fullInt: true, naiveInputScale: true }).graph.metadata;
+    expect(Number(md.input_scale)).toBeCloseTo(2 / 255, 7);
+    expect(md.quant_input_range).toBe('naive [-1, 1]');
+    expect(() => quantizeStatic(g, ranges, { allowUntrained: true, naiveInputScale: true })).toThrow(UserError);
+  });
+});
+
+describe('quantizeStatic: refusals', () => {
+  it('refuses an untrained model unless allowUntrained, and empty ranges', async () => {
+    const { g, ranges } = await calibrated();
+    expect(() => quantizeStatic(g, ranges)).toThrow(/not trained/);
+    expect(() => quantizeStatic({ ...g, metadata: { trained: 'true' } }, ranges)).not.toThrow();
+    expect(() => quantizeStatic(g, new Map(), { allowUntrained: true })).toThrow(/no calibration ranges/);
+  });
+
+  it('lists an unfolded BatchNormalization as float, with the fix', async () => {
+    const b = new ModelBuilder('bn', { seed: 2 });
+    const x = b.input('mel', ['N', 2, 16, 20]);
+    b.output(b.softmax(b.dense(b.flatten(b.globalAvgPool(b.relu(b.batchNorm(b.conv(x, { filters: 4, kernel: 3 }))))), 3), { name: 'probs' }));
+    const { g, ranges } = await calibrated(b.build());
+    const r = quantizeStatic(g, ranges, { allowUntrained: true });
+    expect(r.keptFloat).toContain('bn (BatchNormalization): no quantized form; fold it into the preceding Conv first (foldBatchNorm)');
+  });
+});
+
+const TRAINED = '.melbench-cache/train/195d654dbf499403/model.onnx';
+
+describe.skipIf(!existsSync(TRAINED))('quantizeStatic on the trained ResNet', () => {
+  it('agrees with fp32 on the argmax of real test clips (QDQ u8s8, entropy)', async () => {
+    const { graph } = foldBatchNorm(fromOnnx(readFileSync(TRAINED)));
+    const data = await loadDataset('alerts', { preset: 'default', seed: 0, progress: false });
+    const { clips, dims } = trainingClips(data.splits.train, 16);
+    const ranges = calibrationRanges(await collectActivations(graph, clips, dims), 'entropy');
+    const q = quantizeStatic(graph, ranges).graph;
+    const per = dims.reduce((a, b) => a * b, 1);
+    const x = data.splits.test.x.subarray(0, 48 * per);
+    const probs = async (g: Graph) => {
+      const s = await getRunner('cpu').open(toOnnx(g));
+      const out = (await s.run({ mel: { type: 'float32', data: x, dims: [48, ...dims] } })).probs.data as Float32Array;
+      await s.close();
+      return argmaxRows(out, data.classes.length);
+    };
+    const [ref, got] = [await probs(graph), await probs(q)];
+    // The full test set loses 0.005 macro-F1 (see the issue report); 48 clips agree at >= 0.9.
+    expect(got.filter((c, i) => c === ref[i]).length / 48).toBeGreaterThanOrEqual(0.9);
+  }, 60_000);
+});
