@@ -19,14 +19,15 @@
  * boundary, so the same float32 feeds and comparisons work for every variant. keepIo=false makes
  * them float16 too (feeds are then raw half bits, see src/runners/tensors.ts).
  *
- * Kept in float32 by default: none. Every op of the zoo runs in float16 on all runtimes that
- * were tried (onnxruntime-node CPU 1.30, onnxruntime-web WASM; benchmarks/quant-support.ts prints
- * the matrix). NOTE: ORT's CPU EP has float16 kernels for few ops on x86 (no Conv, MaxPool,
- * BatchNormalization, Gemm, Softmax among them); its session-time InsertCastTransformer wraps
- * such nodes in Casts to float32 itself, so the model still runs on CPU, with the cost of the
- * casts and the accuracy of float16 storage between ops. Keeping those ops in float32 here
- * would only move the same casts into the file and take float16 compute away from WebGPU,
- * which has it. Callers can keep any node in float32 by name or by op type (`keepFloat32`),
+ * Kept in float32 by default: none. Every op of the zoo loads and runs in float16 on the
+ * runtimes tried (onnxruntime-node CPU 1.30, onnxruntime-web WASM 1.30; benchmarks/quant-support.ts
+ * prints the matrix). NOTE: neither has float16 kernels for Conv, BatchNormalization, MaxPool,
+ * Gemm or Softmax on x86. ORT does not fail: at session creation its InsertCastTransformer
+ * wraps such nodes in Casts to float32 and then drops the back-to-back Cast pairs (the profile
+ * shows 'InsertedPrecisionFreeCast_*' nodes), so on CPU and WASM the model computes in float32
+ * from float16-rounded weights: float16 buys size there, not speed. Keeping those ops in float32
+ * in the file would change nothing on CPU and take float16 compute away from WebGPU, which has
+ * it (shader-f16). Callers can keep any node in float32 by name or by op type (`keepFloat32`),
  * e.g. a reduction that must accumulate in float32 on a runtime that accumulates in half.
  */
 import { UserError } from '../../errors.ts';
