@@ -50,7 +50,8 @@ export function qRange(dtype: QuantDType, symmetric = false): { qmin: number; qm
 /** Round half to even, as QuantizeLinear rounds. */
 export function roundHalfEven(v: number): number {
   const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  // NOTE: + 0 turns Math.round's -0 into 0.
+  return (Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r) + 0;
 }
 
 /** (scale, zero point) of one range. */
@@ -67,7 +68,7 @@ export function paramsForRange(range: Range, dtype: QuantDType, symmetric: boole
     const scale = Math.fround(absMax > 0 ? absMax / ((qmax - qmin) / 2) : 1);
     return { scale, zeroPoint };
   }
-  if (hi === lo) return { scale: 1, zeroPoint: dtype === 'uint8' ? 0 : 0 };
+  if (hi === lo) return { scale: 1, zeroPoint: Math.max(qmin, 0) };
   const scale = Math.fround((hi - lo) / (qmax - qmin));
   const zeroPoint = Math.min(qmax, Math.max(qmin, roundHalfEven(qmin - lo / scale)));
   return { scale, zeroPoint };
