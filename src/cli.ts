@@ -4,6 +4,7 @@
  * user mistakes never print a stack trace; melbench bugs do only under MELBENCH_DEBUG=1.
  */
 import { Command, CommanderError } from 'commander';
+import { register as ablate } from './commands/ablate.ts';
 import { register as bench } from './commands/bench.ts';
 import type { RegisterCommand } from './commands/command.ts';
 import { register as data } from './commands/data.ts';
@@ -15,7 +16,7 @@ import { register as models } from './commands/models.ts';
 import { register as trainModel } from './commands/train.ts';
 import { EXIT, UserError } from './errors.ts';
 
-const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel];
+const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate];
 
 export function buildProgram(): Command {
   const program = new Command('melbench')

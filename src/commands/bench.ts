@@ -9,32 +9,20 @@ import { ZOO } from '../graph/zoo/index.ts';
 import type { Row } from '../report/columns.ts';
 import { CsvReport } from '../report/csv.ts';
 import { SamplesLog } from '../report/samples.ts';
-import { isRuntimeName, RUNTIMES, type RuntimeName } from '../runners/runner.ts';
-import { DEFAULT_TIMING, type TimingConfig } from '../runners/timing.ts';
+import { RUNTIMES } from '../runners/runner.ts';
 import { readFeaturesNpy } from '../sweep/inputs.ts';
 import { type PreparedModel, prepareTrained } from '../sweep/models.ts';
-import { prepareModels, runSweep, SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
+import { prepareModels, runSweep, SOFTWARE_TIMING, type SweepConfig, type SweepSinks } from '../sweep/sweep.ts';
 import { defaultTrainOptions, loadTrainingData, trainRun } from '../train/run.ts';
 import type { RegisterCommand } from './command.ts';
-import { nameList, nonNegativeInt, positiveInt, positiveIntList } from './options.ts';
+import { addMeasureOptions, checkedRuntimes, type MeasureOptions, nameList, positiveInt, timingOf } from './options.ts';
 
-interface BenchOptions {
+interface BenchOptions extends MeasureOptions {
   models: string[];
-  runtimes: string[];
-  batch: number[];
   preset?: string;
   input?: string;
   classes: number;
-  seed: number;
-  threads: number;
-  warmup: number;
-  samples: number;
-  timeMs: number;
-  timeoutS: number;
-  isolate: boolean;
   suite: string;
-  out?: string;
-  strict?: boolean;
   dataset?: string;
   trainEpochs: number;
   evalSoftware?: boolean;
@@ -75,63 +63,59 @@ export function printRows(rows: Row[]): void {
   process.stdout.write(`${t.toString()}\n`);
 }
 
+/** The CSV and samples files of a run, with a progress line on stderr per row. */
+export function openSinks(runId: string, out: string | undefined): SweepSinks {
+  const csvPath = out ?? `reports/${runId}.csv`;
+  return {
+    csv: new CsvReport(csvPath).open(),
+    samples: new SamplesLog(`${csvPath.replace(/\.csv$/, '')}.samples.jsonl`),
+    onRow: (r) => process.stderr.write(`  ${r.model}${r.variant === 'fp32' || r.variant === 'trained-fp32' ? '' : ` ${r.variant}`} ${r.runtime} b${r.batch}: ${r.status}${r.p50_ms !== null ? ` p50 ${fmt(r.p50_ms)} ms` : ''}${r.error ? ` (${r.error})` : ''}\n`),
+  };
+}
+
+/** Prints where the files are; with --strict, a row that is neither ok nor unavailable makes the exit code 1. */
+export function finishRun(rows: Row[], sinks: SweepSinks, strict: boolean | undefined): void {
+  process.stdout.write(`report: ${sinks.csv.path}\nsamples: ${sinks.samples.path}\n`);
+  if (strict && rows.some((r) => r.status !== 'ok' && r.status !== 'unavailable')) process.exitCode = 1;
+}
+
 export const register: RegisterCommand = (program) => {
-  program
+  const bench = program
     .command('bench')
     .description('time models on runtimes and batch sizes; write a CSV report')
     .option('--models <names>', 'comma-separated zoo names or .onnx paths (default: the whole zoo)', nameList)
-    .option('--runtimes <names>', `comma-separated runtimes: ${RUNTIMES.join(', ')}`, nameList, [...RUNTIMES])
-    .option('--batch <sizes>', 'comma-separated batch sizes', positiveIntList('--batch'), [1])
     .option('--preset <name>', "features preset for every model (default: each model's own)")
     .option('--input <file.npy>', "features [C, M, T] from 'melbench features' instead of the built-in test signal")
     .option('--classes <n>', 'classes of zoo models', positiveInt('--classes'), 10)
-    .option('--seed <n>', 'weight initialisation seed', nonNegativeInt('--seed'), 1)
-    .option('--threads <n>', 'intra-op threads for cpu/webgpu (0: ORT default)', nonNegativeInt('--threads'), 0)
-    .option('--warmup <n>', 'warm-up runs before timing', nonNegativeInt('--warmup'), DEFAULT_TIMING.warmupIterations)
-    .option('--samples <n>', 'at least this many timed runs', positiveInt('--samples'), DEFAULT_TIMING.minSamples)
-    .option('--time-ms <n>', 'and at least this much timed wall time', nonNegativeInt('--time-ms'), DEFAULT_TIMING.minTimeMs)
-    .option('--timeout-s <n>', 'give up on one (model, runtime) after this long: status timeout', positiveInt('--timeout-s'), 600)
-    .option('--no-isolate', 'run runtimes in this process (faster start; a native crash ends the sweep)')
     .option('--suite <name>', 'suite name recorded in each row', 'adhoc')
-    .option('-o, --out <file.csv>', 'report path (default: reports/<run id>.csv); rows are appended')
-    .option('--strict', 'exit 1 when any row is not ok or unavailable')
     .option('--dataset <spec>', 'train each model on this dataset first (cached), time it on its test clips and score its test macro-F1 per runtime')
     .option('--train-epochs <n>', 'epochs when --dataset trains a model', positiveInt('--train-epochs'), 30)
-    .option('--eval-software', 'also score trained models on software (SwiftShader) adapters: slow')
-    .action(async (o: BenchOptions) => {
-      const bad = o.runtimes.filter((r) => !isRuntimeName(r));
-      if (bad.length) throw new UserError(`unknown runtime '${bad[0]}'; choose from: ${RUNTIMES.join(', ')}`);
-      const timing: TimingConfig = { ...DEFAULT_TIMING, warmupIterations: o.warmup, minSamples: o.samples, minTimeMs: o.timeMs };
-      const runId = newRunId();
-      const cfg: SweepConfig = {
-        runId,
-        suite: o.suite,
-        models: o.models ?? ZOO.map((e) => e.name),
-        runtimes: o.runtimes as RuntimeName[],
-        batches: o.batch,
-        preset: o.preset,
-        features: o.input ? readFeaturesNpy(o.input) : undefined,
-        classes: o.classes,
-        seed: o.seed,
-        threads: o.threads,
-        timing,
-        softwareTiming: SOFTWARE_TIMING,
-        timeoutMs: o.timeoutS * 1000,
-        isolate: o.isolate,
-        evalSoftware: o.evalSoftware,
-      };
-      const models = o.dataset ? await trainedModels(cfg, o) : prepareModels(cfg);
-      const csvPath = o.out ?? `reports/${runId}.csv`;
-      const csv = new CsvReport(csvPath).open();
-      const samples = new SamplesLog(csvPath.replace(/\.csv$/, '') + '.samples.jsonl');
-      process.stderr.write(`melbench: run ${runId}: ${models.length} model(s) x ${cfg.runtimes.length} runtime(s) x ${cfg.batches.length} batch size(s) -> ${csvPath}\n`);
-      const rows = await runSweep(cfg, models, {
-        csv,
-        samples,
-        onRow: (r) => process.stderr.write(`  ${r.model} ${r.runtime} b${r.batch}: ${r.status}${r.p50_ms !== null ? ` p50 ${fmt(r.p50_ms)} ms` : ''}${r.error ? ` (${r.error})` : ''}\n`),
-      });
-      printRows(rows);
-      process.stdout.write(`report: ${csvPath}\nsamples: ${samples.path}\n`);
-      if (o.strict && rows.some((r) => r.status !== 'ok' && r.status !== 'unavailable')) process.exitCode = 1;
-    });
+    .option('--eval-software', 'also score trained models on software (SwiftShader) adapters: slow');
+  addMeasureOptions(bench, RUNTIMES).action(async (o: BenchOptions) => {
+    const timing = timingOf(o);
+    const runId = newRunId();
+    const cfg: SweepConfig = {
+      runId,
+      suite: o.suite,
+      models: o.models ?? ZOO.map((e) => e.name),
+      runtimes: checkedRuntimes(o.runtimes),
+      batches: o.batch,
+      preset: o.preset,
+      features: o.input ? readFeaturesNpy(o.input) : undefined,
+      classes: o.classes,
+      seed: o.seed,
+      threads: o.threads,
+      timing,
+      softwareTiming: SOFTWARE_TIMING,
+      timeoutMs: o.timeoutS * 1000,
+      isolate: o.isolate,
+      evalSoftware: o.evalSoftware,
+    };
+    const models = o.dataset ? await trainedModels(cfg, o) : prepareModels(cfg);
+    const sinks = openSinks(runId, o.out);
+    process.stderr.write(`melbench: run ${runId}: ${models.length} model(s) x ${cfg.runtimes.length} runtime(s) x ${cfg.batches.length} batch size(s) -> ${sinks.csv.path}\n`);
+    const rows = await runSweep(cfg, models, sinks);
+    printRows(rows);
+    finishRun(rows, sinks, o.strict);
+  });
 };

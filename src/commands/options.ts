@@ -1,7 +1,10 @@
 /**
  * Parsers for option values shared by several commands: each rejects a bad value with one line.
  */
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { UserError } from '../errors.ts';
+import { isRuntimeName, RUNTIMES, type RuntimeName } from '../runners/runner.ts';
+import { DEFAULT_TIMING, type TimingConfig } from '../runners/timing.ts';
 
 export function positiveIntList(label: string) {
   return (v: string): number[] => {
@@ -30,4 +33,60 @@ export function nonNegativeInt(label: string) {
   };
 }
 
+export function nonNegativeNumber(label: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${label} must be a non-negative number, got '${v}'`);
+    return n;
+  };
+}
+
 export const nameList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+export function fractionList(label: string) {
+  return (v: string): number[] => {
+    const out = v.split(',').map((x) => Number(x.trim()));
+    if (out.some((r) => !(r > 0 && r < 1))) throw new InvalidArgumentError(`${label} must be a comma-separated list of numbers in (0, 1), got '${v}'`);
+    return out;
+  };
+}
+
+/** What `bench` and `ablate` share: how rows are measured. */
+export interface MeasureOptions {
+  runtimes: string[];
+  batch: number[];
+  seed: number;
+  threads: number;
+  warmup: number;
+  samples: number;
+  timeMs: number;
+  timeoutS: number;
+  isolate: boolean;
+  out?: string;
+  strict?: boolean;
+}
+
+export function addMeasureOptions(cmd: Command, runtimes: readonly string[]): Command {
+  return cmd
+    .option('--runtimes <names>', `comma-separated runtimes: ${RUNTIMES.join(', ')}`, nameList, [...runtimes])
+    .option('--batch <sizes>', 'comma-separated batch sizes', positiveIntList('--batch'), [1])
+    .option('--seed <n>', 'weight initialisation seed', nonNegativeInt('--seed'), 1)
+    .option('--threads <n>', 'intra-op threads for cpu/webgpu (0: ORT default)', nonNegativeInt('--threads'), 0)
+    .option('--warmup <n>', 'warm-up runs before timing', nonNegativeInt('--warmup'), DEFAULT_TIMING.warmupIterations)
+    .option('--samples <n>', 'at least this many timed runs', positiveInt('--samples'), DEFAULT_TIMING.minSamples)
+    .option('--time-ms <n>', 'and at least this much timed wall time', nonNegativeInt('--time-ms'), DEFAULT_TIMING.minTimeMs)
+    .option('--timeout-s <n>', 'give up on one (model, runtime) after this long: status timeout', positiveInt('--timeout-s'), 600)
+    .option('--no-isolate', 'run runtimes in this process (faster start; a native crash ends the sweep)')
+    .option('-o, --out <file.csv>', 'report path (default: reports/<run id>.csv); rows are appended')
+    .option('--strict', 'exit 1 when any row is not ok or unavailable');
+}
+
+export function checkedRuntimes(names: string[]): RuntimeName[] {
+  const bad = names.filter((r) => !isRuntimeName(r));
+  if (bad.length) throw new UserError(`unknown runtime '${bad[0]}'; choose from: ${RUNTIMES.join(', ')}`);
+  return names as RuntimeName[];
+}
+
+export function timingOf(o: MeasureOptions): TimingConfig {
+  return { ...DEFAULT_TIMING, warmupIterations: o.warmup, minSamples: o.samples, minTimeMs: o.timeMs };
+}

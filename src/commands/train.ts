@@ -4,7 +4,6 @@
  * mean ± std of each metric (seed 000 trains each model 10 times).
  */
 import Table from 'cli-table3';
-import { InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
 import { isRuntimeName, type RuntimeName } from '../runners/runner.ts';
@@ -12,15 +11,9 @@ import { parseSchedule } from '../train/schedule.ts';
 import { defaultTrainOptions, loadTrainingData, type RunOutcome, trainRun } from '../train/run.ts';
 import type { OptimizerKind } from '../train/training-graph.ts';
 import type { RegisterCommand } from './command.ts';
-import { nonNegativeInt, positiveInt } from './options.ts';
+import { nonNegativeInt, nonNegativeNumber, positiveInt } from './options.ts';
 
 const OPTIMIZERS: readonly OptimizerKind[] = ['sgd', 'adam', 'adamw'];
-
-const nonNegativeNumber = (label: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${label} must be a non-negative number, got '${v}'`);
-  return n;
-};
 
 interface TrainCliOptions {
   model: string;

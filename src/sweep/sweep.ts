@@ -205,11 +205,23 @@ export function prepareModels(cfg: SweepConfig): PreparedModel[] {
   return cfg.models.map((spec) => prepareModel({ spec, preset: cfg.preset, features: cfg.features, classes: cfg.classes, seed: cfg.seed }));
 }
 
-/** Each runtime's availability, asked once per sweep (in a child process when isolating). */
-async function availabilities(cfg: SweepConfig): Promise<Map<RuntimeName, Availability>> {
-  const out = new Map<RuntimeName, Availability>();
-  for (const r of cfg.runtimes) out.set(r, cfg.isolate ? await availableIsolated(r, cfg.timeoutMs) : await getRunner(r).available());
-  return out;
+const asked = new WeakMap<SweepConfig, Promise<Map<RuntimeName, Availability>>>();
+
+/**
+ * Each runtime's availability, asked once per config (in a child process when isolating), so an
+ * ablation that sweeps variant after variant with one config asks once.
+ */
+function availabilities(cfg: SweepConfig): Promise<Map<RuntimeName, Availability>> {
+  let a = asked.get(cfg);
+  if (!a) {
+    a = (async () => {
+      const out = new Map<RuntimeName, Availability>();
+      for (const r of cfg.runtimes) out.set(r, cfg.isolate ? await availableIsolated(r, cfg.timeoutMs) : await getRunner(r).available());
+      return out;
+    })();
+    asked.set(cfg, a);
+  }
+  return a;
 }
 
 export async function runSweep(cfg: SweepConfig, models: PreparedModel[], sinks: SweepSinks): Promise<Row[]> {

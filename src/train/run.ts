@@ -39,6 +39,15 @@ export function defaultTrainOptions(overrides: Partial<TrainOptions> = {}): Trai
   };
 }
 
+/**
+ * The options as the run hash sees them. Options added after the first trainer release are left
+ * out while they have their neutral value, so runs cached before they existed keep their hash.
+ */
+function hashedOptions(o: TrainOptions): Partial<TrainOptions> {
+  const { warmupEpochs, ...rest } = o;
+  return warmupEpochs ? o : rest;
+}
+
 export interface RunRequest {
   model: string;
   dataset: string;
@@ -83,7 +92,7 @@ export async function loadTrainingData(r: Pick<RunRequest, 'dataset' | 'preset' 
 
 export async function trainRun(r: RunRequest, hooks: TrainHooks & { data?: LoadedFeatures; onResume?(epochs: number): void } = {}): Promise<RunOutcome> {
   const data = hooks.data ?? (await loadTrainingData(r));
-  const hash = runHash({ v: TRAINER_VERSION, model: r.model, dataset: r.dataset, preset: r.preset, datasetSeed: r.datasetSeed, features: data.cache.path, options: r.options });
+  const hash = runHash({ v: TRAINER_VERSION, model: r.model, dataset: r.dataset, preset: r.preset, datasetSeed: r.datasetSeed, features: data.cache.path, options: hashedOptions(r.options) });
   const dir = runDir(hash, r.cacheRoot);
   const onnxPath = join(dir, 'model.onnx');
   const done = r.fresh ? undefined : finishedModel(dir);

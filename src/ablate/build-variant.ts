@@ -1,0 +1,127 @@
+/**
+ * Builds one compressed variant of a trained fp32 model by running the export passes
+ * (src/export/passes), with calibration and fine-tuning where the variant needs them.
+ *
+ * Every quantized variant starts from the BN-folded graph (what a deployment would ship, and
+ * what the quantizers expect: a BN left unfolded would stay in float). Calibration statistics are
+ * collected once per model on that graph and shared by every static variant; they come from the
+ * training split only. Fine-tuned variants cost minutes, so they are cached in the
+ * training run's folder (`<run>/variants/<name>-<hash>.onnx`) by everything that decides them.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromOnnx, toOnnx } from '../export/onnx.ts';
+import { toFloat16 } from '../export/passes/float16.ts';
+import { foldBatchNorm } from '../export/passes/fold-bn.ts';
+import { pruneChannels } from '../export/passes/prune-channels.ts';
+import { pruneMagnitude } from '../export/passes/prune-magnitude.ts';
+import { quantizeDynamic } from '../export/passes/quantize-dynamic.ts';
+import { quantizeStatic } from '../export/passes/quantize-static.ts';
+import type { LoadedFeatures } from '../features/datasets/index.ts';
+import type { Graph } from '../graph/ir.ts';
+import type { Compression } from '../sweep/models.ts';
+import { type ActivationStats, calibrationRanges, collectActivations, trainingClips } from '../train/calibrate.ts';
+import { runHash } from '../train/checkpoint.ts';
+import { fineTune } from '../train/finetune.ts';
+import { quantMode, type StaticQuant, type VariantSpec, variantName } from './variants.ts';
+
+export interface TrainedBase {
+  name: string;
+  graph: Graph;
+  runDir: string;
+  data: LoadedFeatures;
+}
+
+export interface BuildContext {
+  /** Clips of the training split that calibrate static quantization. */
+  calibrationClips: number;
+  /** Peak learning rate of fine-tuning after channel pruning. */
+  fineTuneLr: number;
+  seed: number;
+  log(line: string): void;
+}
+
+export interface BuiltVariant {
+  name: string;
+  graph: Graph;
+  compression: Compression;
+}
+
+const NONE: Omit<Compression, 'quantMode'> = { calibration: 'none', pruneMethod: 'none', pruneRatio: 0, keptFloat: [] };
+
+const foldedCache = new WeakMap<Graph, Graph>();
+const statsCache = new WeakMap<Graph, Promise<ActivationStats>>();
+
+/** The trained graph with BN folded, computed once per model. */
+function folded(base: TrainedBase): Graph {
+  let g = foldedCache.get(base.graph);
+  if (!g) foldedCache.set(base.graph, (g = foldBatchNorm(base.graph).graph));
+  return g;
+}
+
+/** Calibration statistics of the folded graph, collected on first use. */
+function activationStats(base: TrainedBase, ctx: BuildContext): Promise<ActivationStats> {
+  let stats = statsCache.get(base.graph);
+  if (!stats) {
+    const { clips, dims } = trainingClips(base.data.splits.train, ctx.calibrationClips);
+    ctx.log(`${base.name}: calibrating on ${clips.length / dims.reduce((a, d) => a * d, 1)} training clips`);
+    stats = collectActivations(folded(base), clips, dims);
+    statsCache.set(base.graph, stats);
+  }
+  return stats;
+}
+
+async function staticVariant(base: TrainedBase, v: StaticQuant, ctx: BuildContext): Promise<{ graph: Graph; keptFloat: string[] }> {
+  const ranges = calibrationRanges(await activationStats(base, ctx), v.calibration);
+  return quantizeStatic(folded(base), ranges, {
+    format: v.format,
+    activations: v.activations,
+    weights: v.perChannel ? 'per-channel' : 'per-tensor',
+    fullInt: v.fullInt,
+    naiveInputScale: v.naiveInput,
+  });
+}
+
+/** Channel pruning, then fine-tuning from the pruned weights: cached, since it trains. */
+async function prunedVariant(base: TrainedBase, v: Extract<VariantSpec, { kind: 'channels' }>, name: string, ctx: BuildContext): Promise<Graph> {
+  const pruned = pruneChannels(base.graph, { ratio: v.ratio, criterion: v.criterion }).graph;
+  if (v.fineTuneEpochs === 0) return pruned;
+  const dir = join(base.runDir, 'variants');
+  const path = join(dir, `${name}-${runHash({ v, lr: ctx.fineTuneLr, seed: ctx.seed })}.onnx`);
+  if (existsSync(path)) return fromOnnx(readFileSync(path), path);
+  ctx.log(`${base.name}: fine-tuning ${name} for ${v.fineTuneEpochs} epochs`);
+  const tuned = await fineTune(pruned, base.data, { epochs: v.fineTuneEpochs, lr: ctx.fineTuneLr, seed: ctx.seed });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path, toOnnx(tuned.graph));
+  return tuned.graph;
+}
+
+export async function buildVariant(base: TrainedBase, v: VariantSpec, ctx: BuildContext): Promise<BuiltVariant> {
+  const name = variantName(v);
+  const mode = quantMode(v);
+  const done = (graph: Graph, extra: Partial<Compression> = {}): BuiltVariant => ({ name, graph, compression: { ...NONE, quantMode: mode, ...extra } });
+  switch (v.kind) {
+    case 'fp32':
+      return done(base.graph);
+    case 'fold-bn':
+      return done(folded(base));
+    case 'fp16': {
+      const r = toFloat16(folded(base), { keepIo: v.keepIo });
+      return done(r.graph, { keptFloat: r.keptFloat32 });
+    }
+    case 'dynamic': {
+      const r = quantizeDynamic(folded(base));
+      return done(r.graph, { keptFloat: r.keptFloat });
+    }
+    case 'static': {
+      const r = await staticVariant(base, v, ctx);
+      return done(r.graph, { calibration: v.calibration, keptFloat: r.keptFloat });
+    }
+    case 'magnitude': {
+      const r = pruneMagnitude(base.graph, { sparsity: v.ratio, scope: v.scope });
+      return done(r.graph, { pruneMethod: `magnitude-${v.scope}`, pruneRatio: v.ratio });
+    }
+    case 'channels':
+      return done(await prunedVariant(base, v, name, ctx), { pruneMethod: `channels-${v.criterion}${v.fineTuneEpochs > 0 ? `+ft${v.fineTuneEpochs}` : ''}`, pruneRatio: v.ratio });
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * An ablation: for each model, train it (or reuse the cached run), build each variant of the
+ * suite, and sweep it over the runtimes like `bench --dataset` does: size, params, non-zero
+ * params, MACs, held-out macro-F1 on each runtime's own predictions, agreement with the fp32
+ * model, and latency. Rows are appended variant by variant, so a kill keeps every finished one.
+ *
+ * A variant whose pass refuses the model (e.g. pruning that would empty a layer) becomes one
+ * `error` row saying why, and the ablation goes on.
+ */
+import { errorLine, UserError } from '../errors.ts';
+import { modelCost } from '../export/cost.ts';
+import { toOnnx } from '../export/onnx.ts';
+import { getPreset } from '../features/presets.ts';
+import { makeRow, type Row } from '../report/columns.ts';
+import { modelIo } from '../sweep/io-codec.ts';
+import { type PreparedModel, prepareTrained } from '../sweep/models.ts';
+import { runSweep, type SweepConfig, type SweepSinks } from '../sweep/sweep.ts';
+import { defaultTrainOptions, loadTrainingData, trainRun } from '../train/run.ts';
+import { type BuildContext, buildVariant, type TrainedBase } from './build-variant.ts';
+import { type SuiteName, type SuiteOptions, suiteVariants } from './suites.ts';
+import { quantMode, variantName } from './variants.ts';
+
+export interface AblationConfig {
+  suite: SuiteName;
+  suiteOptions: SuiteOptions;
+  dataset: string;
+  preset: string;
+  trainEpochs: number;
+  build: BuildContext;
+  /** Runtimes, batches, timing, threads, isolation: as `bench`. `models` are zoo names. */
+  sweep: SweepConfig;
+}
+
+export async function runAblation(cfg: AblationConfig, sinks: SweepSinks): Promise<Row[]> {
+  const variants = suiteVariants(cfg.suite, cfg.suiteOptions);
+  const data = await loadTrainingData({ dataset: cfg.dataset, preset: cfg.preset, datasetSeed: 0 });
+  const test = data.splits.test;
+  const evalSet = { x: test.x, y: test.y, dims: test.dims, classes: data.classes };
+  const rows: Row[] = [];
+  for (const model of cfg.sweep.models) {
+    if (model.endsWith('.onnx')) throw new UserError(`ablate trains zoo models; '${model}' is a file`);
+    cfg.build.log(`${model} on ${cfg.dataset}: training (or reusing the cached run), ${cfg.trainEpochs} epochs`);
+    const run = await trainRun(
+      { model, dataset: cfg.dataset, preset: cfg.preset, datasetSeed: 0, options: defaultTrainOptions({ epochs: cfg.trainEpochs, seed: cfg.sweep.seed }) },
+      { data, onEpoch: (_s, r) => cfg.build.log(`  epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(4)}`) },
+    );
+    const trained = prepareTrained(model, run.onnxPath, run.dir, cfg.preset, evalSet);
+    const base: TrainedBase = { name: model, graph: trained.graph, runDir: run.dir, data };
+    for (const v of variants) {
+      let prepared: PreparedModel;
+      try {
+        const built = await buildVariant(base, v, cfg.build);
+        const bytes = toOnnx(built.graph);
+        prepared = {
+          ...trained,
+          variant: built.name,
+          compression: built.compression,
+          reference: { bytes: trained.bytes },
+          io: modelIo(built.graph),
+          graph: built.graph,
+          bytes,
+          cost: modelCost(built.graph, bytes, [1, ...evalSet.dims]),
+        };
+      } catch (e) {
+        const row = variantFailedRow(cfg, model, variantName(v), quantMode(v), e);
+        sinks.csv.append(row);
+        sinks.onRow?.(row);
+        rows.push(row);
+        continue;
+      }
+      rows.push(...(await runSweep(cfg.sweep, [prepared], sinks)));
+    }
+  }
+  return rows;
+}
+
+function variantFailedRow(cfg: AblationConfig, model: string, variant: string, mode: string, e: unknown): Row {
+  return makeRow({
+    run_id: cfg.sweep.runId,
+    time: new Date().toISOString(),
+    suite: cfg.sweep.suite,
+    model,
+    variant,
+    quant_mode: mode,
+    preset: getPreset(cfg.preset).name,
+    status: 'error',
+    error: `building the variant failed: ${errorLine(e)}`,
+  });
+}

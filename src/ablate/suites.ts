@@ -1,0 +1,73 @@
+/**
+ * The ablation suites: which compressed variants of each trained model a suite compares.
+ *
+ *   quant    fp32, fp16 (float32 and float16 I/O), dynamic; static QDQ u8s8 per-channel with
+ *            every calibration method; the naive per-tensor min-max; QDQ s8s8; QOperator u8s8 and
+ *            s8s8; full-int calibrated and full-int with the naive input scale
+ *   prune    BN folding; magnitude (global) and channel pruning (L1, BN gamma) at each ratio,
+ *            channel pruning without and with fine-tuning
+ *   seed001  the rows of seed 001's Table 2: basic (fp32), int (static, float I/O), full int,
+ *            float16, dynamic range; full-int once calibrated and once naive
+ */
+import { UserError } from '../errors.ts';
+import type { CalibrationMethod } from '../train/calibrate.ts';
+import { checkRatio, staticQuant, type VariantSpec } from './variants.ts';
+
+export const SUITES = ['quant', 'prune', 'seed001'] as const;
+export type SuiteName = (typeof SUITES)[number];
+
+export interface SuiteOptions {
+  /** Calibration methods of the quant suite's QDQ u8s8 per-channel rows. */
+  calibrations: CalibrationMethod[];
+  /** The calibration of every other static variant. */
+  calibration: CalibrationMethod;
+  ratios: number[];
+  /** Fine-tuning epochs of the prune suite's fine-tuned rows (0: none). */
+  fineTuneEpochs: number;
+}
+
+export function parseSuite(name: string): SuiteName {
+  if (!(SUITES as readonly string[]).includes(name)) throw new UserError(`unknown --suite '${name}'; choose from: ${SUITES.join(', ')}`);
+  return name as SuiteName;
+}
+
+export function suiteVariants(suite: SuiteName, o: SuiteOptions): VariantSpec[] {
+  const c = o.calibration;
+  switch (suite) {
+    case 'quant':
+      return [
+        { kind: 'fp32' },
+        { kind: 'fp16', keepIo: true },
+        { kind: 'fp16', keepIo: false },
+        { kind: 'dynamic' },
+        ...o.calibrations.map((calibration) => staticQuant({ calibration })),
+        staticQuant({ calibration: 'minmax', perChannel: false }),
+        staticQuant({ calibration: c, activations: 'int8' }),
+        staticQuant({ calibration: c, format: 'qoperator' }),
+        staticQuant({ calibration: c, format: 'qoperator', activations: 'int8' }),
+        staticQuant({ calibration: c, fullInt: true }),
+        staticQuant({ calibration: c, fullInt: true, naiveInput: true }),
+      ];
+    case 'prune': {
+      o.ratios.forEach((r) => checkRatio(r, 'a prune ratio'));
+      const fineTunes = o.fineTuneEpochs > 0 ? [0, o.fineTuneEpochs] : [0];
+      return [
+        { kind: 'fp32' },
+        { kind: 'fold-bn' },
+        ...o.ratios.map((ratio): VariantSpec => ({ kind: 'magnitude', scope: 'global', ratio })),
+        ...(['l1', 'bn-gamma'] as const).flatMap((criterion) =>
+          o.ratios.flatMap((ratio) => fineTunes.map((fineTuneEpochs): VariantSpec => ({ kind: 'channels', criterion, ratio, fineTuneEpochs }))),
+        ),
+      ];
+    }
+    case 'seed001':
+      return [
+        { kind: 'fp32' },
+        staticQuant({ calibration: c }),
+        staticQuant({ calibration: c, fullInt: true }),
+        staticQuant({ calibration: c, fullInt: true, naiveInput: true }),
+        { kind: 'fp16', keepIo: true },
+        { kind: 'dynamic' },
+      ];
+  }
+}

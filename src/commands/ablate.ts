@@ -1,0 +1,97 @@
+/**
+ * `melbench ablate --suite quant|prune|seed001`: train each model (or reuse the cached run),
+ * build the suite's compressed variants, and sweep them over runtimes into one CSV, then print
+ * a summary with each variant's latency as a multiple of its fp32 model's on the same runtime.
+ */
+import Table from 'cli-table3';
+import { runAblation } from '../ablate/run-ablation.ts';
+import { parseSuite, SUITES } from '../ablate/suites.ts';
+import { parseCalibration } from '../ablate/variants.ts';
+import type { Row } from '../report/columns.ts';
+import { SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
+import { CALIBRATION_METHODS } from '../train/calibrate.ts';
+import { finishRun, newRunId, openSinks } from './bench.ts';
+import type { RegisterCommand } from './command.ts';
+import { addMeasureOptions, checkedRuntimes, fractionList, type MeasureOptions, nameList, nonNegativeInt, nonNegativeNumber, positiveInt, timingOf } from './options.ts';
+
+interface AblateOptions extends MeasureOptions {
+  suite: string;
+  models: string[];
+  dataset: string;
+  preset: string;
+  trainEpochs: number;
+  calibration: string;
+  calibrations: string[];
+  calibrationClips: number;
+  ratios: number[];
+  fineTuneEpochs: number;
+  fineTuneLr: number;
+}
+
+const num = (v: Row[keyof Row], digits = 3) => (typeof v === 'number' ? Number(v.toPrecision(digits)).toString() : '');
+const kib = (v: Row[keyof Row]) => (typeof v === 'number' ? (v / 1024).toFixed(1) : '');
+
+/** One line per (model, variant, runtime, batch), with p50 relative to the fp32 row of the same runtime and batch. */
+export function printAblation(rows: Row[]): void {
+  const fp32 = new Map(rows.filter((r) => r.variant === 'fp32' && r.status === 'ok').map((r) => [`${r.model}|${r.runtime}|${r.batch}`, r.p50_ms as number]));
+  const t = new Table({ head: ['model', 'variant', 'runtime', 'b', 'status', 'KiB', 'gzip KiB', 'nonzero', 'MMACs', 'F1', 'agree', 'p50 ms', '× fp32', 'note'] });
+  for (const r of rows) {
+    const base = fp32.get(`${r.model}|${r.runtime}|${r.batch}`);
+    const ratio = typeof r.p50_ms === 'number' && base ? (r.p50_ms / base).toFixed(2) : '';
+    const note = r.status === 'ok' ? (r.software_adapter === true ? 'software adapter: correctness only' : '') : String(r.error ?? '').slice(0, 60);
+    t.push([r.model, r.variant, r.runtime, r.batch, r.status, kib(r.model_bytes), kib(r.gzip_bytes), r.nonzero_params ?? '', typeof r.macs === 'number' ? (r.macs / 1e6).toFixed(1) : '', num(r.macro_f1), num(r.agreement_fp32), num(r.p50_ms), ratio, note] as string[]);
+  }
+  process.stdout.write(`${t.toString()}\n`);
+}
+
+export const register: RegisterCommand = (program) => {
+  const ablate = program
+    .command('ablate')
+    .description('compress trained models (quantization, pruning) and compare size, F1 and latency across runtimes')
+    .requiredOption('--suite <name>', SUITES.join(' | '))
+    .option('--models <names>', 'comma-separated zoo names', nameList, ['resnet'])
+    .option('--dataset <spec>', 'dataset the models are trained (cached), calibrated and scored on', 'alerts')
+    .option('--preset <name>', 'features preset', 'default')
+    .option('--train-epochs <n>', 'epochs of the base training', positiveInt('--train-epochs'), 30)
+    .option('--calibration <method>', `calibration of the static variants: ${CALIBRATION_METHODS.join(' | ')}`, 'percentile')
+    .option('--calibrations <methods>', 'calibrations the quant suite compares on QDQ u8s8 per-channel', nameList, [...CALIBRATION_METHODS])
+    .option('--calibration-clips <n>', 'training clips that calibrate static quantization', positiveInt('--calibration-clips'), 256)
+    .option('--ratios <list>', 'prune ratios in (0, 1)', fractionList('--ratios'), [0.3, 0.5, 0.7])
+    .option('--fine-tune-epochs <n>', 'epochs of fine-tuning after channel pruning (0: none)', nonNegativeInt('--fine-tune-epochs'), 5)
+    .option('--fine-tune-lr <x>', 'peak learning rate of fine-tuning', nonNegativeNumber('--fine-tune-lr'), 0.01);
+  addMeasureOptions(ablate, ['cpu', 'wasm']).action(async (o: AblateOptions) => {
+    const suite = parseSuite(o.suite);
+    const suiteOptions = { calibration: parseCalibration(o.calibration), calibrations: o.calibrations.map(parseCalibration), ratios: o.ratios, fineTuneEpochs: o.fineTuneEpochs };
+    const runId = newRunId();
+    const sweep: SweepConfig = {
+      runId,
+      suite,
+      models: o.models,
+      runtimes: checkedRuntimes(o.runtimes),
+      batches: o.batch,
+      classes: 0,
+      seed: o.seed,
+      threads: o.threads,
+      timing: timingOf(o),
+      softwareTiming: SOFTWARE_TIMING,
+      timeoutMs: o.timeoutS * 1000,
+      isolate: o.isolate,
+    };
+    const sinks = openSinks(runId, o.out);
+    process.stderr.write(`melbench: ablation ${suite}, run ${runId}: ${o.models.join(', ')} x ${sweep.runtimes.join(', ')} -> ${sinks.csv.path}\n`);
+    const rows = await runAblation(
+      {
+        suite,
+        suiteOptions,
+        dataset: o.dataset,
+        preset: o.preset,
+        trainEpochs: o.trainEpochs,
+        build: { calibrationClips: o.calibrationClips, fineTuneLr: o.fineTuneLr, seed: o.seed, log: (line) => process.stderr.write(`melbench: ${line}\n`) },
+        sweep,
+      },
+      sinks,
+    );
+    printAblation(rows);
+    finishRun(rows, sinks, o.strict);
+  });
+};
