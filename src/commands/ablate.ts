@@ -53,7 +53,7 @@ export const register: RegisterCommand = (program) => {
     .option('--dataset <spec>', 'dataset the models are trained (cached), calibrated and scored on', 'alerts')
     .option('--preset <name>', 'features preset', 'default')
     .option('--train-epochs <n>', 'epochs of the base training', positiveInt('--train-epochs'), 30)
-    .option('--calibration <method>', `calibration of the static variants: ${CALIBRATION_METHODS.join(' | ')}`, 'percentile')
+    .option('--calibration <method>', `calibration of the static variants: ${CALIBRATION_METHODS.join(' | ')}`, 'minmax')
     .option('--calibrations <methods>', 'calibrations the quant suite compares on QDQ u8s8 per-channel', nameList, [...CALIBRATION_METHODS])
     .option('--calibration-clips <n>', 'training clips that calibrate static quantization', positiveInt('--calibration-clips'), 256)
     .option('--ratios <list>', 'prune ratios in (0, 1)', fractionList('--ratios'), [0.3, 0.5, 0.7])

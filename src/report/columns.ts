@@ -36,7 +36,7 @@ export const COLUMNS = [
   ['accuracy', 'held-out accuracy (empty for an untrained model)'],
   ['precision', 'held-out macro precision (empty for an untrained model)'],
   ['recall', 'held-out macro recall (empty for an untrained model)'],
-  ['agreement_fp32', 'fraction of samples whose argmax equals the fp32 cpu reference'],
+  ['agreement_fp32', 'fraction of samples whose argmax equals the fp32 model on cpu: over the whole test split for a trained model, else over the timed batch'],
   ['max_abs_diff', 'max |output - fp32 cpu reference| over all outputs'],
   // speed
   ['session_create_ms', 'time to create the session from bytes'],

@@ -14,9 +14,9 @@ import { availableIsolated, type BatchResult, type MeasureJob, runInProcess, run
 import { type Availability, type Feeds, getRunner, type HostTensor, type RuntimeName } from '../runners/runner.ts';
 import type { TimingConfig } from '../runners/timing.ts';
 import { argmaxAgreement, maxAbsDiff } from './compare-outputs.ts';
-import { argmaxRows, confusionMatrix, type Metrics, metricsFrom } from '../train/metrics.ts';
+import { argmaxRows, confusionMatrix, metricsFrom } from '../train/metrics.ts';
 import { clipBatch, makeBatch, sha256 } from './inputs.ts';
-import { decodeOutputs, encode } from './io-codec.ts';
+import { decodeOutputs, encode, type ModelIo } from './io-codec.ts';
 import { type EvalSet, type PreparedModel, prepareModel } from './models.ts';
 
 export interface SweepConfig {
@@ -155,50 +155,68 @@ function rowFor(cfg: SweepConfig, m: PreparedModel, runtime: RuntimeName, input:
 const EVAL_CHUNK = 64;
 const ONE_RUN = { warmupIterations: 0, warmupTimeMs: 0, minSamples: 1, minTimeMs: 0 };
 
-interface Quality {
-  metrics?: Metrics;
-  testSetMs?: number;
+interface Predictions {
+  /** Argmax class of every test clip. */
+  pred?: Int32Array;
+  /** Sum of the timed chunk runs. */
+  ms?: number;
   error?: string;
 }
 
+/** What a test-set pass runs: a model's bytes and I/O encodings. */
+interface Scored {
+  bytes: Uint8Array;
+  io: ModelIo;
+  input: string;
+  output: string;
+}
+
 /**
- * Scores a trained model on the whole test split with one runtime: equal chunks of 64 clips (the
- * last one padded by repeating clips, whose predictions are dropped, so every run has one shape),
- * each run once untimed and once timed; test_set_ms is the sum of the timed runs.
+ * Predicts the whole test split with one runtime: equal chunks of 64 clips (the last one padded
+ * by repeating clips, whose predictions are dropped, so every run has one shape), each run once
+ * untimed and once timed; `ms` is the sum of the timed runs.
  */
-async function scoreOnRuntime(cfg: SweepConfig, m: PreparedModel, e: EvalSet, runtime: RuntimeName): Promise<Quality> {
+async function predictTestSet(cfg: SweepConfig, s: Scored, e: EvalSet, runtime: RuntimeName, isolate: boolean): Promise<Predictions> {
   const per = e.dims.reduce((a, d) => a * d, 1);
   const n = e.y.length;
-  const inputName = m.graph.inputs[0].name;
   const chunks = Math.ceil(n / EVAL_CHUNK);
   const job: MeasureJob = {
     runtime,
-    modelBytes: m.bytes,
+    modelBytes: s.bytes,
     // NOTE: `batch` labels the chunk here (results are matched by it); the feeds carry the real shape.
     batches: Array.from({ length: chunks }, (_, k) => {
       const idx = Array.from({ length: EVAL_CHUNK }, (_, j) => Math.min(k * EVAL_CHUNK + j, n - 1));
       const x = new Float32Array(EVAL_CHUNK * per);
       idx.forEach((r, j) => x.set(e.x.subarray(r * per, (r + 1) * per), j * per));
-      return { batch: k + 1, feeds: { [inputName]: encode({ type: 'float32', data: x, dims: [EVAL_CHUNK, ...e.dims] }, m.io.input) } };
+      return { batch: k + 1, feeds: { [s.input]: encode({ type: 'float32', data: x, dims: [EVAL_CHUNK, ...e.dims] }, s.io.input) } };
     }),
     open: cfg.threads > 0 ? { threads: cfg.threads } : {},
     timing: ONE_RUN,
     timeoutMs: cfg.timeoutMs,
   };
-  const results = cfg.isolate ? await runIsolated(job) : await runInProcess(job);
+  const results = isolate ? await runIsolated(job) : await runInProcess(job);
   const failed = results.find((r) => r.status !== 'ok' || !r.outputs);
   if (failed) return { error: `test-set scoring ${failed.status}: ${failed.error ?? 'no outputs'}` };
   const k = e.classes.length;
-  const outName = m.graph.outputs[0].name;
   const pred = new Int32Array(n);
   let ms = 0;
   results.forEach((r, c) => {
-    const p = argmaxRows(decodeOutputs(r.outputs!, outName, m.io.output)[outName].data as Float32Array, k);
+    const p = argmaxRows(decodeOutputs(r.outputs!, s.output, s.io.output)[s.output].data as Float32Array, k);
     for (let j = 0; j < EVAL_CHUNK && c * EVAL_CHUNK + j < n; j++) pred[c * EVAL_CHUNK + j] = p[j];
     ms += r.timing!.p50Ms;
   });
-  return { metrics: metricsFrom(confusionMatrix(e.y, pred, k)), testSetMs: ms };
+  return { pred, ms };
 }
+
+/** Quality columns of a trained model's row: its test-split metrics and its agreement with the fp32 model over that split. */
+function qualityColumns(p: Predictions, e: EvalSet, reference: Int32Array | undefined): Partial<Row> {
+  const metrics = metricsFrom(confusionMatrix(e.y, p.pred!, e.classes.length));
+  const values: Partial<Row> = { macro_f1: metrics.macroF1, accuracy: metrics.accuracy, precision: metrics.macroPrecision, recall: metrics.macroRecall, test_set_ms: p.ms! };
+  if (reference) values.agreement_fp32 = p.pred!.filter((c, i) => c === reference[i]).length / reference.length;
+  return values;
+}
+
+const scored = (m: PreparedModel): Scored => ({ bytes: m.bytes, io: m.io, input: m.graph.inputs[0].name, output: m.graph.outputs[0].name });
 
 /** Resolves every model up front: a bad name, file or shape fails before anything is timed. */
 export function prepareModels(cfg: SweepConfig): PreparedModel[] {
@@ -231,6 +249,8 @@ export async function runSweep(cfg: SweepConfig, models: PreparedModel[], sinks:
   for (const m of models) {
     const inputs = batchInputs(m, cfg.batches);
     const refs = await referenceOutputs(m, inputs);
+    // The fp32 model's test-split predictions on cpu: agreement_fp32 of a trained model is over the whole split.
+    const referencePred = m.trained ? await predictTestSet(cfg, m.reference ? { ...scored(m), bytes: m.reference.bytes, io: {} } : scored(m), m.trained.evalSet, 'cpu', false) : undefined;
     for (const runtime of cfg.runtimes) {
       const a = avail.get(runtime)!;
       const job: MeasureJob = {
@@ -247,20 +267,11 @@ export async function runSweep(cfg: SweepConfig, models: PreparedModel[], sinks:
         : cfg.isolate
           ? await runIsolated(job)
           : await runInProcess(job);
-      const scoring = m.trained && a.ok && (!a.software || cfg.evalSoftware) ? await scoreOnRuntime(cfg, m, m.trained.evalSet, runtime) : undefined;
+      const scoring = m.trained && a.ok && (!a.software || cfg.evalSoftware) ? await predictTestSet(cfg, scored(m), m.trained.evalSet, runtime, cfg.isolate) : undefined;
       results.forEach((r, i) => {
         const row = rowFor(cfg, m, runtime, inputs[i], r, refs.get(inputs[i].batch), env);
-        if (scoring?.metrics && r.status === 'ok') {
-          Object.assign(row, {
-            macro_f1: scoring.metrics.macroF1,
-            accuracy: scoring.metrics.accuracy,
-            precision: scoring.metrics.macroPrecision,
-            recall: scoring.metrics.macroRecall,
-            test_set_ms: scoring.testSetMs,
-          });
-        } else if (scoring?.error && r.status === 'ok') {
-          row.error = scoring.error;
-        }
+        if (scoring?.pred && r.status === 'ok') Object.assign(row, qualityColumns(scoring, m.trained!.evalSet, referencePred?.pred));
+        else if (scoring?.error && r.status === 'ok') row.error = scoring.error;
         sinks.csv.append(row);
         if (r.timing) {
           sinks.samples.append({ run_id: cfg.runId, model: m.name, variant: m.variant, runtime, batch: inputs[i].batch, samples_ms: r.timing.samplesMs });
