@@ -25,7 +25,8 @@
  * overflows, and an all-255 x all-127 MatMulInteger of depth 64 returns 1048544 instead of
  * 2072640 on CPU (exact on WASM). ORT's documentation names the same remedy: U8U8 (or 7-bit
  * weights). So the default is 'uint8', exact on every runtime tried; 'int8' is there to
- * measure the U8S8 kernels (faster on VNNI/ARM, wrong by saturation on plain AVX2).
+ * measure the U8S8 kernels (meant for VNNI/ARM; on this AVX2 machine they were also ~3x slower
+ * than float32 on the zoo ResNet, where uint8 weights ran at ~0.6x float32's latency).
  * Where a runtime has no kernel for these ops, ORT's session creation fails and the caller
  * turns that into an "unsupported" row (benchmarks/quant-support.ts prints the matrix).
  *
