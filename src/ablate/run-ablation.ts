@@ -10,6 +10,7 @@
 import { errorLine, UserError } from '../errors.ts';
 import { modelCost } from '../export/cost.ts';
 import { toOnnx } from '../export/onnx.ts';
+import type { LoadedFeatures } from '../features/datasets/index.ts';
 import { getPreset } from '../features/presets.ts';
 import { makeRow, type Row } from '../report/columns.ts';
 import { modelIo } from '../sweep/io-codec.ts';
@@ -29,11 +30,15 @@ export interface AblationConfig {
   build: BuildContext;
   /** Runtimes, batches, timing, threads, isolation: as `bench`. `models` are zoo names. */
   sweep: SweepConfig;
+  /** Features already loaded (tests use small ones); default: load `dataset`. */
+  data?: LoadedFeatures;
+  /** Root of the training-run cache (default .melbench-cache/train). */
+  trainCacheRoot?: string;
 }
 
 export async function runAblation(cfg: AblationConfig, sinks: SweepSinks): Promise<Row[]> {
   const variants = suiteVariants(cfg.suite, cfg.suiteOptions);
-  const data = await loadTrainingData({ dataset: cfg.dataset, preset: cfg.preset, datasetSeed: 0 });
+  const data = cfg.data ?? (await loadTrainingData({ dataset: cfg.dataset, preset: cfg.preset, datasetSeed: 0 }));
   const test = data.splits.test;
   const evalSet = { x: test.x, y: test.y, dims: test.dims, classes: data.classes };
   const rows: Row[] = [];
@@ -41,7 +46,7 @@ export async function runAblation(cfg: AblationConfig, sinks: SweepSinks): Promi
     if (model.endsWith('.onnx')) throw new UserError(`ablate trains zoo models; '${model}' is a file`);
     cfg.build.log(`${model} on ${cfg.dataset}: training (or reusing the cached run), ${cfg.trainEpochs} epochs`);
     const run = await trainRun(
-      { model, dataset: cfg.dataset, preset: cfg.preset, datasetSeed: 0, options: defaultTrainOptions({ epochs: cfg.trainEpochs, seed: cfg.sweep.seed }) },
+      { model, dataset: cfg.dataset, preset: cfg.preset, datasetSeed: 0, options: defaultTrainOptions({ epochs: cfg.trainEpochs, seed: cfg.sweep.seed }), cacheRoot: cfg.trainCacheRoot },
       { data, onEpoch: (_s, r) => cfg.build.log(`  epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(4)}`) },
     );
     const trained = prepareTrained(model, run.onnxPath, run.dir, cfg.preset, evalSet);

@@ -44,7 +44,7 @@ export interface BatchResult {
  * ORT's words for "this EP or build cannot run this model" (missing kernel, type, opset), as
  * opposed to a broken model or a bug.
  */
-const UNSUPPORTED = /NOT_IMPLEMENTED|No Op registered|not implemented|Could not find an implementation|unsupported|not supported|is not a registered|opset .* (?:is )?(?:under|not)|no kernel/i;
+const UNSUPPORTED = /NOT_IMPLEMENTED|No Op registered|not implemented|Could not find an implementation|unsupported|not supported|does not support|is not a registered|opset .* (?:is )?(?:under|not)|no kernel/i;
 
 export function classifyFailure(e: unknown): { status: RowStatus; error: string } {
   const error = errorLine(e);
