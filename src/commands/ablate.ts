@@ -11,6 +11,7 @@ import type { Row } from '../report/columns.ts';
 import { SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
 import { CALIBRATION_METHODS } from '../train/calibrate.ts';
 import { finishRun, newRunId, openSinks } from './bench.ts';
+import { defaultTrainOptions } from '../train/run.ts';
 import type { RegisterCommand } from './command.ts';
 import { addMeasureOptions, checkedRuntimes, fractionList, type MeasureOptions, nameList, nonNegativeInt, nonNegativeNumber, positiveInt, timingOf } from './options.ts';
 
@@ -52,7 +53,7 @@ export const register: RegisterCommand = (program) => {
     .option('--models <names>', 'comma-separated zoo names', nameList, ['resnet'])
     .option('--dataset <spec>', 'dataset the models are trained (cached), calibrated and scored on', 'alerts')
     .option('--preset <name>', 'features preset', 'default')
-    .option('--train-epochs <n>', 'epochs of the base training', positiveInt('--train-epochs'), 30)
+    .option('--train-epochs <n>', 'epochs of the base training', positiveInt('--train-epochs'), defaultTrainOptions().epochs)
     .option('--calibration <method>', `calibration of the static variants: ${CALIBRATION_METHODS.join(' | ')}`, 'minmax')
     .option('--calibrations <methods>', 'calibrations the quant suite compares on QDQ u8s8 per-channel', nameList, [...CALIBRATION_METHODS])
     .option('--calibration-clips <n>', 'training clips that calibrate static quantization', positiveInt('--calibration-clips'), 256)

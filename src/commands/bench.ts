@@ -89,7 +89,7 @@ export const register: RegisterCommand = (program) => {
     .option('--classes <n>', 'classes of zoo models', positiveInt('--classes'), 10)
     .option('--suite <name>', 'suite name recorded in each row', 'adhoc')
     .option('--dataset <spec>', 'train each model on this dataset first (cached), time it on its test clips and score its test macro-F1 per runtime')
-    .option('--train-epochs <n>', 'epochs when --dataset trains a model', positiveInt('--train-epochs'), 30)
+    .option('--train-epochs <n>', 'epochs when --dataset trains a model', positiveInt('--train-epochs'), defaultTrainOptions().epochs)
     .option('--eval-software', 'also score trained models on software (SwiftShader) adapters: slow');
   addMeasureOptions(bench, RUNTIMES).action(async (o: BenchOptions) => {
     const timing = timingOf(o);
