@@ -5,9 +5,12 @@
  * `webgpu` package's Dawn offers under the same Vulkan ICD and the same high-performance
  * preference: the same device on single-GPU machines and on SwiftShader.
  * Availability is proven by running a one-node model, because ORT only looks for an adapter
- * when a session is created.
+ * when a session is created. Bias-less convolutions get explicit zero biases (see below).
  */
 import { errorLine } from '../errors.ts';
+import { fromOnnx, toOnnx } from '../export/onnx.ts';
+import { withExplicitConvBias } from '../export/passes/explicit-conv-bias.ts';
+import type { Graph } from '../graph/ir.ts';
 import { dawnAdapter } from './dawn.ts';
 import { loadOrtNode, openOrtNode, ortNodeVersion } from './ort-node.ts';
 import { PROBE_EXPECTED, PROBE_INPUT, probeModel } from './probe-model.ts';
@@ -17,6 +20,22 @@ import { noAdapterReason, useSoftwareVulkanIfNoDriverChosen } from './vulkan-env
 const ADAPTER_FAILURE = /Failed to get a WebGPU adapter: ?([^\n]*)/;
 
 let availability: Promise<Availability> | undefined;
+
+/**
+ * NOTE: ORT 1.30's native WebGPU EP segfaults on a Conv without a bias input, so every such Conv
+ * gets an explicit zero bias first (exact; see src/export/passes/explicit-conv-bias.ts). A model
+ * our IR cannot read is passed on unchanged.
+ */
+function withZeroBiases(model: Uint8Array): Uint8Array {
+  let graph: Graph;
+  try {
+    graph = fromOnnx(model);
+  } catch {
+    return model;
+  }
+  const fixed = withExplicitConvBias(graph);
+  return fixed === graph ? model : toOnnx(fixed);
+}
 
 async function probe(): Promise<Availability> {
   useSoftwareVulkanIfNoDriverChosen();
@@ -55,6 +74,6 @@ export const webgpuRunner: Runner = {
 
   open(model: Uint8Array, options?: OpenOptions): Promise<Session> {
     useSoftwareVulkanIfNoDriverChosen();
-    return openOrtNode(model, 'webgpu', options);
+    return openOrtNode(withZeroBiases(model), 'webgpu', options);
   },
 };
