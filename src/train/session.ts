@@ -3,6 +3,7 @@
  * from step to step (parameters, optimizer state, BN running statistics), kept in host memory
  * and fed back each step. `inferenceGraph()` writes them back into the inference graph.
  */
+import { UserError } from '../errors.ts';
 import type { Graph, Tensor } from '../graph/ir.ts';
 import { toOnnx } from '../export/onnx.ts';
 import { getRunner, type Feeds, type RuntimeName, type Session } from '../runners/runner.ts';
@@ -16,6 +17,21 @@ export interface TrainSessionOptions {
   l1Gamma: number;
   runtime: RuntimeName;
   threads?: number;
+}
+
+/**
+ * What a runtime cannot run in a training graph, refused before any work: onnxruntime 1.30's
+ * WebGPU EP (native and web) has no MaxPool `Indices` output ("The Indices output is not supported
+ * yet"), and the MaxPool gradient routes dY through those indices, as PyTorch does.
+ */
+function checkRuntimeCanTrain(inference: Graph, runtime: RuntimeName): void {
+  if (!runtime.startsWith('webgpu')) return;
+  const pool = inference.nodes.find((n) => n.opType === 'MaxPool');
+  if (pool) {
+    throw new UserError(
+      `--train-runtime ${runtime} is unavailable for '${inference.name}': onnxruntime's WebGPU provider has no MaxPool Indices output, which the gradient of MaxPool '${pool.name}' needs; train on cpu (the default)`,
+    );
+  }
 }
 
 const f32 = (data: Float32Array, dims: number[]) => ({ type: 'float32' as const, data, dims });
@@ -33,6 +49,7 @@ export class TrainSession {
   ) {}
 
   static async create(inference: Graph, o: TrainSessionOptions): Promise<TrainSession> {
+    checkRuntimeCanTrain(inference, o.runtime);
     const tg = buildTrainingGraph(inference, { batch: o.batch, input: o.input, optimizer: o.optimizer, l1Gamma: o.l1Gamma });
     const session = await getRunner(o.runtime).open(toOnnx(tg.graph), o.threads ? { threads: o.threads } : {});
     const inits = new Map(inference.initializers.map((t) => [t.name, t]));
