@@ -63,7 +63,7 @@ export const COLUMNS = [
   ['ort_version', 'onnxruntime package version of this runtime'],
   ['os', 'platform and kernel'],
   // added in schema 2
-  ['kept_fp32', "nodes a compression pass left in float32, as 'OpType:node' separated by spaces (no quantized form, or excluded)"],
+  ['kept_fp32', "nodes a compression pass left in float32 and why, '; '-separated, e.g. 'probs (Softmax): no quantized form'"],
 ] as const satisfies readonly (readonly [string, string])[];
 
 export type Column = (typeof COLUMNS)[number][0];

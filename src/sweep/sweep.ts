@@ -103,7 +103,7 @@ function rowFor(cfg: SweepConfig, m: PreparedModel, runtime: RuntimeName, input:
     calibration: m.compression?.calibration ?? 'none',
     prune_method: m.compression?.pruneMethod ?? 'none',
     prune_ratio: m.compression?.pruneRatio ?? 0,
-    kept_fp32: m.compression?.keptFloat.join(' ') ?? '',
+    kept_fp32: m.compression?.keptFloat.join('; ') ?? '',
     runtime,
     provider: r.availability.provider,
     fallback_nodes: r.fallbackNodes,
