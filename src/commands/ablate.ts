@@ -58,8 +58,8 @@ export const register: RegisterCommand = (program) => {
     .option('--calibrations <methods>', 'calibrations the quant suite compares on QDQ u8s8 per-channel', nameList, [...CALIBRATION_METHODS])
     .option('--calibration-clips <n>', 'training clips that calibrate static quantization', positiveInt('--calibration-clips'), 256)
     .option('--ratios <list>', 'prune ratios in (0, 1)', fractionList('--ratios'), [0.3, 0.5, 0.7])
-    .option('--fine-tune-epochs <n>', 'epochs of fine-tuning after channel pruning (0: none)', nonNegativeInt('--fine-tune-epochs'), 5)
-    .option('--fine-tune-lr <x>', 'peak learning rate of fine-tuning', nonNegativeNumber('--fine-tune-lr'), 0.01);
+    .option('--fine-tune-epochs <n>', 'epochs of fine-tuning after channel pruning (0: none)', nonNegativeInt('--fine-tune-epochs'), 20)
+    .option('--fine-tune-lr <x>', 'peak learning rate of fine-tuning', nonNegativeNumber('--fine-tune-lr'), 0.05);
   addMeasureOptions(ablate, ['cpu', 'wasm']).action(async (o: AblateOptions) => {
     const suite = parseSuite(o.suite);
     const suiteOptions = { calibration: parseCalibration(o.calibration), calibrations: o.calibrations.map(parseCalibration), ratios: o.ratios, fineTuneEpochs: o.fineTuneEpochs };
