@@ -13,6 +13,7 @@ import { getRunner } from '../../src/runners/runner.ts';
 import type { HostTensor } from '../../src/runners/runner.ts';
 import { makeTensor } from '../../src/runners/tensors.ts';
 import { withInputNormalization } from '../../src/train/normalize.ts';
+import { relMaxDiff } from '../runners/helpers.ts';
 
 describe('float16 bits', () => {
   it('round-trips every non-NaN half exactly, and keeps NaN a NaN', () => {
@@ -122,17 +123,6 @@ async function run(runtime: string, g: Graph, x: HostTensor): Promise<HostTensor
 
 const values = (t: HostTensor): Float32Array => (t.type === 'float16' ? fromHalfArray(t.data as Uint16Array) : (t.data as Float32Array));
 
-/** max |a - b| / max |b|. */
-function relDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return d / s;
-}
-
 describe('toFloat16', () => {
   it('stores every float initializer as float16 and casts only at the float32 boundary (keepIo)', () => {
     const g = model(true);
@@ -204,10 +194,10 @@ describe('toFloat16', () => {
       // I/O, 4.6e-4 with half I/O, whose input is rounded before the standardisation; ORT's CPU and
       // WASM compute these ops in float32 after their own casts, so mostly the weights are rounded,
       // see the pass's header). A weight or constant converted wrongly is off by 100% or more.
-      expect(relDiff(kept, ref)).toBeLessThan(2e-3);
-      expect(relDiff(values(half), ref)).toBeLessThan(2e-3);
+      expect(relMaxDiff(kept, ref)).toBeLessThan(2e-3);
+      expect(relMaxDiff(values(half), ref)).toBeLessThan(2e-3);
       // ...and it is not trivially equal: the float16 model really computes in half.
-      expect(relDiff(kept, ref)).toBeGreaterThan(1e-6);
+      expect(relMaxDiff(kept, ref)).toBeGreaterThan(1e-6);
     });
   }
 });

@@ -14,6 +14,7 @@ import { getRunner } from '../../src/runners/runner.ts';
 import type { HostTensor } from '../../src/runners/runner.ts';
 import { makeTensor } from '../../src/runners/tensors.ts';
 import { withInputNormalization } from '../../src/train/normalize.ts';
+import { relMaxDiff } from '../runners/helpers.ts';
 
 const node = (opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node => ({ name: 'n', opType, domain: '', inputs, outputs, attrs });
 const infer = (n: Node, types: Record<string, ValueType>) => inferNode(n, new Map(Object.entries(types)), new Map());
@@ -88,16 +89,6 @@ async function run(runtime: string, g: Graph, x: HostTensor): Promise<Float32Arr
   } finally {
     await s.close();
   }
-}
-
-function relDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return d / s;
 }
 
 describe('quantizeDynamic', () => {
@@ -176,7 +167,7 @@ describe('quantizeDynamic', () => {
     }
     // Only float32 rounding of the three float ops separates the two (a few ulps); one quantum
     // of q_x off (a tie rounded differently) would show as ~1e-2.
-    expect(relDiff(got, want)).toBeLessThan(1e-6);
+    expect(relMaxDiff(got, want)).toBeLessThan(1e-6);
   });
 
   it('gives identical results with int8 and uint8 weights where the integer kernels are exact (WASM)', async () => {
@@ -198,8 +189,8 @@ describe('quantizeDynamic', () => {
     (g.initializers[0].data as Float32Array).fill(0.5);
     const x = makeTensor('float32', [1, 64], () => 1);
     const want = new Float32Array(4).fill(32);
-    for (const runtime of ['cpu', 'wasm']) expect(relDiff(await run(runtime, quantizeDynamic(g).graph, x), want), runtime).toBeLessThan(1e-6);
-    expect(relDiff(await run('wasm', quantizeDynamic(g, { weightType: 'int8' }).graph, x), want)).toBeLessThan(1e-6);
+    for (const runtime of ['cpu', 'wasm']) expect(relMaxDiff(await run(runtime, quantizeDynamic(g).graph, x), want), runtime).toBeLessThan(1e-6);
+    expect(relMaxDiff(await run('wasm', quantizeDynamic(g, { weightType: 'int8' }).graph, x), want)).toBeLessThan(1e-6);
   });
 
   for (const runtime of ['cpu', 'wasm']) {
@@ -215,9 +206,9 @@ describe('quantizeDynamic', () => {
       // standardised input's wide range the coarsest step (seen: 4.8e-3 per channel, 3.9e-3 per
       // tensor). 2e-2 is ten worst-case activation roundings; a wrong scale, zero point or
       // transpose is off by 100%.
-      expect(relDiff(perChannel, ref)).toBeLessThan(2e-2);
-      expect(relDiff(perTensor, ref)).toBeLessThan(2e-2);
-      expect(relDiff(perChannel, ref)).toBeGreaterThan(1e-5); // it does quantize
+      expect(relMaxDiff(perChannel, ref)).toBeLessThan(2e-2);
+      expect(relMaxDiff(perTensor, ref)).toBeLessThan(2e-2);
+      expect(relMaxDiff(perChannel, ref)).toBeGreaterThan(1e-5); // it does quantize
     });
   }
 });

@@ -15,12 +15,18 @@ export function tinyInput(batch: number): HostTensor {
 }
 
 /** Max |a - b| over all elements, relative to max |b|. */
-export function relMaxDiff(a: HostTensor, b: HostTensor): number {
+type Values = HostTensor | ArrayLike<number>;
+const valuesOf = (t: Values): ArrayLike<number | bigint> => ('data' in t ? t.data : t);
+
+/** max |a - b| / max |b|, over tensors or plain arrays. */
+export function relMaxDiff(a: Values, b: Values): number {
+  const x = valuesOf(a);
+  const y = valuesOf(b);
   let diff = 0;
   let scale = 0;
-  for (let i = 0; i < b.data.length; i++) {
-    diff = Math.max(diff, Math.abs(Number(a.data[i]) - Number(b.data[i])));
-    scale = Math.max(scale, Math.abs(Number(b.data[i])));
+  for (let i = 0; i < y.length; i++) {
+    diff = Math.max(diff, Math.abs(Number(x[i]) - Number(y[i])));
+    scale = Math.max(scale, Math.abs(Number(y[i])));
   }
   return diff / scale;
 }

@@ -39,6 +39,7 @@ import { inferShapes } from '../../graph/infer.ts';
 import { type Graph, type Node, type Tensor, valueTypes } from '../../graph/ir.ts';
 import { ONNX_ELEM_TYPE } from '../../graph/ops/quant-dynamic.ts';
 import { initializerMap, nameAllocator } from './graph-util.ts';
+import { roundHalfEven } from './quant-params.ts';
 
 export type WeightType = 'int8' | 'uint8';
 
@@ -61,12 +62,6 @@ export interface DynamicQuantResult {
 
 const QUANTIZABLE = new Set(['Conv', 'Gemm', 'MatMul']);
 const QMAX = 127;
-
-/** Round half to even, as onnxruntime's QuantizeLinear rounds. */
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 interface QuantizedWeight {
   q: Int8Array | Uint8Array;
