@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '../../src/errors.ts';
 import { fromOnnx, toOnnx } from '../../src/export/onnx.ts';
-import { quantizeDynamic, quantizeWeight } from '../../src/export/passes/quantize-dynamic.ts';
+import { quantizeDynamic, quantizeDynamicWeight } from '../../src/export/passes/quantize-dynamic.ts';
 import { ModelBuilder } from '../../src/graph/builder.ts';
 import { inferNode } from '../../src/graph/infer.ts';
 import type { Graph, Node, ValueType } from '../../src/graph/ir.ts';
@@ -46,20 +46,20 @@ describe('dynamic quantization ops: shape rules', () => {
   });
 });
 
-describe('quantizeWeight', () => {
+describe('quantizeDynamicWeight', () => {
   it('maps each channel symmetrically onto [-127, 127], in int8 or shifted by 128 in uint8', () => {
     const w = Float32Array.of(0.5, -1, 0.25, 0, 0, 0, 2, 1, -0.5);
-    const i8 = quantizeWeight(w, 3, true, 'int8');
+    const i8 = quantizeDynamicWeight(w, 3, true, 'int8');
     expect(Array.from(i8.scale)).toEqual([1 / 127, 1, 2 / 127].map(Math.fround));
     expect(Array.from(i8.q)).toEqual([64, -127, 32, 0, 0, 0, 127, 64, -32]); // 63.5 -> 64 and 31.75 -> 32
-    const u8 = quantizeWeight(w, 3, true, 'uint8');
+    const u8 = quantizeDynamicWeight(w, 3, true, 'uint8');
     expect(u8.zeroPoint).toBe(128);
     expect(Array.from(u8.q)).toEqual(Array.from(i8.q, (v) => v + 128));
-    const perTensor = quantizeWeight(w, 3, false, 'int8');
+    const perTensor = quantizeDynamicWeight(w, 3, false, 'int8');
     expect(Array.from(perTensor.scale)).toEqual([Math.fround(2 / 127)]);
     expect(Array.from(perTensor.q)).toEqual([32, -64, 16, 0, 0, 0, 127, 64, -32]); // 15.875 -> 16, 31.75 -> 32
     // [K, N] matrices: channels are the columns.
-    const cols = quantizeWeight(Float32Array.of(1, -4, 0.5, 2), 2, true, 'int8', true);
+    const cols = quantizeDynamicWeight(Float32Array.of(1, -4, 0.5, 2), 2, true, 'int8', true);
     expect(Array.from(cols.scale)).toEqual([1 / 127, 4 / 127].map(Math.fround));
     expect(Array.from(cols.q)).toEqual([127, -127, 64, 64]);
   });

@@ -74,7 +74,7 @@ interface QuantizedWeight {
  * Symmetric 8-bit quantization of a weight laid out as `channels` rows of `rowLen` contiguous
  * elements (channel-major) or, with `stride`, column c at c, c + stride, ... (for [K, N] matrices).
  */
-export function quantizeWeight(w: Float32Array, channels: number, perChannel: boolean, dtype: 'int8' | 'uint8', columnMajor = false): QuantizedWeight {
+export function quantizeDynamicWeight(w: Float32Array, channels: number, perChannel: boolean, dtype: 'int8' | 'uint8', columnMajor = false): QuantizedWeight {
   const per = w.length / channels;
   const idx = (c: number, k: number) => (columnMajor ? k * channels + c : c * per + k);
   const amax = new Float32Array(channels);
@@ -169,7 +169,7 @@ export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): Dy
     }
     // Conv weights are [M, C/g, k...] (channel-major); MatMul weights are [K, N] (channels are columns).
     const channels = isConv ? wDims[0] : wDims[1];
-    const qw = quantizeWeight(wData, channels, perChannel, dtype, !isConv);
+    const qw = quantizeDynamicWeight(wData, channels, perChannel, dtype, !isConv);
     const base = n.name || n.outputs[0];
     const wq: Tensor = { name: fresh(`${w.name}_quantized`), dtype, dims: [...wDims], data: qw.q };
     added.push(wq);
