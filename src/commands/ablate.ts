@@ -5,6 +5,7 @@
  */
 import Table from 'cli-table3';
 import { runAblation } from '../ablate/run-ablation.ts';
+import { getZooEntry } from '../graph/zoo/index.ts';
 import { parseSuite, SUITES } from '../ablate/suites.ts';
 import { parseCalibration } from '../ablate/variants.ts';
 import type { Row } from '../report/columns.ts';
@@ -62,6 +63,7 @@ export const register: RegisterCommand = (program) => {
     .option('--fine-tune-lr <x>', 'peak learning rate of fine-tuning', nonNegativeNumber('--fine-tune-lr'), 0.05);
   addMeasureOptions(ablate, ['cpu', 'wasm']).action(async (o: AblateOptions) => {
     const suite = parseSuite(o.suite);
+    o.models.forEach((m) => getZooEntry(m));
     const suiteOptions = { calibration: parseCalibration(o.calibration), calibrations: o.calibrations.map(parseCalibration), ratios: o.ratios, fineTuneEpochs: o.fineTuneEpochs };
     const runId = newRunId();
     const sweep: SweepConfig = {

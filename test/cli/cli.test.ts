@@ -68,6 +68,15 @@ describe('melbench CLI: train refuses impossible configurations before any work'
   });
 });
 
+describe('melbench CLI: ablate refuses bad options before any work', () => {
+  it('unknown suite, model or calibration; a prune ratio outside (0, 1)', () => {
+    expectUserError(melbench('ablate', '--suite', 'distill'), EXIT.usage, /unknown --suite 'distill'; choose from: quant, prune, seed001/);
+    expectUserError(melbench('ablate', '--suite', 'quant', '--models', 'resnet,nope'), EXIT.usage, /unknown model 'nope'/);
+    expectUserError(melbench('ablate', '--suite', 'quant', '--calibration', 'kl'), EXIT.usage, /unknown calibration 'kl'; choose from: minmax, percentile, entropy, mse/);
+    expectUserError(melbench('ablate', '--suite', 'prune', '--ratios', '0.5,1.2'), EXIT.usage, /--ratios must be a comma-separated list of numbers in \(0, 1\), got '0.5,1.2'/);
+  });
+});
+
 describe('melbench CLI: end to end', () => {
   it('export writes a model that bench then times from the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'melbench-cli-'));
