@@ -90,7 +90,7 @@ async function prunedVariant(base: TrainedBase, v: Extract<VariantSpec, { kind: 
   const path = join(dir, `${name}-${runHash({ v, lr: ctx.fineTuneLr, seed: ctx.seed })}.onnx`);
   if (existsSync(path)) return fromOnnx(readFileSync(path), path);
   ctx.log(`${base.name}: fine-tuning ${name} for ${v.fineTuneEpochs} epochs`);
-  const tuned = await fineTune(pruned, base.data, { epochs: v.fineTuneEpochs, lr: ctx.fineTuneLr, seed: ctx.seed });
+  const tuned = await fineTune(pruned, base.data, { epochs: v.fineTuneEpochs, lr: ctx.fineTuneLr, seed: ctx.seed }, { onEpoch: (_s, r) => ctx.log(`  ${name} epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(4)}`) });
   mkdirSync(dir, { recursive: true });
   writeFileSync(path, toOnnx(tuned.graph));
   return tuned.graph;
