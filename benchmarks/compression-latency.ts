@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const run = await trainRun({ model: o.model, dataset: 'alerts', preset: 'default', datasetSeed: 0, options: defaultTrainOptions() }, { data, onEpoch: (_s, r) => log(`  epoch ${r.epoch}: val macro-F1 ${r.valMacroF1.toFixed(4)}`) });
   const base: TrainedBase = { name: o.model, graph: fromOnnx(readFileSync(run.onnxPath), run.onnxPath), runDir: run.dir, data };
-  const ctx = { calibrationClips: 256, fineTuneLr: 0.05, seed: 1, log };
+  const ctx = { calibrationClips: 256, fineTuneLr: 0.05, seed: 1, exclude: [], log };
   const clip = clipBatch(data.splits.test.x, data.splits.test.dims, 1);
 
   const timed: Timed[] = [];

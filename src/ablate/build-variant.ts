@@ -38,6 +38,8 @@ export interface BuildContext {
   /** Peak learning rate of fine-tuning after channel pruning. */
   fineTuneLr: number;
   seed: number;
+  /** Node names every quantizer keeps in float32 (e.g. the first conv and the classifier). */
+  exclude: string[];
   log(line: string): void;
 }
 
@@ -79,6 +81,7 @@ async function staticVariant(base: TrainedBase, v: StaticQuant, ctx: BuildContex
     weights: v.perChannel ? 'per-channel' : 'per-tensor',
     fullInt: v.fullInt,
     naiveInputScale: v.naiveInput,
+    exclude: ctx.exclude,
   });
 }
 
@@ -106,11 +109,11 @@ export async function buildVariant(base: TrainedBase, v: VariantSpec, ctx: Build
     case 'fold-bn':
       return done(folded(base));
     case 'fp16': {
-      const r = toFloat16(folded(base), { keepIo: v.keepIo });
+      const r = toFloat16(folded(base), { keepIo: v.keepIo, keepFloat32: ctx.exclude });
       return done(r.graph, { keptFloat: r.keptFloat32 });
     }
     case 'dynamic': {
-      const r = quantizeDynamic(folded(base));
+      const r = quantizeDynamic(folded(base), { exclude: ctx.exclude });
       return done(r.graph, { keptFloat: r.keptFloat });
     }
     case 'static': {

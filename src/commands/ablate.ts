@@ -28,6 +28,7 @@ interface AblateOptions extends MeasureOptions {
   ratios: number[];
   fineTuneEpochs: number;
   fineTuneLr: number;
+  exclude: string[];
 }
 
 const num = (v: Row[keyof Row], digits = 3) => (typeof v === 'number' ? Number(v.toPrecision(digits)).toString() : '');
@@ -60,6 +61,7 @@ export const register: RegisterCommand = (program) => {
     .option('--calibration-clips <n>', 'training clips that calibrate static quantization', positiveInt('--calibration-clips'), 256)
     .option('--ratios <list>', 'prune ratios in (0, 1)', fractionList('--ratios'), [0.3, 0.5, 0.7])
     .option('--fine-tune-epochs <n>', 'epochs of fine-tuning after channel pruning (0: none)', nonNegativeInt('--fine-tune-epochs'), 20)
+    .option('--exclude <nodes>', 'node names the quantizers keep in float32, e.g. the first conv and the classifier (see `melbench export`)', nameList, [])
     .option('--fine-tune-lr <x>', 'peak learning rate of fine-tuning', nonNegativeNumber('--fine-tune-lr'), 0.05);
   addMeasureOptions(ablate, ['cpu', 'wasm']).action(async (o: AblateOptions) => {
     const suite = parseSuite(o.suite);
@@ -89,7 +91,7 @@ export const register: RegisterCommand = (program) => {
         dataset: o.dataset,
         preset: o.preset,
         trainEpochs: o.trainEpochs,
-        build: { calibrationClips: o.calibrationClips, fineTuneLr: o.fineTuneLr, seed: o.seed, log: (line) => process.stderr.write(`melbench: ${line}\n`) },
+        build: { calibrationClips: o.calibrationClips, fineTuneLr: o.fineTuneLr, seed: o.seed, exclude: o.exclude, log: (line) => process.stderr.write(`melbench: ${line}\n`) },
         sweep,
       },
       sinks,

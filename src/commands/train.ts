@@ -28,7 +28,7 @@ interface TrainCliOptions {
   momentum: number;
   weightDecay: number;
   schedule: string;
-  warmup: number;
+  warmup?: number;
   mixup: number;
   specAugment?: boolean;
   classWeights?: boolean;
@@ -62,7 +62,7 @@ export const register: RegisterCommand = (program) => {
     .option('--momentum <x>', "SGD momentum, or Adam's beta1", nonNegativeNumber('--momentum'), D.optimizer.momentum)
     .option('--weight-decay <x>', 'weight decay', nonNegativeNumber('--weight-decay'), D.optimizer.weightDecay)
     .option('--schedule <name>', 'constant | cosine | step | sigmoid', D.schedule)
-    .option('--warmup <epochs>', 'epochs of linear learning-rate warm-up before the schedule', nonNegativeNumber('--warmup'), D.warmupEpochs)
+    .option('--warmup <epochs>', `epochs of linear learning-rate warm-up before the schedule (default: ${D.warmupEpochs}, or a tenth of --epochs when that is less)`, nonNegativeNumber('--warmup'))
     .option('--mixup <alpha>', 'mixup Beta(alpha, alpha); 0 = off (seed 000: 0.4)', nonNegativeNumber('--mixup'), D.mixup)
     .option('--spec-augment', 'SpecAugment frequency and time masks')
     .option('--class-weights', 'weight the loss by n / (k * count) per class (seed 001)')
@@ -89,7 +89,7 @@ export const register: RegisterCommand = (program) => {
           seed,
           lr: o.lr,
           schedule,
-          warmupEpochs: o.warmup,
+          ...(o.warmup !== undefined && { warmupEpochs: o.warmup }),
           optimizer: { ...base.optimizer, kind: o.optimizer as OptimizerKind, momentum: o.momentum, weightDecay: o.weightDecay },
           mixup: o.mixup,
           specAugment: Boolean(o.specAugment),

@@ -23,13 +23,15 @@ export const TRAINER_VERSION = 1;
  * 10 (4 times ln 12) and validation F1 stayed at chance for 4 epochs. AdamW 3e-3 gave 0.667 after 15.
  */
 export function defaultTrainOptions(overrides: Partial<TrainOptions> = {}): TrainOptions {
+  const epochs = overrides.epochs ?? 40;
   return {
-    epochs: 40,
+    epochs,
     batch: 32,
     seed: 1,
     lr: 0.05,
     schedule: 'cosine',
-    warmupEpochs: 3,
+    // 3 epochs of 40; a short run (a test, a quick look) warms up for a tenth of it, or not at all
+    warmupEpochs: Math.min(3, Math.floor(epochs / 10)),
     optimizer: { kind: 'sgd', momentum: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4 },
     mixup: 0,
     specAugment: false,

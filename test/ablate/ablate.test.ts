@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAblation, type AblationConfig } from '../../src/ablate/run-ablation.ts';
 import { loadDataset } from '../../src/features/datasets/index.ts';
+import { getZooEntry } from '../../src/graph/zoo/index.ts';
 import type { Row } from '../../src/report/columns.ts';
 import { CsvReport, readReport } from '../../src/report/csv.ts';
 import { SamplesLog } from '../../src/report/samples.ts';
@@ -17,7 +18,7 @@ const data = () => loadDataset('alerts', { preset: 'default', seed: 0, cacheDir:
 
 const QUICK = { warmupIterations: 1, warmupTimeMs: 0, minSamples: 3, minTimeMs: 0 };
 
-async function ablate(suite: AblationConfig['suite'], ratios: number[] = [0.5]) {
+async function ablate(suite: AblationConfig['suite'], ratios: number[] = [0.5], exclude: string[] = []) {
   const dir = tmp();
   const csvPath = join(dir, 'r.csv');
   const cfg: AblationConfig = {
@@ -26,7 +27,7 @@ async function ablate(suite: AblationConfig['suite'], ratios: number[] = [0.5]) 
     dataset: 'alerts',
     preset: 'default',
     trainEpochs: 1,
-    build: { calibrationClips: 16, fineTuneLr: 0.01, seed: 1, log: () => {} },
+    build: { calibrationClips: 16, fineTuneLr: 0.01, seed: 1, exclude, log: () => {} },
     sweep: { runId: 't', suite, models: ['dws-resnet'], runtimes: ['cpu'], batches: [1], classes: 0, seed: 1, threads: 1, timing: QUICK, softwareTiming: SOFTWARE_TIMING, timeoutMs: 60_000, isolate: false },
     data: await data(),
     trainCacheRoot: trainRoot,
@@ -39,7 +40,8 @@ const byVariant = (rows: Row[]) => new Map(rows.map((r) => [r.variant as string,
 
 describe('melbench ablate', () => {
   it("seed001: every mode of seed 001's table runs and is scored, int8 is a quarter-ish of fp32, naive full-int is shown", async () => {
-    const { rows, csvPath } = await ablate('seed001');
+    const firstConv = getZooEntry('dws-resnet').build({ channels: 1, mels: 64, frames: 126, classes: 12 }).nodes.find((n) => n.opType === 'Conv')!.name;
+    const { rows, csvPath } = await ablate('seed001', [0.5], [firstConv]);
     const v = byVariant(rows);
     expect([...v.keys()]).toEqual(['fp32', 'qdq-u8s8-pc-minmax', 'full-int-u8s8-pc-minmax', 'full-int-naive-u8s8', 'fp16', 'dynamic']);
     for (const r of rows) {
@@ -56,8 +58,10 @@ describe('melbench ablate', () => {
     // scales) weighs as much as its weights: the ResNet's ratio is 0.28, this one's about half.
     expect(v.get('qdq-u8s8-pc-minmax')!.model_bytes as number).toBeLessThan(0.6 * (v.get('fp32')!.model_bytes as number));
     expect(v.get('fp16')!.model_bytes as number).toBeLessThan(0.6 * (v.get('fp32')!.model_bytes as number));
-    // What a pass left in float is listed on the row (the Softmax has no quantized form).
+    // What a pass left in float is listed on the row: the Softmax (no quantized form) and the excluded first conv.
     expect(String(v.get('qdq-u8s8-pc-minmax')!.kept_fp32)).toMatch(/Softmax/);
+    expect(String(v.get('qdq-u8s8-pc-minmax')!.kept_fp32)).toContain(firstConv);
+    expect(String(v.get('dynamic')!.kept_fp32)).toContain(firstConv);
     // Every row reached the CSV.
     expect(readReport(csvPath).map((r) => r.variant)).toEqual(rows.map((r) => r.variant));
   }, 240_000);
