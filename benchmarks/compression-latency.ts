@@ -45,6 +45,8 @@ const PRUNED = 'channels-l1-0.5-ft20';
 const PRUNED_TARGET = 0.65;
 
 const CPU_VARIANTS: VariantSpec[] = [
+  // every quantized variant starts from the BN-folded graph: this row shows what folding alone does
+  { kind: 'fold-bn' },
   staticQuant({ calibration: 'minmax' }),
   staticQuant({ calibration: 'minmax', activations: 'int8' }),
   staticQuant({ calibration: 'minmax', format: 'qoperator' }),
