@@ -47,6 +47,25 @@ export function printAblation(rows: Row[]): void {
   process.stdout.write(`${t.toString()}\n`);
 }
 
+/** Seed 001's Table 2 rows, by quant_mode (its naming on the left, what is quantized on the right). */
+const SEED001_ROWS: Record<string, [string, string]> = {
+  none: ['Basic (fp32)', 'nothing'],
+  'static-qdq': ['Int quantized', 'weights and activations; float32 input and output'],
+  'full-int': ['Full int quantized', 'weights, activations, input and output'],
+  fp16: ['Float16 quantized', 'weights and compute (float16)'],
+  dynamic: ['Dynamic range quantized', 'weights; activations at run time'],
+};
+
+/** Seed 001's Table 2 on our data: format, quantized, size, inference time (cpu, batch 1), F1. */
+export function printSeed001Table(rows: Row[]): void {
+  const t = new Table({ head: ['model', 'format', 'variant', 'quantized', 'size KB', 'inference ms (cpu p50)', 'macro-F1'] });
+  for (const r of rows.filter((x) => x.runtime === 'cpu' && x.batch === 1 && x.status === 'ok')) {
+    const [format, what] = SEED001_ROWS[String(r.quant_mode)] ?? [String(r.quant_mode), ''];
+    t.push([r.model, format, r.variant, what, kib(r.model_bytes), num(r.p50_ms), num(r.macro_f1, 4)] as string[]);
+  }
+  process.stdout.write(`${t.toString()}\n`);
+}
+
 export const register: RegisterCommand = (program) => {
   const ablate = program
     .command('ablate')
@@ -97,6 +116,7 @@ export const register: RegisterCommand = (program) => {
       sinks,
     );
     printAblation(rows);
+    if (suite === 'seed001') printSeed001Table(rows);
     finishRun(rows, sinks, o.strict);
   });
 };
