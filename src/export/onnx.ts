@@ -8,7 +8,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { EXIT, UserError } from '../errors.ts';
-import { type Attr, type DType, DTYPE_BYTES, type Dim, type Graph, type Node, type Tensor, type TensorData, type ValueInfo } from '../graph/ir.ts';
+import { type Attr, type DType, DTYPE_BYTES, type Dim, type Graph, type Node, type Tensor, type TensorData, trimOptionalInputs, type ValueInfo } from '../graph/ir.ts';
 import { inferShapes } from '../graph/infer.ts';
 
 const { onnx } = onnxProto;
@@ -82,7 +82,7 @@ function nodeToProto(n: Node): onnxProto.onnx.INodeProto {
     name: n.name,
     opType: n.opType,
     domain: n.domain,
-    input: n.inputs,
+    input: trimOptionalInputs(n.inputs),
     output: n.outputs,
     attribute: Object.entries(n.attrs).map(([k, a]) => attrToProto(k, a)),
   };
@@ -202,7 +202,7 @@ export function fromOnnx(bytes: Uint8Array, source = 'model'): Graph {
       name: n.name || `${n.opType}_${i}`,
       opType: n.opType ?? '',
       domain: n.domain ?? '',
-      inputs: [...(n.input ?? [])],
+      inputs: trimOptionalInputs(n.input ?? []),
       outputs: [...(n.output ?? [])],
       attrs: Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', attrFromProto(a, `${source}: node '${n.name}'`)])),
     })),

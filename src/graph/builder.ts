@@ -16,7 +16,7 @@ import { ShapeError } from '../errors.ts';
 import { Rng } from '../rng.ts';
 import { inferNode } from './infer.ts';
 import { type InitKind, initWeights } from './init.ts';
-import type { Attr, DType, Graph, Node, Shape, Tensor, ValueInfo, ValueType } from './ir.ts';
+import { type Attr, type DType, type Graph, type Node, type Shape, type Tensor, trimOptionalInputs, type ValueInfo, type ValueType } from './ir.ts';
 
 export interface Value extends ValueType {
   readonly name: string;
@@ -190,7 +190,7 @@ export class ModelBuilder {
     const name = this.uniqueName(opts.name ?? opType.toLowerCase());
     const nOut = opts.outputs ?? 1;
     const outputs = nOut === 1 ? [name] : Array.from({ length: nOut }, (_, i) => `${name}:${i}`);
-    const node: Node = { name, opType, domain: '', inputs: inputs.map((v) => v?.name ?? ''), outputs, attrs };
+    const node: Node = { name, opType, domain: '', inputs: trimOptionalInputs(inputs.map((v) => v?.name ?? '')), outputs, attrs };
     const types = inferNode(node, this.types, this.constants);
     this.nodes.push(node);
     return outputs.map((o, i) => {

@@ -92,3 +92,15 @@ export function valueTypes(g: Graph): Map<string, ValueType> {
   for (const v of g.outputs) m.set(v.name, v);
   return m;
 }
+
+/**
+ * A node's inputs without trailing omitted ('') optional inputs: the same node to ONNX, but ORT
+ * 1.30 skips its Conv+BatchNormalization fusion for a Conv whose bias input is present and
+ * empty (measured: the trained ResNet ran 0.71x as long once they were dropped). The builder and
+ * the ONNX import and export all keep inputs in this form.
+ */
+export function trimOptionalInputs(inputs: readonly string[]): string[] {
+  let n = inputs.length;
+  while (n > 0 && inputs[n - 1] === '') n--;
+  return inputs.slice(0, n);
+}
