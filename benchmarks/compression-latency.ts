@@ -35,6 +35,7 @@ const positive = (name: string) => (v: string) => {
 /** ORT's Python quantize_static figures quoted in issue #5, for the same rows. */
 const ORT_PYTHON: Record<string, number> = {
   'qdq-u8s8-pc-minmax@cpu': 0.59,
+  'qdq-u8s8-pt-minmax@cpu': 0.59,
   'qdq-s8s8-pc-minmax@cpu': 0.94,
   'qop-u8s8-pc-minmax@cpu': 0.61,
   'qop-s8s8-pc-minmax@cpu': 3.97,
@@ -48,6 +49,8 @@ const CPU_VARIANTS: VariantSpec[] = [
   // every quantized variant starts from the BN-folded graph: this row shows what folding alone does
   { kind: 'fold-bn' },
   staticQuant({ calibration: 'minmax' }),
+  // ORT's quantize_static defaults to per-tensor weights: the like-for-like row for its figures
+  staticQuant({ calibration: 'minmax', perChannel: false }),
   staticQuant({ calibration: 'minmax', activations: 'int8' }),
   staticQuant({ calibration: 'minmax', format: 'qoperator' }),
   staticQuant({ calibration: 'minmax', format: 'qoperator', activations: 'int8' }),
