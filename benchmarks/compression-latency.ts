@@ -14,23 +14,17 @@
  * The base model is trained on `alerts` with `melbench train`'s defaults (or taken from the run
  * cache), the 50%-pruned one fine-tuned for 20 epochs at lr 0.05 (cached beside it), as `melbench ablate` does.
  */
-import { readFileSync } from 'node:fs';
 import Table from 'cli-table3';
-import { Command, InvalidArgumentError } from 'commander';
-import { buildVariant, type TrainedBase } from '../src/ablate/build-variant.ts';
+import { Command } from 'commander';
+import { buildVariant, trainedBase } from '../src/ablate/build-variant.ts';
 import { staticQuant, type VariantSpec } from '../src/ablate/variants.ts';
-import { fromOnnx, toOnnx } from '../src/export/onnx.ts';
+import { positiveInt } from '../src/commands/options.ts';
+import { toOnnx } from '../src/export/onnx.ts';
 import { getRunner, type RuntimeName, type Session } from '../src/runners/runner.ts';
 import { quantile } from '../src/runners/timing.ts';
 import { encode, modelIo } from '../src/sweep/io-codec.ts';
 import { clipBatch } from '../src/sweep/inputs.ts';
-import { defaultTrainOptions, loadTrainingData, trainRun } from '../src/train/run.ts';
-
-const positive = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
-  return n;
-};
+import { loadTrainingData } from '../src/train/run.ts';
 
 /** ORT's Python quantize_static figures quoted in issue #5, for the same rows. */
 const ORT_PYTHON: Record<string, number> = {
@@ -73,16 +67,15 @@ interface Timed {
 async function main(): Promise<void> {
   const o = new Command('compression-latency')
     .option('--model <name>', 'zoo model', 'resnet')
-    .option('--rounds <n>', 'interleaved rounds', positive('--rounds'), 15)
-    .option('--samples <n>', 'runs per variant per round', positive('--samples'), 20)
-    .option('--threads <n>', 'cpu intra-op threads', positive('--threads'), 1)
+    .option('--rounds <n>', 'interleaved rounds', positiveInt('--rounds'), 15)
+    .option('--samples <n>', 'runs per variant per round', positiveInt('--samples'), 20)
+    .option('--threads <n>', 'cpu intra-op threads', positiveInt('--threads'), 1)
     .parse()
     .opts<{ model: string; rounds: number; samples: number; threads: number }>();
 
   const data = await loadTrainingData({ dataset: 'alerts', preset: 'default', datasetSeed: 0 });
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const run = await trainRun({ model: o.model, dataset: 'alerts', preset: 'default', datasetSeed: 0, options: defaultTrainOptions() }, { data, onEpoch: (_s, r) => log(`  epoch ${r.epoch}: val macro-F1 ${r.valMacroF1.toFixed(4)}`) });
-  const base: TrainedBase = { name: o.model, graph: fromOnnx(readFileSync(run.onnxPath), run.onnxPath), runDir: run.dir, data };
+  const base = await trainedBase(o.model, data, { dataset: 'alerts', preset: 'default', log });
   const ctx = { calibrationClips: 256, fineTuneLr: 0.05, seed: 1, exclude: [], log };
   const clip = clipBatch(data.splits.test.x, data.splits.test.dims, 1);
 

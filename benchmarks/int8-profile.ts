@@ -7,21 +7,15 @@
  *
  *   npx tsx benchmarks/int8-profile.ts [--model resnet] [--threads 1] [--runs 30]
  */
-import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
-import { buildVariant, type TrainedBase } from '../src/ablate/build-variant.ts';
+import { Command } from 'commander';
+import { buildVariant, trainedBase } from '../src/ablate/build-variant.ts';
 import { staticQuant, type VariantSpec } from '../src/ablate/variants.ts';
-import { fromOnnx, toOnnx } from '../src/export/onnx.ts';
+import { positiveInt } from '../src/commands/options.ts';
+import { toOnnx } from '../src/export/onnx.ts';
 import { getRunner } from '../src/runners/runner.ts';
 import { clipBatch } from '../src/sweep/inputs.ts';
 import { encode, modelIo } from '../src/sweep/io-codec.ts';
-import { defaultTrainOptions, loadTrainingData, trainRun } from '../src/train/run.ts';
-
-const positive = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
-  return n;
-};
+import { loadTrainingData } from '../src/train/run.ts';
 
 const VARIANTS: VariantSpec[] = [
   { kind: 'fold-bn' },
@@ -33,15 +27,14 @@ const VARIANTS: VariantSpec[] = [
 async function main(): Promise<void> {
   const o = new Command('int8-profile')
     .option('--model <name>', 'zoo model', 'resnet')
-    .option('--threads <n>', 'cpu intra-op threads', positive('--threads'), 1)
-    .option('--runs <n>', 'profiled runs per variant', positive('--runs'), 30)
+    .option('--threads <n>', 'cpu intra-op threads', positiveInt('--threads'), 1)
+    .option('--runs <n>', 'profiled runs per variant', positiveInt('--runs'), 30)
     .parse()
     .opts<{ model: string; threads: number; runs: number }>();
 
   const data = await loadTrainingData({ dataset: 'alerts', preset: 'default', datasetSeed: 0 });
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const run = await trainRun({ model: o.model, dataset: 'alerts', preset: 'default', datasetSeed: 0, options: defaultTrainOptions() }, { data });
-  const base: TrainedBase = { name: o.model, graph: fromOnnx(readFileSync(run.onnxPath), run.onnxPath), runDir: run.dir, data };
+  const base = await trainedBase(o.model, data, { dataset: 'alerts', preset: 'default', log });
   const clip = clipBatch(data.splits.test.x, data.splits.test.dims, 1);
 
   for (const v of VARIANTS) {

@@ -16,8 +16,8 @@ import { makeRow, type Row } from '../report/columns.ts';
 import { modelIo } from '../sweep/io-codec.ts';
 import { type PreparedModel, prepareTrained } from '../sweep/models.ts';
 import { runSweep, type SweepConfig, type SweepSinks } from '../sweep/sweep.ts';
-import { defaultTrainOptions, loadTrainingData, trainRun } from '../train/run.ts';
-import { type BuildContext, buildVariant, type TrainedBase } from './build-variant.ts';
+import { loadTrainingData } from '../train/run.ts';
+import { type BuildContext, buildVariant, trainedBase } from './build-variant.ts';
 import { type SuiteName, type SuiteOptions, suiteVariants } from './suites.ts';
 import { quantMode, variantName } from './variants.ts';
 
@@ -45,12 +45,8 @@ export async function runAblation(cfg: AblationConfig, sinks: SweepSinks): Promi
   for (const model of cfg.sweep.models) {
     if (model.endsWith('.onnx')) throw new UserError(`ablate trains zoo models; '${model}' is a file`);
     cfg.build.log(`${model} on ${cfg.dataset}: training (or reusing the cached run), ${cfg.trainEpochs} epochs`);
-    const run = await trainRun(
-      { model, dataset: cfg.dataset, preset: cfg.preset, datasetSeed: 0, options: defaultTrainOptions({ epochs: cfg.trainEpochs, seed: cfg.sweep.seed }), cacheRoot: cfg.trainCacheRoot },
-      { data, onEpoch: (_s, r) => cfg.build.log(`  epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(4)}`) },
-    );
-    const trained = prepareTrained(model, run.onnxPath, run.dir, cfg.preset, evalSet);
-    const base: TrainedBase = { name: model, graph: trained.graph, runDir: run.dir, data };
+    const base = await trainedBase(model, data, { dataset: cfg.dataset, preset: cfg.preset, epochs: cfg.trainEpochs, seed: cfg.sweep.seed, cacheRoot: cfg.trainCacheRoot, log: cfg.build.log });
+    const trained = prepareTrained(model, base.onnxPath, base.runDir, cfg.preset, evalSet);
     for (const v of variants) {
       let prepared: PreparedModel;
       try {

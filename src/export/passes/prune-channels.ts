@@ -35,12 +35,6 @@ export interface PruneChannelsOptions {
   /** Fraction of each group's channels to remove, in (0, 1). */
   ratio: number;
   criterion: ChannelCriterion;
-  /**
-   * Also prune residual groups (several producers tied by Adds: the ResNet's residual stream).
-   * Default true. False prunes only the channels inside blocks, which keeps the residual stream
-   * at full width: fewer MACs removed, much less accuracy lost before fine-tuning.
-   */
-  residual?: boolean;
 }
 
 export interface PrunedGroup {
@@ -123,10 +117,6 @@ export function pruneChannels(g: Graph, o: PruneChannelsOptions): PruneChannelsR
   for (const group of analysis.groups) {
     if (group.fixed) {
       if (group.producers.length) skipped.push({ layer: group.name, reason: group.fixed });
-      continue;
-    }
-    if (o.residual === false && group.producers.length > 1) {
-      skipped.push({ layer: group.name, reason: 'a residual group (its producers are tied by Add), kept whole: residual pruning is off' });
       continue;
     }
     const score = importance(group, o.criterion, nodes, inits);
