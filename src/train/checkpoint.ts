@@ -4,7 +4,7 @@
  *                               (current and best), so an interrupted run resumes where it stopped
  *   model.onnx + model.json     when the run ends: the best epoch's inference graph and its sidecar
  *                               (config, seed, metrics, epochs, wall time)
- * The hash covers everything that changes the result: model, dataset and its feature cache key,
+ * The hash covers everything that changes the result: model and its architecture, dataset and its feature cache key,
  * preset, every training option and the seed. Benchmarks reuse a finished run by the same hash.
  */
 import { createHash } from 'node:crypto';

@@ -52,6 +52,11 @@ function hashedOptions(o: TrainOptions): Partial<TrainOptions> {
   return warmupEpochs ? o : rest;
 }
 
+/** What defines a model's layout, not its weights: every node's op, wiring and attributes, every initializer's shape. */
+export function architectureKey(g: Graph): string {
+  return runHash({ nodes: g.nodes.map((n) => [n.opType, n.domain, n.inputs, n.outputs, n.attrs]), initializers: g.initializers.map((t) => [t.name, t.dtype, t.dims]) });
+}
+
 export interface RunRequest {
   model: string;
   dataset: string;
@@ -96,16 +101,17 @@ export async function loadTrainingData(r: Pick<RunRequest, 'dataset' | 'preset' 
 
 export async function trainRun(r: RunRequest, hooks: TrainHooks & { data?: LoadedFeatures; onResume?(epochs: number): void } = {}): Promise<RunOutcome> {
   const data = hooks.data ?? (await loadTrainingData(r));
-  const hash = runHash({ v: TRAINER_VERSION, model: r.model, dataset: r.dataset, preset: r.preset, datasetSeed: r.datasetSeed, features: data.cache.path, options: hashedOptions(r.options) });
+  const [c, m, t] = data.splits.train.dims;
+  const untrained = getZooEntry(r.model).build({ channels: c, mels: m, frames: t, classes: data.classes.length, seed: r.options.seed });
+  // The architecture is hashed too, so a change to a zoo model's layout never reuses a stale run.
+  const hash = runHash({ v: TRAINER_VERSION, model: r.model, arch: architectureKey(untrained), dataset: r.dataset, preset: r.preset, datasetSeed: r.datasetSeed, features: data.cache.path, options: hashedOptions(r.options) });
   const dir = runDir(hash, r.cacheRoot);
   const onnxPath = join(dir, 'model.onnx');
   const done = r.fresh ? undefined : finishedModel(dir);
   if (done) return { dir, onnxPath, cached: true, sidecar: done.sidecar as unknown as RunSidecar };
 
-  const entry = getZooEntry(r.model);
-  const [c, m, t] = data.splits.train.dims;
   const stats = featureStats(data.splits.train.x);
-  const model = withInputNormalization(entry.build({ channels: c, mels: m, frames: t, classes: data.classes.length, seed: r.options.seed }), stats.mean, stats.std);
+  const model = withInputNormalization(untrained, stats.mean, stats.std);
   const resume = r.fresh ? undefined : loadProgress(dir);
   if (resume) hooks.onResume?.(resume.epochsDone);
   const result = await train(model, data, r.options, { ...hooks, onEpoch: (s, rec) => (saveProgress(dir, s), hooks.onEpoch?.(s, rec)) }, resume);

@@ -90,7 +90,7 @@ describe('deterministic initialisation', () => {
 
   it('draws He-normal conv weights with std sqrt(2 / fan_in)', () => {
     const g = getZooEntry('resnet').build({ channels: 1, mels: 64, frames: 126, classes: 10, seed: 5 });
-    const w = g.initializers.find((t) => t.name === 'stage1/conv.weight')!; // [64, 64, 3, 3]: fan_in 576
+    const w = g.initializers.find((t) => t.name === 'stage1/conv3x3/conv.weight')!; // [64, 64, 3, 3]: fan_in 576
     const x = w.data as Float32Array;
     const mean = x.reduce((s, v) => s + v, 0) / x.length;
     const std = Math.sqrt(x.reduce((s, v) => s + (v - mean) ** 2, 0) / x.length);

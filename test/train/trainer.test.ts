@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/features/datasets/index.ts';
-import { trainRun } from '../../src/train/run.ts';
+import { getZooEntry } from '../../src/graph/zoo/index.ts';
+import { architectureKey, trainRun } from '../../src/train/run.ts';
 import type { TrainOptions } from '../../src/train/trainer.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'melbench-train-'));
@@ -64,6 +65,18 @@ describe('training runs', () => {
     expect(resumedAfter).toBe(1);
     expect(resumed.sidecar.history.map((h) => h.loss)).toEqual(a.sidecar.history.map((h) => h.loss));
     expect(resumed.sidecar.test.macroF1).toBe(a.sidecar.test.macroF1);
+  });
+
+  it('key the run cache by the layout, not only the model name', () => {
+    const build = (name: string, seed: number, classes = 4) => getZooEntry(name).build({ channels: 1, mels: 40, frames: 50, classes, seed });
+    // Weights (the seed) are not layout: the seed is hashed with the options.
+    expect(architectureKey(build('resnet', 1))).toBe(architectureKey(build('resnet', 2)));
+    expect(architectureKey(build('resnet', 1))).not.toBe(architectureKey(build('resnet-rf1', 1)));
+    expect(architectureKey(build('resnet', 1))).not.toBe(architectureKey(build('resnet', 1, 5)));
+    // One conv fewer per block, as the zoo's ResNet was before it followed the paper's 1x1 -> 3x3.
+    const g = build('resnet', 1);
+    const trimmed = { ...g, nodes: g.nodes.filter((n) => !n.name.startsWith('stage3/conv1x1/')) };
+    expect(architectureKey(trimmed)).not.toBe(architectureKey(g));
   });
 
   it('stops a diverging run with the epoch and the last finite loss', async () => {
