@@ -212,3 +212,28 @@ export function fromOnnx(bytes: Uint8Array, source = 'model'): Graph {
   };
   return inferShapes(graph);
 }
+
+/**
+ * The same ONNX bytes with every node's trailing empty ('') optional inputs dropped, or the very
+ * array passed in when no node has one. Works on any model, including ops the IR does not know.
+ * An empty trailing name means "absent" in ONNX, but some runtimes read it as a present tensor of
+ * empty shape (ORT-web 1.30's WebGPU Conv: "ReduceShapeByComponents ... input shape must not be
+ * empty"), and ORT's CPU graph optimizer skips Conv+BatchNormalization fusion for it.
+ */
+export function withoutEmptyTrailingInputs(bytes: Uint8Array): Uint8Array {
+  let m: onnxProto.onnx.ModelProto;
+  try {
+    m = onnx.ModelProto.decode(bytes);
+  } catch {
+    return bytes; // not ONNX: the runtime reports it in its own words
+  }
+  let changed = false;
+  for (const n of m.graph?.node ?? []) {
+    const trimmed = trimOptionalInputs(n.input ?? []);
+    if (trimmed.length !== (n.input ?? []).length) {
+      n.input = trimmed;
+      changed = true;
+    }
+  }
+  return changed ? onnx.ModelProto.encode(m).finish() : bytes;
+}

@@ -2,9 +2,10 @@
  * The 'webgpu-web' runtime: onnxruntime-web's WebGPU execution provider in Node, on the `webgpu`
  * package's Dawn (see dawn.ts for the globals and the writeBuffer shim it needs). The adapter
  * Dawn gives is handed to ORT through `env.webgpu.adapter`, so `device` names the very adapter
- * the sessions run on.
+ * the sessions run on. Models lose trailing empty ('') optional inputs first (see open()).
  */
 import { errorLine } from '../errors.ts';
+import { withoutEmptyTrailingInputs } from '../export/onnx.ts';
 import { dawnAdapter } from './dawn.ts';
 import { loadOrtWeb, openOrtWeb, ortWebVersion } from './ort-web.ts';
 import type { Availability, OpenOptions, Runner, Session } from './runner.ts';
@@ -38,6 +39,8 @@ export const webgpuWebRunner: Runner = {
   async open(model: Uint8Array, options?: OpenOptions): Promise<Session> {
     const a = await webgpuWebRunner.available();
     if (!a.ok) throw new Error(`webgpu-web unavailable: ${a.reason}`);
-    return openOrtWeb(model, 'webgpu', { executionProviders: ['webgpu'] }, options);
+    // NOTE: ORT-web 1.30's WebGPU Conv takes an empty '' bias name for a present tensor of empty
+    // shape and fails in ReduceShapeByComponents; dropping the name is exact ('' means absent).
+    return openOrtWeb(withoutEmptyTrailingInputs(model), 'webgpu', { executionProviders: ['webgpu'] }, options);
   },
 };

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { EXIT, UserError } from '../../src/errors.ts';
-import { fromOnnx, PRODUCER_NAME, toOnnx } from '../../src/export/onnx.ts';
+import { fromOnnx, PRODUCER_NAME, toOnnx, withoutEmptyTrailingInputs } from '../../src/export/onnx.ts';
+import { tinyCnnWithEmptyBias } from '../runners/helpers.ts';
 import { ModelBuilder } from '../../src/graph/builder.ts';
 import { getZooEntry } from '../../src/graph/zoo/index.ts';
 
@@ -76,6 +77,18 @@ describe('ONNX round trip', () => {
     const g = fromOnnx(bytes, 'tiny-cnn.onnx');
     expect(g.nodes.length).toBeGreaterThan(0);
     expect(g.outputs[0].shape.length).toBe(2);
+  });
+});
+
+describe('withoutEmptyTrailingInputs', () => {
+  it("drops trailing '' inputs, and hands back the same bytes when there are none", () => {
+    const withEmpty = tinyCnnWithEmptyBias();
+    const trimmed = withoutEmptyTrailingInputs(withEmpty);
+    expect(trimmed.length).toBeLessThan(withEmpty.length);
+    expect(fromOnnx(trimmed).nodes.find((n) => n.opType === 'Conv')!.inputs).toEqual(['x', 'conv_w']);
+    expect(withoutEmptyTrailingInputs(trimmed)).toBe(trimmed);
+    const notOnnx = new Uint8Array([1, 2, 3]);
+    expect(withoutEmptyTrailingInputs(notOnnx)).toBe(notOnnx);
   });
 });
 
