@@ -4,7 +4,6 @@
  * as it is added, so a bad model fails at the line that builds it.
  */
 import { ShapeError } from '../errors.ts';
-import { formatShape } from './dims.ts';
 import type { Graph, Node, Tensor, ValueInfo, ValueType } from './ir.ts';
 import { readAttrs } from './ops/attrs.ts';
 import { getOp } from './ops/index.ts';

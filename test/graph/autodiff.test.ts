@@ -197,7 +197,7 @@ describe('autodiff engine', () => {
   it('rejects a non-scalar loss and a parameter that does not reach the loss', () => {
     const b = new ModelBuilder('t');
     const x = b.input('x', [2, 3]);
-    const z = b.input('z', [2, 3]);
+    b.input('z', [2, 3]);
     expect(() => gradients(b, b.relu(x), ['x'])).toThrow(/must be a scalar/);
     const loss = b.apply('ReduceSum', [b.relu(x)], { keepdims: i(0) });
     expect(() => gradients(b, loss, ['x', 'z'])).toThrow(/'z' does not affect the loss/);

@@ -3,20 +3,17 @@
  * wasm), numerics against fp32 on a small residual model, full-int I/O, refusals, and argmax
  * agreement on real clips of the trained ResNet.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
 import { fromOnnx, toOnnx } from '../../src/export/onnx.ts';
-import { foldBatchNorm } from '../../src/export/passes/fold-bn.ts';
 import { quantizeValue } from '../../src/export/passes/quant-params.ts';
 import { quantizeStatic } from '../../src/export/passes/quantize-static.ts';
-import { loadDataset } from '../../src/features/datasets/index.ts';
 import { ModelBuilder } from '../../src/graph/builder.ts';
 import type { Graph } from '../../src/graph/ir.ts';
 import { Rng } from '../../src/rng.ts';
 import { getRunner } from '../../src/runners/runner.ts';
-import { calibrationRanges, collectActivations, trainingClips } from '../../src/train/calibrate.ts';
+import { calibrationRanges, collectActivations } from '../../src/train/calibrate.ts';
 import { argmaxRows } from '../../src/train/metrics.ts';
 
 const DIMS = [2, 16, 20];
@@ -195,27 +192,4 @@ describe('quantizeStatic: refusals', () => {
     const r = quantizeStatic(g, ranges, { allowUntrained: true });
     expect(r.keptFloat).toContain('bn (BatchNormalization): no quantized form; fold it into the preceding Conv first (foldBatchNorm)');
   });
-});
-
-const TRAINED = '.melbench-cache/train/195d654dbf499403/model.onnx';
-
-describe.skipIf(!existsSync(TRAINED))('quantizeStatic on the trained ResNet', () => {
-  it('agrees with fp32 on the argmax of real test clips (QDQ u8s8, entropy)', async () => {
-    const { graph } = foldBatchNorm(fromOnnx(readFileSync(TRAINED)));
-    const data = await loadDataset('alerts', { preset: 'default', seed: 0, progress: false });
-    const { clips, dims } = trainingClips(data.splits.train, 16);
-    const ranges = calibrationRanges(await collectActivations(graph, clips, dims), 'entropy');
-    const q = quantizeStatic(graph, ranges).graph;
-    const per = dims.reduce((a, b) => a * b, 1);
-    const x = data.splits.test.x.subarray(0, 48 * per);
-    const probs = async (g: Graph) => {
-      const s = await getRunner('cpu').open(toOnnx(g));
-      const out = (await s.run({ mel: { type: 'float32', data: x, dims: [48, ...dims] } })).probs.data as Float32Array;
-      await s.close();
-      return argmaxRows(out, data.classes.length);
-    };
-    const [ref, got] = [await probs(graph), await probs(q)];
-    // The full test set loses 0.005 macro-F1 (see the issue report); 48 clips agree at >= 0.9.
-    expect(got.filter((c, i) => c === ref[i]).length / 48).toBeGreaterThanOrEqual(0.9);
-  }, 60_000);
 });

@@ -30,7 +30,6 @@ import {
   lowpass,
   normalizePower,
   pink,
-  power,
   reverb,
   white,
   type Buf,
