@@ -7,7 +7,7 @@ Architecture, exactly as melbench builds it:
   (x - mean) / std                      input standardisation (src/train/normalize.ts)
   stem   Conv3x3(C->64, pad 1, no bias) -> BN -> ReLU
   3x     MaxPool 2x2 (floor) -> h + Block(h)
-           resnet      Block = Conv3x3(64, no bias) -> BN -> ReLU
+           resnet      Block = ConvBlock 1x1 -> ConvBlock 3x3 (each Conv, no bias -> BN -> ReLU)
            dws-resnet  Block = depthwise Conv3x3 -> BN -> ReLU -> pointwise 1x1 -> BN -> ReLU
   head   global average pool -> Linear(64 -> classes)
 BN: eps 1e-5, momentum 0.1 (ONNX 0.9), unbiased running variance, as in training-graph.ts.
@@ -66,10 +66,20 @@ class DwsBlock(nn.Module):
         return F.relu(self.bn2(self.pointwise(F.relu(self.bn1(self.depthwise(x))))))
 
 
+class Bottleneck(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1x1 = ConvBlock(FILTERS, FILTERS, 1)
+        self.conv3x3 = ConvBlock(FILTERS, FILTERS, 3)
+
+    def forward(self, x):
+        return self.conv3x3(self.conv1x1(x))
+
+
 class Stage(nn.Module):
     def __init__(self, kind):
         super().__init__()
-        self.block = ConvBlock(FILTERS, FILTERS, 3) if kind == 'conv' else DwsBlock(FILTERS, FILTERS)
+        self.block = Bottleneck() if kind == 'conv' else DwsBlock(FILTERS, FILTERS)
 
     def forward(self, x):
         h = F.max_pool2d(x, 2)
