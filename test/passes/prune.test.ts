@@ -142,9 +142,13 @@ describe('pruneChannels', () => {
   it('slices consumers on their input axis: a residual ResNet keeps its Adds consistent', () => {
     const g = build('resnet');
     const { graph } = pruneChannels(g, { ratio: 0.25, criterion: 'l1' });
-    // 64 -> 48 everywhere in the residual group; the stem still reads the 1-channel input.
+    // 64 -> 48 everywhere in the residual group (and in each 1x1 conv's own group); the stem
+    // still reads the 1-channel input.
     expect(weightOf(graph, 'stem/conv').dims).toEqual([48, 1, 3, 3]);
-    for (const s of [1, 2, 3]) expect(weightOf(graph, `stage${s}/conv`).dims).toEqual([48, 48, 3, 3]);
+    for (const s of [1, 2, 3]) {
+      expect(weightOf(graph, `stage${s}/conv1x1/conv`).dims).toEqual([48, 48, 1, 1]);
+      expect(weightOf(graph, `stage${s}/conv3x3/conv`).dims).toEqual([48, 48, 3, 3]);
+    }
     expect(weightOf(graph, 'head/logits').dims).toEqual([5, 48]);
     for (const n of graph.nodes.filter((x) => x.opType === 'Add')) for (const i of n.inputs) expect(graph.valueInfo.find((v) => v.name === i)!.shape[1]).toBe(48);
   });
