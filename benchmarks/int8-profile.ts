@@ -3,8 +3,8 @@
  * graph and of its static int8 variants on cpu, batch 1, summed by op type (mean µs per run),
  * then per convolution. It shows which Q/DQ pairs ORT fused (QLinearConv, QLinearAdd,
  * NhwcMaxPool...) and how long each integer kernel takes against its float counterpart: on AVX2
- * the 1-input-channel stem is the one convolution that int8 makes slower. Profiling adds its own cost: read the
- * split between ops, and take ratios from benchmarks/compression-latency.ts.
+ * the 1-input-channel stem is the one convolution that int8 makes slower. Profiling adds its own
+ * cost: read the split between ops, and take ratios from benchmarks/compression-latency.ts.
  *
  *   npx tsx benchmarks/int8-profile.ts [--model resnet] [--threads 1] [--runs 30]
  */
