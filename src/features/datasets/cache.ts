@@ -33,7 +33,12 @@ export function sha256(s: string | Uint8Array): string {
 
 let version: string | undefined;
 
-/** sha256 over the source files of src/features (this folder included) and src/rng.ts. */
+/**
+ * sha256 over the source files of src/features (this folder included) and src/rng.ts.
+ * `onnx-frontend.ts` is left out: it builds the ONNX version of the frontend, which no cached
+ * feature is computed with, so editing it must not invalidate the feature cache (and with it
+ * every trained run, whose hash includes the features' path).
+ */
 export function codeVersion(): string {
   if (version) return version;
   const here = dirname(fileURLToPath(import.meta.url));
@@ -43,7 +48,7 @@ export function codeVersion(): string {
     for (const name of readdirSync(dir).sort()) {
       const p = join(dir, name);
       if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(ts|js|mjs)$/.test(name)) files.push(p);
+      else if (/\.(ts|js|mjs)$/.test(name) && name !== 'onnx-frontend.ts') files.push(p);
     }
   };
   walk(features);
