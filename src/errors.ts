@@ -41,6 +41,24 @@ export class ShapeError extends UserError {
   }
 }
 
+/**
+ * A broken invariant inside melbench (a gradient rule returning the wrong number of gradients, a
+ * pass producing a dangling value...): never the user's fault. The CLI prints it as an internal
+ * error and exits `EXIT.internal` (70), with the stack trace under MELBENCH_DEBUG=1. Use it, not
+ * `ShapeError`, wherever the condition can only be reached through a bug of ours.
+ */
+export class InternalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InternalError';
+  }
+}
+
+/** Throws an InternalError unless `cond` holds. */
+export function invariant(cond: unknown, message: string | (() => string)): asserts cond {
+  if (!cond) throw new InternalError(typeof message === 'string' ? message : message());
+}
+
 /** One line for any thrown value, for table cells and CSV `error` columns. */
 export function errorLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
