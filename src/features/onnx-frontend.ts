@@ -32,7 +32,7 @@
  */
 import { EXIT, UserError } from '../errors.ts';
 import { ModelBuilder, type Value } from '../graph/builder.ts';
-import type { Attr, Graph } from '../graph/ir.ts';
+import type { Graph } from '../graph/ir.ts';
 import { DEFAULT_AMIN } from './db.ts';
 import { DELTA_WIDTH } from './deltas.ts';
 import { selectChannels } from './frontend.ts';
@@ -51,9 +51,6 @@ export interface FrontendGraphOptions {
 
 export const FRONTEND_INPUT = 'audio';
 export const FRONTEND_OUTPUT = 'mel';
-
-const ints = (value: number[]): Attr => ({ kind: 'ints', value });
-const int = (value: number): Attr => ({ kind: 'int', value });
 
 function int64(b: ModelBuilder, name: string, values: number[]): Value {
   return b.constant(name, 'int64', [values.length], BigInt64Array.from(values.map(BigInt)));
@@ -114,10 +111,10 @@ function delta(b: ModelBuilder, x: Value, channels: number, name: string): Value
   const taps = new Float32Array(channels * DELTA_WIDTH);
   for (let c = 0; c < channels; c++) for (let j = 0; j < DELTA_WIDTH; j++) taps[c * DELTA_WIDTH + j] = (j - h) / denom;
   const w = b.constant(`${name}.weight`, 'float32', [channels, 1, 1, DELTA_WIDTH], taps);
-  const [valid] = b.op('Conv', [x, w], { kernel_shape: ints([1, DELTA_WIDTH]), strides: ints([1, 1]), pads: ints([0, 0, 0, 0]), group: int(channels) }, { name });
+  const [valid] = b.op('Conv', [x, w], { kernel_shape: [1, DELTA_WIDTH], strides: [1, 1], pads: [0, 0, 0, 0], group: channels }, { name });
   // NOTE: edge padding repeats d[h] and d[T-1-h]: exactly deltas.ts's 'interp' edges for T >= width.
   const pads = int64(b, `${name}.pads`, [0, 0, 0, h, 0, 0, 0, h]);
-  return b.op('Pad', [valid, pads], { mode: { kind: 'string', value: 'edge' } }, { name: `${name}.edges` })[0];
+  return b.op('Pad', [valid, pads], { mode: 'edge' }, { name: `${name}.edges` })[0];
 }
 
 /**
@@ -168,12 +165,12 @@ export function buildFrontendGraph(preset: Preset, opts: FrontendGraphOptions = 
   }
 
   const pads = int64(b, 'center.pads', [0, 0, padLeft, 0, 0, padRight]);
-  const padded = b.op('Pad', [x, pads], { mode: { kind: 'string', value: 'reflect' } }, { name: 'center' })[0];
+  const padded = b.op('Pad', [x, pads], { mode: 'reflect' }, { name: 'center' })[0];
   const filters = b.constant('dft.weight', 'float32', [channels * nFft, 1, l], dftFilters(preset, channels));
   const [spectrum] = b.op(
     'Conv',
     [padded, filters],
-    { kernel_shape: ints([l]), strides: ints([hop]), pads: ints([0, 0]), dilations: ints([1]), group: int(channels) },
+    { kernel_shape: [l], strides: [hop], pads: [0, 0], dilations: [1], group: channels },
     { name: 'dft' },
   );
   const [squares] = b.op('Mul', [spectrum, spectrum], {}, { name: 'power' });
@@ -189,7 +186,7 @@ export function buildFrontendGraph(preset: Preset, opts: FrontendGraphOptions = 
   const [ln] = b.op('Log', [floored], {}, { name: 'db.log' });
   let features = b.op('Mul', [ln, scalar(b, 'db.scale.value', 10 / Math.LN10)], {}, { name: 'db' })[0];
   if (preset.topDb !== null) {
-    const [peak] = b.op('ReduceMax', [features], { axes: ints([1, 2, 3]), keepdims: int(1) }, { name: 'top_db.max' });
+    const [peak] = b.op('ReduceMax', [features], { axes: [1, 2, 3], keepdims: 1 }, { name: 'top_db.max' });
     const [floor] = b.op('Sub', [peak, scalar(b, 'top_db.value', preset.topDb)], {}, { name: 'top_db.floor' });
     features = b.op('Max', [features, floor], {}, { name: 'top_db' })[0];
   }
@@ -201,7 +198,7 @@ export function buildFrontendGraph(preset: Preset, opts: FrontendGraphOptions = 
   if (preset.deltas >= 1) {
     const stack = [features, delta(b, features, channels, 'delta')];
     if (preset.deltas >= 2) stack.push(delta(b, stack[1], channels, 'delta2'));
-    features = b.op('Concat', stack, { axis: int(1) }, { name: 'deltas' })[0];
+    features = b.op('Concat', stack, { axis: 1 }, { name: 'deltas' })[0];
   }
   const [out] = b.op('Identity', [features], {}, { name: FRONTEND_OUTPUT });
   b.output(out);

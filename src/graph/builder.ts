@@ -16,11 +16,12 @@ import { ShapeError } from '../errors.ts';
 import { Rng } from '../rng.ts';
 import { inferNode } from './infer.ts';
 import { type InitKind, initWeights } from './init.ts';
-import { type Attr, type DType, type Graph, type Node, type Shape, type Tensor, trimOptionalInputs, type ValueInfo, type ValueType } from './ir.ts';
+import { describeNode, type DType, type Graph, type Node, type Shape, type Tensor, trimOptionalInputs, type Value, type ValueInfo, type ValueType } from './ir.ts';
+import { type AttrValues, toAttrs } from './ops/attrs.ts';
+import { getOp } from './ops/index.ts';
+import type { Emitter } from './ops/op.ts';
 
-export interface Value extends ValueType {
-  readonly name: string;
-}
+export type { Value };
 
 export interface ConvOptions {
   filters: number;
@@ -43,12 +44,9 @@ export interface PoolOptions {
   name?: string;
 }
 
-/** ONNX stores float attributes as float32; rounding here keeps the IR equal to its round trip. */
-const f32 = (v: number): Attr => ({ kind: 'float', value: Math.fround(v) });
-
 const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
-export class ModelBuilder {
+export class ModelBuilder implements Emitter {
   private readonly nodes: Node[] = [];
   private readonly initializers: Tensor[] = [];
   private readonly inputs: ValueInfo[] = [];
@@ -185,12 +183,26 @@ export class ModelBuilder {
     return this.constant(base, 'float32', dims, initWeights(this.rng, init, dims, fanIn, fanOut));
   }
 
-  /** Adds one node of any registered op and returns its outputs, already typed. */
-  op(opType: string, inputs: (Value | undefined)[], attrs: Record<string, Attr> = {}, opts: { name?: string; outputs?: number } = {}): Value[] {
+  /**
+   * Adds one node of any registered op and returns its outputs, already typed. Attributes are
+   * plain values, tagged by the op's schema.
+   *
+   * @example
+   *   const [y, indices] = b.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] }, { outputs: 2 });
+   */
+  op(opType: string, inputs: (Value | undefined)[], attrs: AttrValues = {}, opts: { name?: string; outputs?: number } = {}): Value[] {
     const name = this.uniqueName(opts.name ?? opType.toLowerCase());
-    const nOut = opts.outputs ?? 1;
+    return this.addNode(opType, '', inputs, toAttrs(getOp(opType).attrs, attrs, describeNode({ opType, name })), name, opts.outputs);
+  }
+
+  /** Adds a node with the op, domain and attributes of `node` on new inputs (training copies forward nodes). */
+  copy(node: Node, inputs: (Value | undefined)[], opts: { name?: string; outputs?: number } = {}): Value[] {
+    return this.addNode(node.opType, node.domain, inputs, node.attrs, this.uniqueName(opts.name ?? node.name), opts.outputs ?? node.outputs.length);
+  }
+
+  private addNode(opType: string, domain: string, inputs: (Value | undefined)[], attrs: Node['attrs'], name: string, nOut = 1): Value[] {
     const outputs = nOut === 1 ? [name] : Array.from({ length: nOut }, (_, i) => `${name}:${i}`);
-    const node: Node = { name, opType, domain: '', inputs: trimOptionalInputs(inputs.map((v) => v?.name ?? '')), outputs, attrs };
+    const node: Node = { name, opType, domain, inputs: trimOptionalInputs(inputs.map((v) => v?.name ?? '')), outputs, attrs };
     const types = inferNode(node, this.types, this.constants);
     this.nodes.push(node);
     return outputs.map((o, i) => {
@@ -200,7 +212,7 @@ export class ModelBuilder {
   }
 
   /** Adds one single-output node of any registered op. */
-  apply(opType: string, inputs: (Value | undefined)[], attrs: Record<string, Attr> = {}, name?: string): Value {
+  apply(opType: string, inputs: (Value | undefined)[], attrs: AttrValues = {}, name?: string): Value {
     return this.op(opType, inputs, attrs, { name })[0];
   }
 
@@ -223,13 +235,7 @@ export class ModelBuilder {
     return this.apply(
       'Conv',
       [x, w, b],
-      {
-        kernel_shape: { kind: 'ints', value: [kh, kw] },
-        strides: { kind: 'ints', value: [sh, sw] },
-        pads: { kind: 'ints', value: [ph, pw, ph, pw] },
-        dilations: { kind: 'ints', value: [d, d] },
-        group: { kind: 'int', value: groups },
-      },
+      { kernel_shape: [kh, kw], strides: [sh, sw], pads: [ph, pw, ph, pw], dilations: [d, d], group: groups },
       nodeName,
     );
   }
@@ -245,7 +251,7 @@ export class ModelBuilder {
       this.param(`${n}.running_mean`, [c], 'zeros'),
       this.param(`${n}.running_var`, [c], 'ones'),
     ];
-    return this.apply('BatchNormalization', [x, ...params], { epsilon: f32(o.epsilon ?? 1e-5) }, n);
+    return this.apply('BatchNormalization', [x, ...params], { epsilon: o.epsilon ?? 1e-5 }, n);
   }
 
   relu(x: Value, name?: string): Value {
@@ -260,7 +266,7 @@ export class ModelBuilder {
   }
 
   leakyRelu(x: Value, alpha = 0.01, name?: string): Value {
-    return this.apply('LeakyRelu', [x], { alpha: f32(alpha) }, name);
+    return this.apply('LeakyRelu', [x], { alpha }, name);
   }
 
   add(a: Value, b: Value, name?: string): Value {
@@ -284,7 +290,7 @@ export class ModelBuilder {
   }
 
   flatten(x: Value, axis = 1, name?: string): Value {
-    return this.apply('Flatten', [x], { axis: { kind: 'int', value: axis } }, name);
+    return this.apply('Flatten', [x], { axis }, name);
   }
 
   reshape(x: Value, shape: number[], name?: string): Value {
@@ -293,7 +299,7 @@ export class ModelBuilder {
   }
 
   concat(xs: Value[], axis: number, name?: string): Value {
-    return this.apply('Concat', xs, { axis: { kind: 'int', value: axis } }, name);
+    return this.apply('Concat', xs, { axis }, name);
   }
 
   /** Fully connected layer (PyTorch Linear): Y = X W^T + b with W [units, in], as Gemm(transB=1). */
@@ -304,22 +310,18 @@ export class ModelBuilder {
     const n = o.name ?? 'dense';
     const w = this.param(`${n}.weight`, [units, inF], o.init ?? 'glorot', inF, units);
     const b = o.bias === false ? undefined : this.param(`${n}.bias`, [units], 'zeros');
-    return this.apply('Gemm', [x, w, b], { transB: { kind: 'int', value: 1 } }, n);
+    return this.apply('Gemm', [x, w, b], { transB: 1 }, n);
   }
 
   softmax(x: Value, o: { axis?: number; name?: string } = {}): Value {
-    return this.apply('Softmax', [x], { axis: { kind: 'int', value: o.axis ?? -1 } }, o.name);
+    return this.apply('Softmax', [x], { axis: o.axis ?? -1 }, o.name);
   }
 
-  private poolAttrs(o: PoolOptions): Record<string, Attr> {
+  private poolAttrs(o: PoolOptions): AttrValues {
     const [kh, kw] = pair(o.kernel);
     const [sh, sw] = pair(o.stride ?? o.kernel);
     const [ph, pw] = pair(o.pad ?? 0);
-    return {
-      kernel_shape: { kind: 'ints', value: [kh, kw] },
-      strides: { kind: 'ints', value: [sh, sw] },
-      pads: { kind: 'ints', value: [ph, pw, ph, pw] },
-    };
+    return { kernel_shape: [kh, kw], strides: [sh, sw], pads: [ph, pw, ph, pw] };
   }
 
   build(): Graph {

@@ -4,13 +4,11 @@
  * as it is added, so a bad model fails at the line that builds it.
  */
 import { ShapeError } from '../errors.ts';
-import type { Graph, Node, Tensor, ValueInfo, ValueType } from './ir.ts';
+import { describeNode, type Graph, type Node, type Tensor, type ValueInfo, type ValueType } from './ir.ts';
 import { readAttrs } from './ops/attrs.ts';
 import { getOp } from './ops/index.ts';
 
-export function describeNode(node: Node): string {
-  return `${node.opType} '${node.name}'`;
-}
+export { describeNode };
 
 /** Output types of one node, given the types of its inputs and the graph's constants. */
 export function inferNode(node: Node, types: ReadonlyMap<string, ValueType>, constants: ReadonlyMap<string, Tensor>): ValueType[] {

@@ -22,6 +22,11 @@ export interface ValueInfo extends ValueType {
   name: string;
 }
 
+/** A typed value of a graph being built: what the DSL and gradient rules pass around. */
+export interface Value extends ValueType {
+  readonly name: string;
+}
+
 export type TensorData = Float32Array | Uint16Array | Int8Array | Uint8Array | Int32Array | BigInt64Array;
 
 /** A constant tensor (an initializer or a tensor attribute). float16 data is stored as raw Uint16 bits. */
@@ -52,6 +57,11 @@ export interface Node {
   inputs: string[];
   outputs: string[];
   attrs: Record<string, Attr>;
+}
+
+/** "Conv 'block1/conv1'": how messages name a node. */
+export function describeNode(node: Pick<Node, 'opType' | 'name'>): string {
+  return `${node.opType} '${node.name}'`;
 }
 
 export interface Graph {

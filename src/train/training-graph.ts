@@ -28,6 +28,9 @@ import { ShapeError } from '../errors.ts';
 import { gradients } from '../graph/autodiff.ts';
 import { ModelBuilder, type Value } from '../graph/builder.ts';
 import type { Graph, Node } from '../graph/ir.ts';
+import { attrsOf } from '../graph/ops/attrs.ts';
+import { BatchNormalization } from '../graph/ops/batchnorm.ts';
+import { traitsOf } from '../graph/ops/index.ts';
 import { learnedParamNames } from '../export/cost.ts';
 
 export type OptimizerKind = 'sgd' | 'adam' | 'adamw';
@@ -70,22 +73,18 @@ export interface TrainingGraph {
   inputName: string;
 }
 
-const ints = (value: number[]) => ({ kind: 'ints' as const, value });
-const int = (value: number) => ({ kind: 'int' as const, value });
-
 function lowerBatchNorm(b: ModelBuilder, node: Node, x: Value, p: Value[], runningOut: Map<string, Value>): Value {
   const [gamma, beta, mean, variance] = p;
-  const eps = node.attrs.epsilon?.kind === 'float' ? node.attrs.epsilon.value : 1e-5;
-  const momentum = node.attrs.momentum?.kind === 'float' ? node.attrs.momentum.value : 0.9;
+  const { epsilon: eps, momentum } = attrsOf(BatchNormalization, node);
   const rank = x.shape.length;
   const c = x.shape[1] as number;
   const axes = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
   const n = axes.reduce((acc, a) => acc * (x.shape[a] as number), 1);
   const bshape = [1, c, ...Array(rank - 2).fill(1)];
   return b.scope(node.name, () => {
-    const mu = b.apply('ReduceMean', [x], { axes: ints(axes), keepdims: int(1) }, 'batch_mean');
+    const mu = b.apply('ReduceMean', [x], { axes: axes, keepdims: 1 }, 'batch_mean');
     const xc = b.apply('Sub', [x, mu]);
-    const s2 = b.apply('ReduceMean', [b.apply('Mul', [xc, xc])], { axes: ints(axes), keepdims: int(1) }, 'batch_var');
+    const s2 = b.apply('ReduceMean', [b.apply('Mul', [xc, xc])], { axes: axes, keepdims: 1 }, 'batch_var');
     // NOTE: gamma / sqrt(s2 + eps) is formed on the [1, C, 1, 1] statistics first, so the
     // full-size tensor sees one Mul and one Add (each full-size op is a memory pass).
     const scale = b.apply('Div', [b.reshape(gamma, bshape, 'gamma'), b.apply('Sqrt', [b.apply('Add', [s2, b.scalar(eps)])])]);
@@ -145,8 +144,9 @@ export function buildTrainingGraph(inference: Graph, o: TrainingGraphOptions): T
     const outs =
       node.opType === 'BatchNormalization'
         ? [lowerBatchNorm(b, node, ins[0]!, ins.slice(1) as Value[], runningOut)]
-        : // NOTE: MaxPool also emits its argmax indices, which its gradient rule then reuses.
-          b.op(node.opType, ins, node.attrs, { name: node.name, outputs: node.opType === 'MaxPool' ? 2 : node.outputs.length });
+        : // NOTE: outputs that the op's gradient reads are computed even where the inference node
+          // omits them (MaxPool's argmax indices, which its gradient rule then reuses).
+          b.copy(node, ins, { outputs: Math.max(node.outputs.length, traitsOf(node).trainingOutputs ?? 0) });
     node.outputs.forEach((name, i) => values.set(name, outs[i]));
   }
   logits ??= values.get(outputName);
@@ -156,9 +156,9 @@ export function buildTrainingGraph(inference: Graph, o: TrainingGraphOptions): T
   const labels = b.input('labels', [o.batch, k]);
   const weights = b.input('sample_weight', [o.batch]);
   const loss = b.scope('loss', () => {
-    const logp = b.apply('LogSoftmax', [logits!], { axis: int(1) });
-    const ce = b.apply('Neg', [b.apply('ReduceSum', [b.apply('Mul', [labels, logp]), b.int64s([1], 'axes')], { keepdims: int(0) })]);
-    const sum = (v: Value) => b.apply('ReduceSum', [v], { keepdims: int(0) });
+    const logp = b.apply('LogSoftmax', [logits!], { axis: 1 });
+    const ce = b.apply('Neg', [b.apply('ReduceSum', [b.apply('Mul', [labels, logp]), b.int64s([1], 'axes')], { keepdims: 0 })]);
+    const sum = (v: Value) => b.apply('ReduceSum', [v], { keepdims: 0 });
     let total = b.apply('Div', [sum(b.apply('Mul', [ce, weights])), sum(weights)], {}, 'cross_entropy');
     if (o.l1Gamma > 0) {
       const gammas = inference.nodes.filter((n) => n.opType === 'BatchNormalization').map((n) => values.get(n.inputs[1])!);

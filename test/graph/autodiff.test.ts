@@ -1,18 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { gradients } from '../../src/graph/autodiff.ts';
 import { ModelBuilder, type Value } from '../../src/graph/builder.ts';
+import type { AttrValues } from '../../src/graph/ops/attrs.ts';
 import type { Rng } from '../../src/rng.ts';
 import { checkGradient, type GradCase } from './grad-check.ts';
 
-const i = (value: number) => ({ kind: 'int' as const, value });
-const ints = (value: number[]) => ({ kind: 'ints' as const, value });
 
 /** Values in ±[0.2, 1]: far from Relu's kink relative to eps = 1e-2 times a unit-normal direction. */
 const awayFromZero = (rng: Rng) => (rng.next() < 0.5 ? -1 : 1) * rng.uniform(0.2, 1);
 /** Positive and >= 1: keeps Log's third derivative (2/x^3) small, so O(eps^2) truncation stays ~1e-5. */
 const positive = (rng: Rng) => rng.uniform(1, 3);
 
-function unaryCase(op: string, attrs: Record<string, ReturnType<typeof i>> = {}, sample = awayFromZero, extra?: (b: ModelBuilder) => Value[]): GradCase {
+function unaryCase(op: string, attrs: AttrValues = {}, sample = awayFromZero, extra?: (b: ModelBuilder) => Value[]): GradCase {
   return {
     build: (b) => {
       const x = b.input('x', [2, 3, 4]);
@@ -29,10 +28,10 @@ function conv(opts: { cin: number; cout: number; k: number; stride: number; pad:
       const w = b.input('w', [opts.cout, opts.cin / (opts.group ?? 1), opts.k, opts.k]);
       const bias = opts.bias ? b.input('bias', [opts.cout]) : undefined;
       const y = b.apply('Conv', [x, w, bias], {
-        strides: ints([opts.stride, opts.stride]),
-        pads: ints([opts.pad, opts.pad, opts.pad, opts.pad]),
-        dilations: ints([opts.dilation ?? 1, opts.dilation ?? 1]),
-        group: i(opts.group ?? 1),
+        strides: [opts.stride, opts.stride],
+        pads: [opts.pad, opts.pad, opts.pad, opts.pad],
+        dilations: [opts.dilation ?? 1, opts.dilation ?? 1],
+        group: opts.group ?? 1,
       });
       return { inputs: bias ? [x, w, bias] : [x, w], y };
     },
@@ -56,7 +55,7 @@ const CASES: Record<string, GradCase> = {
   'depthwise Conv 3x3 stride 1': conv({ cin: 4, cout: 4, k: 3, stride: 1, pad: 1, group: 4, bias: true }),
   'depthwise Conv 3x3 stride 2': conv({ cin: 3, cout: 3, k: 3, stride: 2, pad: 1, group: 3 }),
   Relu: unaryCase('Relu'),
-  LeakyRelu: unaryCase('LeakyRelu', { alpha: { kind: 'float', value: 0.1 } as never }),
+  LeakyRelu: unaryCase('LeakyRelu', { alpha: 0.1 }),
   'Clip (ReLU6)': {
     build: (b) => {
       const x = b.input('x', [2, 3, 4]);
@@ -72,8 +71,8 @@ const CASES: Record<string, GradCase> = {
   Sqrt: unaryCase('Sqrt', {}, positive),
   Neg: unaryCase('Neg'),
   Abs: unaryCase('Abs'),
-  Softmax: unaryCase('Softmax', { axis: i(-1) }),
-  'LogSoftmax axis 1': unaryCase('LogSoftmax', { axis: i(1) }),
+  Softmax: unaryCase('Softmax', { axis: -1 }),
+  'LogSoftmax axis 1': unaryCase('LogSoftmax', { axis: 1 }),
   'Add with broadcasting': {
     build: (b) => {
       const x = b.input('x', [2, 3, 4, 5]);
@@ -128,7 +127,7 @@ const CASES: Record<string, GradCase> = {
       const x = b.input('x', [4, 6]);
       const w = b.input('w', [5, 6]);
       const c = b.input('c', [5]);
-      return { inputs: [x, w, c], y: b.apply('Gemm', [x, w, c], { transB: i(1) }) };
+      return { inputs: [x, w, c], y: b.apply('Gemm', [x, w, c], { transB: 1 }) };
     },
   },
   'Gemm without transB': {
@@ -148,7 +147,7 @@ const CASES: Record<string, GradCase> = {
   'Flatten, Reshape, Transpose': {
     build: (b) => {
       const x = b.input('x', [2, 3, 4]);
-      const t = b.apply('Transpose', [x], { perm: ints([2, 0, 1]) });
+      const t = b.apply('Transpose', [x], { perm: [2, 0, 1] });
       return { inputs: [x], y: b.reshape(b.flatten(t), [6, 4]) };
     },
   },
@@ -162,9 +161,9 @@ const CASES: Record<string, GradCase> = {
   'ReduceMean (BN statistics) and ReduceSum': {
     build: (b) => {
       const x = b.input('x', [2, 3, 4, 5]);
-      const m = b.apply('ReduceMean', [x], { axes: ints([0, 2, 3]), keepdims: i(1) });
+      const m = b.apply('ReduceMean', [x], { axes: [0, 2, 3], keepdims: 1 });
       const centred = b.apply('Sub', [x, m]);
-      const s = b.apply('ReduceSum', [b.apply('Mul', [centred, centred]), b.int64s([1])], { keepdims: i(0) });
+      const s = b.apply('ReduceSum', [b.apply('Mul', [centred, centred]), b.int64s([1])], { keepdims: 0 });
       return { inputs: [x], y: s };
     },
   },
@@ -190,7 +189,7 @@ describe('autodiff engine', () => {
   it('fails loudly, naming the op, when a rule is missing', () => {
     const b = new ModelBuilder('t');
     const x = b.input('x', [2, 3]);
-    const y = b.apply('ReduceMax', [x], { keepdims: i(0) });
+    const y = b.apply('ReduceMax', [x], { keepdims: 0 });
     expect(() => gradients(b, y, ['x'])).toThrow(/no gradient rule for ReduceMax 'reducemax'/);
   });
 
@@ -199,7 +198,7 @@ describe('autodiff engine', () => {
     const x = b.input('x', [2, 3]);
     b.input('z', [2, 3]);
     expect(() => gradients(b, b.relu(x), ['x'])).toThrow(/must be a scalar/);
-    const loss = b.apply('ReduceSum', [b.relu(x)], { keepdims: i(0) });
+    const loss = b.apply('ReduceSum', [b.relu(x)], { keepdims: 0 });
     expect(() => gradients(b, loss, ['x', 'z'])).toThrow(/'z' does not affect the loss/);
   });
 
@@ -208,7 +207,7 @@ describe('autodiff engine', () => {
     const x = b.input('x', [2, 3]);
     const w = b.input('w', [3, 3]);
     const side = b.apply('Exp', [x]); // depends on x only: no gradient wanted through it
-    const loss = b.apply('ReduceSum', [b.apply('MatMul', [side, w])], { keepdims: i(0) });
+    const loss = b.apply('ReduceSum', [b.apply('MatMul', [side, w])], { keepdims: 0 });
     const before = b.graphNodes.length;
     gradients(b, loss, ['w']);
     const added = b.graphNodes.slice(before).map((n) => n.opType);

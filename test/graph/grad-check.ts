@@ -33,7 +33,7 @@ export async function checkGradient(c: GradCase, seed = 1): Promise<GradResult> 
   const { inputs, y } = c.build(b);
   const r = b.input('__r', y.shape);
   const prod = b.apply('Mul', [y, r]);
-  const loss = b.apply('ReduceSum', [prod], { keepdims: { kind: 'int', value: 0 } }, 'loss');
+  const loss = b.apply('ReduceSum', [prod], { keepdims: 0 }, 'loss');
   const grads = gradients(b, loss, inputs.map((v) => v.name));
   b.output(loss);
   const gradNames = inputs.map((v) => {

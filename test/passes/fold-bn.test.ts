@@ -79,10 +79,7 @@ describe('foldBatchNorm', () => {
   it('folds a BN after a Gemm (transB, with bias and beta) into its weight rows and bias', async () => {
     const b = new ModelBuilder('gemm-bn', { seed: 4 });
     const x = b.input('x', ['N', 6]);
-    const h = b.apply('Gemm', [x, b.param('w', [4, 6], 'glorot', 6, 4), b.param('c', [4], 'glorot', 1, 4)], {
-      transB: { kind: 'int', value: 1 },
-      beta: { kind: 'float', value: 0.5 },
-    });
+    const h = b.apply('Gemm', [x, b.param('w', [4, 6], 'glorot', 6, 4), b.param('c', [4], 'glorot', 1, 4)], { transB: 1, beta: 0.5 });
     b.output(b.batchNorm(h, { name: 'bn' }));
     const g = randomiseBatchNorms(b.build(), 3);
     const { graph, unfolded } = foldBatchNorm(g);

@@ -1,10 +1,16 @@
 /**
- * Typed attribute schemas. An OpDef declares `attrs: { strides: ints([1, 1]), group: int(1) }`
- * and receives `{ strides: number[]; group: number }` in its shape (and later gradient) rules:
- * defaults are applied here, in one place, and no rule ever casts an untyped bag.
+ * Typed attributes: the one place where a node's tagged attributes are read or written.
+ *
+ * An OpDef declares `attrs: { strides: ints([1, 1]), group: int(1) }` and its shape and gradient
+ * rules receive `{ strides: number[]; group: number }`: defaults are applied here, in one place,
+ * and no rule ever casts an untyped bag.
+ *   reader  attrsOf(Conv, node)            -> { group: number, pads: number[] | undefined, ... }
+ *   writer  toAttrs(Conv.attrs, { group }) -> { group: { kind: 'int', value: group } }
+ * The writer takes the tag from the schema, so a value can only be written as the kind its op
+ * declares; the builder runs it on every node it adds (b.apply('Flatten', [x], { axis: 1 })).
  */
-import { ShapeError } from '../../errors.ts';
-import type { Attr, AttrKind, Tensor } from '../ir.ts';
+import { invariant, ShapeError } from '../../errors.ts';
+import { type Attr, type AttrKind, describeNode, type Node, type Tensor } from '../ir.ts';
 
 interface KindValue {
   int: number;
@@ -14,6 +20,11 @@ interface KindValue {
   string: string;
   tensor: Tensor;
 }
+
+/** An attribute's plain value, as rules and DSL calls write it. */
+export type AttrValue = KindValue[AttrKind];
+/** Plain attribute values by name, tagged by `toAttrs`; undefined entries are left out. */
+export type AttrValues = Readonly<Record<string, AttrValue | undefined>>;
 
 export interface AttrSpec<K extends AttrKind = AttrKind> {
   kind: K;
@@ -48,7 +59,7 @@ export const string = spec('string');
 export const optInts = optionalSpec('ints');
 export const optFloat = optionalSpec('float');
 
-/** Reads a node's attributes against a schema: applies defaults, rejects unknown or mistyped ones. */
+/** Reads tagged attributes against a schema: applies defaults, rejects unknown or mistyped ones. */
 export function readAttrs<S extends AttrSchema>(schema: S, attrs: Record<string, Attr>, where: string): AttrsOf<S> {
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(attrs)) {
@@ -68,14 +79,43 @@ export function readAttrs<S extends AttrSchema>(schema: S, attrs: Record<string,
   return out as AttrsOf<S>;
 }
 
-/** Converts plain values into tagged attributes, using the schema for the tag. Undefined values are dropped. */
-export function toAttrs<S extends AttrSchema>(schema: S, values: Partial<AttrsOf<S>>): Record<string, Attr> {
+/**
+ * The attributes of `node` as its OpDef types them, defaults applied: the reader for passes.
+ *
+ * @example
+ *   const { transB } = attrsOf(Gemm, node); // 0 when the node does not set it
+ */
+export function attrsOf<S extends AttrSchema>(def: { opType: string; domain: string; attrs: S }, node: Node): AttrsOf<S> {
+  invariant(node.opType === def.opType && node.domain === def.domain, () => `attrsOf: ${describeNode(node)} read with the schema of ${def.opType}`);
+  return readAttrs(def.attrs, node.attrs, describeNode(node));
+}
+
+const isInt = (v: unknown) => Number.isInteger(v);
+const isNum = (v: unknown) => typeof v === 'number';
+const FITS: Record<AttrKind, (v: unknown) => boolean> = {
+  int: isInt,
+  float: isNum,
+  ints: (v) => Array.isArray(v) && v.every(isInt),
+  floats: (v) => Array.isArray(v) && v.every(isNum),
+  string: (v) => typeof v === 'string',
+  tensor: (v) => typeof v === 'object' && v !== null && 'dims' in v && 'data' in v,
+};
+
+/**
+ * The attribute writer: plain values tagged with the kinds the schema declares, in the order
+ * given (ONNX export writes attributes in this order, so it is part of the model's bytes).
+ * Undefined values are left out. NOTE: floats are rounded to float32, as ONNX stores them, so a
+ * node equals its own round trip through ONNX bytes.
+ */
+export function toAttrs<S extends AttrSchema>(schema: S, values: Partial<AttrsOf<S>> | AttrValues, where = 'toAttrs'): Record<string, Attr> {
   const out: Record<string, Attr> = {};
   for (const [name, v] of Object.entries(values)) {
     if (v === undefined) continue;
     const s = schema[name];
-    if (!s) throw new ShapeError(`unknown attribute '${name}'`);
-    out[name] = { kind: s.kind, value: v } as Attr;
+    if (!s) throw new ShapeError(`${where}: unsupported attribute '${name}'`);
+    if (!FITS[s.kind](v)) throw new ShapeError(`${where}: attribute '${name}' must be ${s.kind}, got ${JSON.stringify(v)}`);
+    const value = s.kind === 'float' ? Math.fround(v as number) : s.kind === 'floats' ? (v as number[]).map(Math.fround) : v;
+    out[name] = { kind: s.kind, value } as Attr;
   }
   return out;
 }

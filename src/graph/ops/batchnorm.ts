@@ -14,6 +14,8 @@ export const BatchNormalization = defineOp({
   inputs: ['X', 'scale', 'B', 'input_mean', 'input_var'],
   outputs: ['Y'],
   attrs: { epsilon: float(1e-5), momentum: float(0.9), training_mode: int(0) },
+  // Scale and bias are learned; the running mean and variance are statistics, not parameters.
+  traits: { channels: 'batchnorm', learned: [1, 2] },
   inferShape([x, ...params], a, ctx) {
     if (!x || x.shape.length < 2) throw new ShapeError(`${ctx.where}: input must be [N, C, ...]`);
     if (a.training_mode !== 0) throw new ShapeError(`${ctx.where}: training_mode=1 is only emitted by the trainer`);

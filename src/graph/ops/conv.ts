@@ -19,11 +19,11 @@
  *   dB = ReduceSum(dY) over every axis but 1
  */
 import { ShapeError } from '../../errors.ts';
-import type { ModelBuilder, Value } from '../builder.ts';
 import { formatShape, isKnown } from '../dims.ts';
 import { int, optInts, string } from './attrs.ts';
-import { attr, knownShape, reduceSum, reshapeTo } from './grad-util.ts';
-import { defineOp } from './op.ts';
+import type { Value } from '../ir.ts';
+import { knownShape, reduceSum, reshapeTo } from './grad-util.ts';
+import { defineOp, type Emitter } from './op.ts';
 import { resolveWindow, type Window, windowOutShape } from './window.ts';
 
 const convAttrs = {
@@ -36,11 +36,11 @@ const convAttrs = {
 };
 
 function windowAttrs(w: Window, group: number) {
-  return { strides: attr.ints(w.strides), pads: attr.ints(w.pads), dilations: attr.ints(w.dilations), group: attr.int(group), kernel_shape: attr.ints(w.kernel) };
+  return { strides: w.strides, pads: w.pads, dilations: w.dilations, group, kernel_shape: w.kernel };
 }
 
 /** Crops the spatial axes of x (rank r + 2) to `size`, when the weight-gradient conv overshoots the kernel. */
-function cropSpatial(b: ModelBuilder, x: Value, size: number[]): Value {
+function cropSpatial(b: Emitter, x: Value, size: number[]): Value {
   const have = knownShape(x, 'conv weight gradient').slice(2);
   if (have.every((d, i) => d === size[i])) return x;
   const axes = size.map((_, i) => i + 2);
@@ -48,7 +48,7 @@ function cropSpatial(b: ModelBuilder, x: Value, size: number[]): Value {
 }
 
 /** dW of a 2-D, group-1 Conv as one batched GEMM per kernel offset (see the header). */
-function weightGradGemm(b: ModelBuilder, x: Value, dy: Value, win: Window, xs: number[], ys: number[]): Value {
+function weightGradGemm(b: Emitter, x: Value, dy: Value, win: Window, xs: number[], ys: number[]): Value {
   const [n, c] = xs;
   const [, m, oh, ow] = ys;
   const [kh, kw] = win.kernel;
@@ -65,12 +65,12 @@ function weightGradGemm(b: ModelBuilder, x: Value, dy: Value, win: Window, xs: n
       const ends = [i * dh + sh * (oh - 1) + 1, j * dw + sw * (ow - 1) + 1];
       const whole = starts[0] === 0 && starts[1] === 0 && sh === 1 && sw === 1 && ends[0] === padded[2] && ends[1] === padded[3];
       const patch = whole ? xp : b.apply('Slice', [xp, b.int64s(starts, 'starts'), b.int64s(ends, 'ends'), b.int64s([2, 3], 'axes'), b.int64s([sh, sw], 'steps')]);
-      const cols = b.apply('Transpose', [reshapeTo(b, patch, [n, c, oh * ow])], { perm: attr.ints([0, 2, 1]) });
+      const cols = b.apply('Transpose', [reshapeTo(b, patch, [n, c, oh * ow])], { perm: [0, 2, 1] });
       const perSample = b.apply('MatMul', [dyr, cols]);
       parts.push(b.apply('Unsqueeze', [reduceSum(b, perSample, [0], false), b.int64s([2], 'axes')]));
     }
   }
-  const stacked = parts.length === 1 ? parts[0] : b.apply('Concat', parts, { axis: attr.int(2) });
+  const stacked = parts.length === 1 ? parts[0] : b.apply('Concat', parts, { axis: 2 });
   return reshapeTo(b, stacked, [m, c, kh, kw]);
 }
 
@@ -81,6 +81,7 @@ export const Conv = defineOp({
   inputs: ['X', 'W', 'B?'],
   outputs: ['Y'],
   attrs: convAttrs,
+  traits: { channels: 'conv', staticQuant: { kind: 'conv', absorbsClamp: true }, dynamicQuant: 'conv', weight: 1, magnitudePrune: true, learned: [1, 2], macs: 'window' },
   inferShape([x, w, b], a, ctx) {
     if (!x || !w) throw new ShapeError(`${ctx.where}: needs X and W`);
     if (x.shape.length < 3) throw new ShapeError(`${ctx.where}: input must be [N, C, ...spatial], got ${formatShape(x.shape)}`);
@@ -123,27 +124,27 @@ export const Conv = defineOp({
       if (win.strides.every((st) => st === 1) && flippedPads.every((p) => p >= 0) && (attrs.group === 1 || depthwise)) {
         const k = win.kernel;
         const flipped = b.apply('Slice', [w, b.int64s(k.map(() => -1), 'starts'), b.int64s(k.map((ki) => -ki - 1), 'ends'), b.int64s(k.map((_, i) => i + 2), 'axes'), b.int64s(k.map(() => -1), 'steps')]);
-        const wT = depthwise ? flipped : b.apply('Transpose', [flipped], { perm: attr.ints(perm) });
-        dx = b.apply('Conv', [dy, wT], { pads: attr.ints(flippedPads), dilations: attr.ints(win.dilations), group: attr.int(attrs.group), kernel_shape: attr.ints(k) });
+        const wT = depthwise ? flipped : b.apply('Transpose', [flipped], { perm: perm });
+        dx = b.apply('Conv', [dy, wT], { pads: flippedPads, dilations: win.dilations, group: attrs.group, kernel_shape: k });
       } else {
         // NOTE: a strided conv drops up to s-1 trailing input positions; output_padding puts them back.
         const outputPadding = win.kernel.map((k, i) => xs[i + 2] - (win.strides[i] * (ys[i + 2] - 1) + win.dilations[i] * (k - 1) + 1 - win.pads[i] - win.pads[i + r]));
-        dx = b.apply('ConvTranspose', [dy, w], { ...windowAttrs(win, attrs.group), output_padding: attr.ints(outputPadding) });
+        dx = b.apply('ConvTranspose', [dy, w], { ...windowAttrs(win, attrs.group), output_padding: outputPadding });
       }
     }
     if (wants(1) && attrs.group === 1 && r === 2) {
       dw = weightGradGemm(b, x, dy, win, xs, ys);
     } else if (wants(1)) {
-      const swapped = { strides: attr.ints(win.dilations), dilations: attr.ints(win.strides), pads: attr.ints(win.pads) };
-      const dyT = b.apply('Transpose', [dy], { perm: attr.ints(perm) });
+      const swapped = { strides: win.dilations, dilations: win.strides, pads: win.pads };
+      const dyT = b.apply('Transpose', [dy], { perm: perm });
       if (attrs.group === 1) {
-        const xT = b.apply('Transpose', [x], { perm: attr.ints(perm) });
+        const xT = b.apply('Transpose', [x], { perm: perm });
         const g = cropSpatial(b, b.apply('Conv', [xT, dyT], swapped), win.kernel);
-        dw = b.apply('Transpose', [g], { perm: attr.ints(perm) });
+        dw = b.apply('Transpose', [g], { perm: perm });
       } else if (depthwise) {
         // Depthwise: channel c's kernel only sees channel c, so run the batch as C groups of N.
-        const xT = reshapeTo(b, b.apply('Transpose', [x], { perm: attr.ints(perm) }), [1, c * n, ...xs.slice(2)]);
-        const g = cropSpatial(b, b.apply('Conv', [xT, dyT], { ...swapped, group: attr.int(c) }), win.kernel);
+        const xT = reshapeTo(b, b.apply('Transpose', [x], { perm: perm }), [1, c * n, ...xs.slice(2)]);
+        const g = cropSpatial(b, b.apply('Conv', [xT, dyT], { ...swapped, group: c }), win.kernel);
         dw = reshapeTo(b, g, ws);
       } else {
         throw new ShapeError(`${where}: the weight gradient supports group=1 and depthwise (group=C=M) convolutions, not group=${attrs.group}`);
@@ -161,6 +162,7 @@ export const ConvTranspose = defineOp({
   inputs: ['X', 'W', 'B?'],
   outputs: ['Y'],
   attrs: { ...convAttrs, output_padding: optInts(), output_shape: optInts() },
+  traits: { weight: 1, learned: [1, 2], macs: 'window' },
   inferShape([x, w], a, ctx) {
     if (!x || !w) throw new ShapeError(`${ctx.where}: needs X and W`);
     if (w.shape.length !== x.shape.length || x.shape.length < 3) {

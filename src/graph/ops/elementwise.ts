@@ -10,84 +10,45 @@
  *   Softmax y*(dy - sum(dy*y))   LogSoftmax dy - exp(y)*sum(dy)   (sums along `axis`)
  * NOTE: masks use strict comparisons, so at a kink (x = 0 for Relu) the gradient is 0, as in PyTorch.
  */
-import { ShapeError } from '../../errors.ts';
-import { broadcastShapes, normAxis } from '../dims.ts';
-import type { ValueType } from '../ir.ts';
-import type { ModelBuilder, Value } from '../builder.ts';
-import { type AttrSchema, type AttrsOf, float, int } from './attrs.ts';
-import { reduceSum, unbroadcast, zero } from './grad-util.ts';
-import { defineOp, type GradContext, type OpDef, type ShapeContext } from './op.ts';
+import { normAxis } from '../dims.ts';
+import type { Value } from '../ir.ts';
+import { float, int } from './attrs.ts';
+import { binary, pointwise, sameAsInput, unary } from './elementwise-row.ts';
+import { reduceSum, zero } from './grad-util.ts';
+import { defineOp, type Emitter, type OpTraits } from './op.ts';
 
-type Rule<S extends AttrSchema> = (ctx: GradContext<S>) => (Value | null)[];
+const mul = (b: Emitter, x: Value, y: Value) => b.apply('Mul', [x, y]);
+const where = (b: Emitter, mask: Value, dy: Value, other: Value = zero(b)) => b.apply('Where', [mask, dy, other]);
+const greater = (b: Emitter, x: Value, y: Value) => b.apply('Greater', [x, y]);
 
-/** A rule for a one-input op from dX = f(b, x, y, dy, attrs). */
-const pointwise =
-  <S extends AttrSchema>(f: (b: ModelBuilder, x: Value, y: Value, dy: Value, a: AttrsOf<S>) => Value): Rule<S> =>
-  ({ b, I, O, GO, attrs, node }) => [f(b, I(0), O(0), GO(0)!, attrs), ...node.inputs.slice(1).map(() => null)];
+const oneMinus = (b: Emitter, v: Value) => b.apply('Sub', [b.scalar(1), v]);
 
-const mul = (b: ModelBuilder, x: Value, y: Value) => b.apply('Mul', [x, y]);
-const where = (b: ModelBuilder, mask: Value, dy: Value, other: Value = zero(b)) => b.apply('Where', [mask, dy, other]);
-const greater = (b: ModelBuilder, x: Value, y: Value) => b.apply('Greater', [x, y]);
+/** Channel pruning: the op keeps each channel where it is (elementwise on its first input). */
+const KEEP: OpTraits = { channels: 'keep' };
 
-function sameAsInput([x]: (ValueType | undefined)[], ctx: ShapeContext): ValueType[] {
-  if (!x) throw new ShapeError(`${ctx.where}: missing input`);
-  return [{ dtype: x.dtype, shape: x.shape }];
-}
-
-function unary<S extends AttrSchema>(opType: string, since: number, attrs: S, grad?: Rule<S>, inputs: readonly string[] = ['X']): OpDef<S> {
-  return defineOp({ opType, domain: '', since, inputs, outputs: ['Y'], attrs, inferShape: (ins, _a, ctx) => sameAsInput(ins, ctx), grad });
-}
-
-function binary(opType: string, since: number, grad?: (b: ModelBuilder, a: Value, bv: Value, y: Value, dy: Value) => [Value | null, Value | null]): OpDef<Record<string, never>> {
-  return defineOp({
-    opType,
-    domain: '',
-    since,
-    inputs: ['A', 'B'],
-    outputs: ['C'],
-    attrs: {},
-    inferShape([a, b], _attrs, ctx) {
-      if (!a || !b) throw new ShapeError(`${ctx.where}: needs two inputs`);
-      if (a.dtype !== b.dtype && opType !== 'Pow') throw new ShapeError(`${ctx.where}: input types differ (${a.dtype} vs ${b.dtype})`);
-      return [{ dtype: a.dtype, shape: broadcastShapes(a.shape, b.shape, ctx.where) }];
-    },
-    grad: grad
-      ? ({ b, I, O, GO, wants }) => {
-          const [da, db] = grad(b, I(0), I(1), O(0), GO(0)!);
-          return [da && wants(0) ? unbroadcast(b, da, I(0)) : null, db && wants(1) ? unbroadcast(b, db, I(1)) : null];
-        }
-      : undefined,
-  });
-}
-
-const oneMinus = (b: ModelBuilder, v: Value) => b.apply('Sub', [b.scalar(1), v]);
-
-export const Relu = unary('Relu', 14, {}, pointwise((b, x, _y, dy) => where(b, greater(b, x, zero(b)), dy)));
-export const Sigmoid = unary('Sigmoid', 13, {}, pointwise((b, _x, y, dy) => mul(b, dy, mul(b, y, oneMinus(b, y)))));
-export const Tanh = unary('Tanh', 13, {}, pointwise((b, _x, y, dy) => mul(b, dy, oneMinus(b, mul(b, y, y)))));
-export const Identity = unary('Identity', 16, {}, pointwise((_b, _x, _y, dy) => dy));
-export const Exp = unary('Exp', 13, {}, pointwise((b, _x, y, dy) => mul(b, dy, y)));
-export const Log = unary('Log', 13, {}, pointwise((b, x, _y, dy) => b.apply('Div', [dy, x])));
-export const Sqrt = unary('Sqrt', 13, {}, pointwise((b, _x, y, dy) => b.apply('Div', [mul(b, dy, b.scalar(0.5)), y])));
-export const Neg = unary('Neg', 13, {}, pointwise((b, _x, _y, dy) => b.apply('Neg', [dy])));
-export const Abs = unary(
-  'Abs',
-  13,
-  {},
-  pointwise((b, x, _y, dy) => where(b, greater(b, x, zero(b)), dy, where(b, b.apply('Less', [x, zero(b)]), b.apply('Neg', [dy])))),
-);
-export const LeakyRelu = unary(
-  'LeakyRelu',
-  16,
-  { alpha: float(0.01) },
-  pointwise((b, x, _y, dy, a) => where(b, greater(b, x, zero(b)), dy, mul(b, dy, b.scalar(a.alpha)))),
-);
+export const Relu = unary('Relu', 14, {
+  grad: pointwise((b, x, _y, dy) => where(b, greater(b, x, zero(b)), dy)),
+  traits: { channels: 'keep', staticQuant: { clamp: 'zero' } },
+});
+export const Sigmoid = unary('Sigmoid', 13, { grad: pointwise((b, _x, y, dy) => mul(b, dy, mul(b, y, oneMinus(b, y)))), traits: KEEP });
+export const Tanh = unary('Tanh', 13, { grad: pointwise((b, _x, y, dy) => mul(b, dy, oneMinus(b, mul(b, y, y)))), traits: KEEP });
+export const Identity = unary('Identity', 16, { grad: pointwise((_b, _x, _y, dy) => dy), traits: KEEP });
+export const Exp = unary('Exp', 13, { grad: pointwise((b, _x, y, dy) => mul(b, dy, y)) });
+export const Log = unary('Log', 13, { grad: pointwise((b, x, _y, dy) => b.apply('Div', [dy, x])) });
+export const Sqrt = unary('Sqrt', 13, { grad: pointwise((b, _x, y, dy) => b.apply('Div', [mul(b, dy, b.scalar(0.5)), y])) });
+export const Neg = unary('Neg', 13, { grad: pointwise((b, _x, _y, dy) => b.apply('Neg', [dy])) });
+export const Abs = unary('Abs', 13, {
+  grad: pointwise((b, x, _y, dy) => where(b, greater(b, x, zero(b)), dy, where(b, b.apply('Less', [x, zero(b)]), b.apply('Neg', [dy])))),
+});
+export const LeakyRelu = unary('LeakyRelu', 16, {
+  attrs: { alpha: float(0.01) },
+  grad: pointwise((b, x, _y, dy, a) => where(b, greater(b, x, zero(b)), dy, mul(b, dy, b.scalar(a.alpha)))),
+  traits: KEEP,
+});
 /** Clip(x, min, max): min and max are optional scalar inputs since opset 11; ReLU6 is Clip(x, 0, 6). */
-export const Clip = unary(
-  'Clip',
-  13,
-  {},
-  ({ b, I, GO, node }) => {
+export const Clip = unary('Clip', 13, {
+  inputs: ['input', 'min?', 'max?'],
+  grad: ({ b, I, GO, node }) => {
     const x = I(0);
     const masks: Value[] = [];
     if (node.inputs[1]) masks.push(greater(b, x, I(1)));
@@ -96,8 +57,8 @@ export const Clip = unary(
     const dx = masks.length ? where(b, masks.reduce((m, k) => b.apply('And', [m, k])), dy) : dy;
     return [dx, ...node.inputs.slice(1).map(() => null)];
   },
-  ['input', 'min?', 'max?'],
-);
+  traits: { channels: 'keep', staticQuant: { clamp: 'inputs' } },
+});
 
 function softmaxLike(opType: 'Softmax' | 'LogSoftmax') {
   return defineOp({
@@ -125,8 +86,11 @@ function softmaxLike(opType: 'Softmax' | 'LogSoftmax') {
 export const Softmax = softmaxLike('Softmax');
 export const LogSoftmax = softmaxLike('LogSoftmax');
 
-export const Add = binary('Add', 14, (_b, _a, _bv, _y, dy) => [dy, dy]);
-export const Sub = binary('Sub', 14, (b, _a, _bv, _y, dy) => [dy, b.apply('Neg', [dy])]);
-export const Mul = binary('Mul', 14, (b, a, bv, _y, dy) => [mul(b, dy, bv), mul(b, dy, a)]);
-export const Div = binary('Div', 14, (b, _a, bv, y, dy) => [b.apply('Div', [dy, bv]), b.apply('Neg', [b.apply('Div', [mul(b, dy, y), bv])])]);
+/** Channel pruning: an elementwise op of two tensors ties their channels together. */
+const TIE: OpTraits = { channels: 'tie' };
+
+export const Add = binary('Add', 14, { grad: (_b, _a, _bv, _y, dy) => [dy, dy], traits: { channels: 'tie', staticQuant: { kind: 'add', absorbsClamp: true } } });
+export const Sub = binary('Sub', 14, { grad: (b, _a, _bv, _y, dy) => [dy, b.apply('Neg', [dy])], traits: TIE });
+export const Mul = binary('Mul', 14, { grad: (b, a, bv, _y, dy) => [mul(b, dy, bv), mul(b, dy, a)], traits: TIE });
+export const Div = binary('Div', 14, { grad: (b, _a, bv, y, dy) => [b.apply('Div', [dy, bv]), b.apply('Neg', [b.apply('Div', [mul(b, dy, y), bv])])], traits: TIE });
 export const Pow = binary('Pow', 15);

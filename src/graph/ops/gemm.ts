@@ -10,7 +10,7 @@ import { ShapeError } from '../../errors.ts';
 import { broadcastShapes, formatShape, isKnown } from '../dims.ts';
 import type { Dim } from '../ir.ts';
 import { float, int } from './attrs.ts';
-import { attr, unbroadcast } from './grad-util.ts';
+import { unbroadcast } from './grad-util.ts';
 import { defineOp } from './op.ts';
 
 function checkInner(k1: Dim, k2: Dim, where: string, a: Dim[], b: Dim[]): void {
@@ -26,6 +26,7 @@ export const Gemm = defineOp({
   inputs: ['A', 'B', 'C?'],
   outputs: ['Y'],
   attrs: { alpha: float(1), beta: float(1), transA: int(0), transB: int(0) },
+  traits: { channels: 'gemm', staticQuant: { kind: 'gemm', absorbsClamp: true }, dynamicQuant: 'gemm', weight: 1, magnitudePrune: true, learned: [1, 2], macs: 'matmul' },
   inferShape([a, b, c], attrs, ctx) {
     if (!a || !b) throw new ShapeError(`${ctx.where}: needs A and B`);
     if (a.shape.length !== 2 || b.shape.length !== 2) {
@@ -40,8 +41,8 @@ export const Gemm = defineOp({
   grad({ b, attrs, I, GO, wants, where }) {
     if (attrs.alpha !== 1 || attrs.beta !== 1 || attrs.transA) throw new ShapeError(`${where}: the gradient supports alpha=beta=1 and transA=0`);
     const dy = GO(0)!;
-    const da = wants(0) ? b.apply('Gemm', [dy, I(1)], attrs.transB ? {} : { transB: attr.int(1) }) : null;
-    const db = wants(1) ? (attrs.transB ? b.apply('Gemm', [dy, I(0)], { transA: attr.int(1) }) : b.apply('Gemm', [I(0), dy], { transA: attr.int(1) })) : null;
+    const da = wants(0) ? b.apply('Gemm', [dy, I(1)], attrs.transB ? {} : { transB: 1 }) : null;
+    const db = wants(1) ? (attrs.transB ? b.apply('Gemm', [dy, I(0)], { transA: 1 }) : b.apply('Gemm', [I(0), dy], { transA: 1 })) : null;
     const dc = wants(2) ? unbroadcast(b, dy, I(2)) : null;
     return [da, db, dc];
   },
@@ -54,6 +55,8 @@ export const MatMul = defineOp({
   inputs: ['A', 'B'],
   outputs: ['Y'],
   attrs: {},
+  // NOTE: either operand may be the constant one, so both count as learned when they are initializers.
+  traits: { staticQuant: { kind: 'matmul', absorbsClamp: true }, dynamicQuant: 'matmul', weight: 1, learned: [0, 1], macs: 'matmul' },
   inferShape([a, b], _attrs, ctx) {
     if (!a || !b) throw new ShapeError(`${ctx.where}: needs A and B`);
     if (a.shape.length < 2 || b.shape.length < 2) throw new ShapeError(`${ctx.where}: 1-D operands are not supported; reshape to 2-D`);
@@ -66,7 +69,7 @@ export const MatMul = defineOp({
   grad({ b, I, GO, wants, where }) {
     if (I(0).shape.length !== 2 || I(1).shape.length !== 2) throw new ShapeError(`${where}: the gradient supports 2-D MatMul only`);
     const dy = GO(0)!;
-    const t = (v: Parameters<typeof b.apply>[1][number]) => b.apply('Transpose', [v], { perm: attr.ints([1, 0]) });
+    const t = (v: Parameters<typeof b.apply>[1][number]) => b.apply('Transpose', [v], { perm: [1, 0] });
     return [wants(0) ? b.apply('MatMul', [dy, t(I(1))]) : null, wants(1) ? b.apply('MatMul', [t(I(0)), dy]) : null];
   },
 });

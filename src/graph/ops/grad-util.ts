@@ -2,16 +2,9 @@
  * Small builders shared by gradient rules. Each emits standard ONNX nodes only.
  */
 import { ShapeError } from '../../errors.ts';
-import type { ModelBuilder, Value } from '../builder.ts';
 import { formatShape, isKnown } from '../dims.ts';
-import type { Attr, ValueType } from '../ir.ts';
-
-export const attr = {
-  int: (value: number): Attr => ({ kind: 'int', value }),
-  ints: (value: number[]): Attr => ({ kind: 'ints', value }),
-  float: (value: number): Attr => ({ kind: 'float', value: Math.fround(value) }),
-  string: (value: string): Attr => ({ kind: 'string', value }),
-};
+import type { Value, ValueType } from '../ir.ts';
+import type { Emitter } from './op.ts';
 
 /** The shape as numbers: backward rules that build constants need concrete shapes. */
 export function knownShape(v: ValueType, where: string): number[] {
@@ -21,11 +14,11 @@ export function knownShape(v: ValueType, where: string): number[] {
   return v.shape as number[];
 }
 
-export function reduceSum(b: ModelBuilder, x: Value, axes: number[], keepdims: boolean): Value {
-  return b.apply('ReduceSum', [x, b.int64s(axes, 'axes')], { keepdims: attr.int(keepdims ? 1 : 0) });
+export function reduceSum(b: Emitter, x: Value, axes: number[], keepdims: boolean): Value {
+  return b.apply('ReduceSum', [x, b.int64s(axes, 'axes')], { keepdims: keepdims ? 1 : 0 });
 }
 
-export function reshapeTo(b: ModelBuilder, x: Value, shape: number[]): Value {
+export function reshapeTo(b: Emitter, x: Value, shape: number[]): Value {
   return b.apply('Reshape', [x, b.int64s(shape, 'shape')]);
 }
 
@@ -33,7 +26,7 @@ export function reshapeTo(b: ModelBuilder, x: Value, shape: number[]): Value {
  * Reduces a gradient of the broadcast shape back to an input's shape:
  * sum over the axes the input was broadcast along, then drop the leading ones it lacked.
  */
-export function unbroadcast(b: ModelBuilder, g: Value, target: ValueType): Value {
+export function unbroadcast(b: Emitter, g: Value, target: ValueType): Value {
   if (g.shape.length === target.shape.length && g.shape.every((d, i) => d === target.shape[i])) return g;
   const lead = g.shape.length - target.shape.length;
   const axes: number[] = [];
@@ -44,4 +37,4 @@ export function unbroadcast(b: ModelBuilder, g: Value, target: ValueType): Value
   return summed.shape.length === target.shape.length ? summed : reshapeTo(b, summed, knownShape(target, 'unbroadcast'));
 }
 
-export const zero = (b: ModelBuilder): Value => b.scalar(0);
+export const zero = (b: Emitter): Value => b.scalar(0);

@@ -1,7 +1,9 @@
 /**
- * The op registry: every OpDef, looked up by (domain, opType). Registering the same op twice throws.
+ * The op registry: every OpDef, looked up by (domain, opType). Registering the same op twice is a
+ * bug. Nothing under ops/ imports this module: op definitions stay leaves, the registry their root.
  */
-import { UserError } from '../../errors.ts';
+import { invariant, UserError } from '../../errors.ts';
+import type { Node } from '../ir.ts';
 import { BatchNormalization } from './batchnorm.ts';
 import { Conv, ConvTranspose } from './conv.ts';
 import * as elementwise from './elementwise.ts';
@@ -9,7 +11,7 @@ import { Gemm, MatMul } from './gemm.ts';
 import { Concat, Expand, Flatten, Reshape, Slice, Transpose } from './layout.ts';
 import { And, Greater, Less, Where } from './logic.ts';
 import { Max, Min } from './minmax.ts';
-import type { OpDef } from './op.ts';
+import type { OpDef, OpTraits } from './op.ts';
 import { Pad } from './pad.ts';
 import { QUANT_OPS } from './quant.ts';
 import { DYNAMIC_QUANT_OPS } from './quant-dynamic.ts';
@@ -52,14 +54,32 @@ const ALL: OpDef<any>[] = [
 ];
 
 const REGISTRY = new Map<string, OpDef<any>>();
-for (const def of ALL) {
+const NO_TRAITS: OpTraits = Object.freeze({});
+
+/**
+ * Adds an op. Everything melbench knows about it is in `def`: its shape and gradient rules and its
+ * traits, which the passes read through `traitsOf`.
+ */
+export function registerOp(def: OpDef<any>): void {
   const key = `${def.domain}::${def.opType}`;
-  if (REGISTRY.has(key)) throw new Error(`duplicate OpDef for ${def.opType} in domain '${def.domain}'`);
+  invariant(!REGISTRY.has(key), () => `duplicate OpDef for ${def.opType} in domain '${def.domain}'`);
   REGISTRY.set(key, def);
 }
 
+for (const def of ALL) registerOp(def);
+
+/** The OpDef of an op, or undefined when melbench does not model it. */
+export function findOp(opType: string, domain = ''): OpDef<any> | undefined {
+  return REGISTRY.get(`${domain}::${opType}`);
+}
+
+/** The traits of a node's op: empty for an op without traits and for one that is not registered. */
+export function traitsOf(node: Pick<Node, 'opType' | 'domain'>): OpTraits {
+  return findOp(node.opType, node.domain)?.traits ?? NO_TRAITS;
+}
+
 export function getOp(opType: string, domain = ''): OpDef<any> {
-  const def = REGISTRY.get(`${domain}::${opType}`);
+  const def = findOp(opType, domain);
   if (!def) throw new UserError(`op ${domain ? `${domain}.` : ''}${opType} is not supported by melbench's IR (supported: ${[...REGISTRY.values()].map((d) => d.opType).join(', ')})`);
   return def;
 }

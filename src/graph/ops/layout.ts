@@ -7,7 +7,7 @@ import { ShapeError } from '../../errors.ts';
 import { broadcastShapes, formatShape, isKnown, normAxis, productDim, quotientDim } from '../dims.ts';
 import type { Dim } from '../ir.ts';
 import { type AttrSchema, int, optInts } from './attrs.ts';
-import { attr, knownShape, reshapeTo, unbroadcast } from './grad-util.ts';
+import { knownShape, reshapeTo, unbroadcast } from './grad-util.ts';
 import { defineOp, type GradContext } from './op.ts';
 
 /** dX = Reshape(dY, shape of X): the gradient of every op that only reshapes. */
@@ -23,6 +23,7 @@ export const Flatten = defineOp({
   inputs: ['input'],
   outputs: ['output'],
   attrs: { axis: int(1) },
+  traits: { channels: 'flatten', staticQuant: { kind: 'passthrough' } },
   inferShape([x], a, ctx) {
     if (!x) throw new ShapeError(`${ctx.where}: missing input`);
     const r = x.shape.length;
@@ -41,6 +42,7 @@ export const Reshape = defineOp({
   inputs: ['data', 'shape'],
   outputs: ['reshaped'],
   attrs: { allowzero: int(0) },
+  traits: { staticQuant: { kind: 'passthrough' } },
   inferShape([x], _a, ctx) {
     if (!x) throw new ShapeError(`${ctx.where}: missing input`);
     const t = ctx.constant(1);
@@ -70,6 +72,7 @@ export const Concat = defineOp({
   inputs: ['inputs...'],
   outputs: ['concat_result'],
   attrs: { axis: int() },
+  traits: { channels: 'concat', staticQuant: { kind: 'concat' } },
   inferShape(ins, a, ctx) {
     const xs = ins.filter((x) => x !== undefined);
     if (!xs.length) throw new ShapeError(`${ctx.where}: needs at least one input`);
@@ -122,7 +125,7 @@ export const Transpose = defineOp({
     const r = I(0).shape.length;
     const perm = attrs.perm ?? [...Array(r).keys()].reverse();
     const inverse = perm.map((_, i) => perm.indexOf(i));
-    return [b.apply('Transpose', [GO(0)!], { perm: attr.ints(inverse) })];
+    return [b.apply('Transpose', [GO(0)!], { perm: inverse })];
   },
 });
 

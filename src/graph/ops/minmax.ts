@@ -15,6 +15,7 @@ function variadic(opType: string): OpDef<Record<string, never>> {
     inputs: ['data_0...'],
     outputs: [opType.toLowerCase()],
     attrs: {},
+    traits: { channels: 'tie' },
     inferShape(ins, _attrs, ctx) {
       const xs = ins.filter((x) => x !== undefined);
       if (!xs.length) throw new ShapeError(`${ctx.where}: needs at least one input`);

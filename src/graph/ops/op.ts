@@ -1,10 +1,12 @@
 /**
- * One OpDef per ONNX op: its schema (name, domain, since-version, inputs, outputs), its typed
- * attributes with defaults, and its shape rule. Gradient rules join them here (see STYLE.md §1).
+ * One OpDef per ONNX op, holding everything melbench knows about it (../shared/STYLE.md §1):
+ * its schema (name, domain, since-version, inputs, outputs), its typed attributes with defaults,
+ * its shape rule, its gradient rule, and its traits: the facts the passes, the cost model and the
+ * trainer ask about it. A pass asks the registry (ops/index.ts) for a node's traits; an op that is
+ * not registered has none, and every pass leaves it alone.
  */
-import type { ModelBuilder, Value } from '../builder.ts';
-import type { DType, Node, Tensor, ValueType } from '../ir.ts';
-import type { AttrSchema, AttrsOf } from './attrs.ts';
+import type { DType, Node, Tensor, Value, ValueType } from '../ir.ts';
+import type { AttrSchema, AttrsOf, AttrValues } from './attrs.ts';
 
 export interface ShapeContext {
   /** "Conv 'block1/conv1'": prefix for error messages. */
@@ -14,12 +16,33 @@ export interface ShapeContext {
 }
 
 /**
+ * Where gradient rules write their nodes. ModelBuilder implements it; the ops side defines it, so
+ * that no op module depends on the builder. Attributes are plain values, tagged by the emitted
+ * op's schema (attrs.ts `toAttrs`).
+ */
+export interface Emitter {
+  /** Adds one node of a registered op and returns its typed outputs. */
+  op(opType: string, inputs: (Value | undefined)[], attrs?: AttrValues, opts?: { name?: string; outputs?: number }): Value[];
+  /** Adds one single-output node of a registered op. */
+  apply(opType: string, inputs: (Value | undefined)[], attrs?: AttrValues, name?: string): Value;
+  /** Adds a node with the op, domain and attributes of `node`, on new inputs. */
+  copy(node: Node, inputs: (Value | undefined)[], opts?: { name?: string; outputs?: number }): Value[];
+  /** A float32 (or int64) scalar constant. */
+  scalar(value: number, dtype?: 'float32' | 'int64'): Value;
+  /** A 1-D int64 constant: axes, shapes, starts. */
+  int64s(values: readonly number[], base?: string): Value;
+  constant(base: string, dtype: DType, dims: number[], data: Tensor['data']): Value;
+  /** The initializer behind a value, if it is one. */
+  constantOf(name: string): Tensor | undefined;
+}
+
+/**
  * What a gradient rule sees, in the names of ONNX Runtime's gradient builders:
  * I(i) is forward input i, O(i) forward output i, GO(i) the gradient flowing into output i.
  */
 export interface GradContext<S extends AttrSchema = AttrSchema> {
   /** Emits the backward nodes (standard ONNX ops only, so every runtime can run them). */
-  b: ModelBuilder;
+  b: Emitter;
   node: Node;
   attrs: AttrsOf<S>;
   where: string;
@@ -29,6 +52,64 @@ export interface GradContext<S extends AttrSchema = AttrSchema> {
   GO(i: number): Value | undefined;
   /** Whether input i is present and needs a gradient: rules skip the work for the others. */
   wants(i: number): boolean;
+}
+
+/**
+ * How channel indices flow through an op, for channel pruning (src/export/passes/channel-groups.ts):
+ *   conv       a group-1 Conv starts new channels (its weight's rows); a depthwise one keeps them
+ *   gemm       starts new channels: its output features
+ *   batchnorm  keeps them, with per-channel parameters that are resliced along
+ *   concat     lays its inputs' channels end to end (axis 1)
+ *   flatten    spreads each channel over the spatial size (feature f = c * H * W + s)
+ *   keep       keeps every channel where it is: elementwise on its first input, other inputs
+ *              scalar constants (Relu, Clip), or per-channel pooling
+ *   tie        elementwise over several tensors: their channels must be pruned together (Add)
+ * Absent: the op is opaque to the analysis, and the channels that reach it stay.
+ */
+export type ChannelFlow = 'conv' | 'gemm' | 'batchnorm' | 'concat' | 'flatten' | 'keep' | 'tie';
+
+/** How a statically quantized node computes (src/export/passes/quantize-static.ts has the math). */
+export type QuantKind = 'conv' | 'gemm' | 'matmul' | 'add' | 'gap' | 'concat' | 'passthrough';
+
+/**
+ * Static quantization:
+ *   { kind }          the op has a quantized form of that kind; `absorbsClamp`: a Relu or Clip(0, hi)
+ *                     that only it feeds folds into its output's quantization range
+ *   { clamp }         the op is such a clamp: at 0 ('zero', Relu), or at its constant min and max
+ *                     inputs ('inputs', Clip)
+ * Absent: the op has no quantized form and stays float.
+ */
+export type StaticQuantTrait = { kind: QuantKind; absorbsClamp?: boolean } | { clamp: 'zero' | 'inputs' };
+
+/** The facts about an op that passes, the cost model and the trainer ask; see each field. */
+export interface OpTraits {
+  /** Channel pruning: how channels flow through it. */
+  channels?: ChannelFlow;
+  /** Static quantization (QDQ and QOperator). */
+  staticQuant?: StaticQuantTrait;
+  /**
+   * Dynamic quantization rewrites it with a constant weight at input 1: 'conv' as ConvInteger,
+   * 'gemm' (transB, alpha, beta folded) and 'matmul' as MatMulInteger.
+   */
+  dynamicQuant?: 'conv' | 'gemm' | 'matmul';
+  /** The input that holds its weight, when it has one (Conv's W, Gemm's B, QLinearConv's w). */
+  weight?: number;
+  /** Unstructured magnitude pruning zeroes its weight (input `weight`). */
+  magnitudePrune?: boolean;
+  /**
+   * Inputs that hold learned parameters when they are initializers: the cost model counts their
+   * elements, the trainer feeds and updates them (for a quantized op, its integer weights and bias).
+   */
+  learned?: readonly number[];
+  /**
+   * Multiply-accumulates per sample (src/export/cost.ts):
+   *   window  out_elems * prod(W.dims[1:]), W its `weight` (Conv: C_in/group * prod(kernel))
+   *   matmul  out_elems * K, K the inner axis of its first input (transA read for Gemm)
+   * Absent: not counted (elementwise ops, pools and BN, by the DCASE low-complexity convention).
+   */
+  macs?: 'window' | 'matmul';
+  /** Outputs the training graph computes even where the inference node omits them: its gradient reads them (MaxPool's Indices). */
+  trainingOutputs?: number;
 }
 
 export interface OpDef<S extends AttrSchema = AttrSchema> {
@@ -48,6 +129,8 @@ export interface OpDef<S extends AttrSchema = AttrSchema> {
    * be differentiated, and autodiff says so naming the node.
    */
   grad?(ctx: GradContext<S>): (Value | null)[];
+  /** What passes may do with it; absent fields mean "leave it alone". */
+  traits?: OpTraits;
 }
 
 /** Identity function that fixes the schema's type parameter, so rules see typed attributes. */

@@ -12,7 +12,7 @@ import { ShapeError } from '../../errors.ts';
 import { formatShape } from '../dims.ts';
 import type { ValueType } from '../ir.ts';
 import { int, ints, optInts, string } from './attrs.ts';
-import { attr, knownShape, reshapeTo } from './grad-util.ts';
+import { knownShape, reshapeTo } from './grad-util.ts';
 import { defineOp, type ShapeContext } from './op.ts';
 import { resolveWindow, windowOutShape } from './window.ts';
 
@@ -36,6 +36,8 @@ export const MaxPool = defineOp({
   inputs: ['X'],
   outputs: ['Y', 'Indices?'],
   attrs: { ...windowAttrs, dilations: optInts(), storage_order: int(0) },
+  // NOTE: its gradient routes dY through the Indices output, so training computes it.
+  traits: { channels: 'keep', staticQuant: { kind: 'passthrough' }, trainingOutputs: 2 },
   inferShape([x], a, ctx) {
     const { dtype, shape } = requireSpatial(x, ctx);
     if (a.kernel_shape.length !== shape.length - 2) throw new ShapeError(`${ctx.where}: kernel rank must match the spatial rank`);
@@ -48,9 +50,9 @@ export const MaxPool = defineOp({
     const total = knownShape(x, where).reduce((p, d) => p * d, 1);
     // NOTE: the indices come from a second MaxPool with two outputs (the forward node may have
     // one); ORT fuses nothing across them, so this costs one extra pooling pass.
-    const indices = node.outputs.length > 1 ? O(1) : b.op('MaxPool', [x], node.attrs, { name: 'maxpool_indices', outputs: 2 })[1];
+    const indices = node.outputs.length > 1 ? O(1) : b.copy(node, [x], { name: 'maxpool_indices', outputs: 2 })[1];
     const zeros = b.apply('Mul', [reshapeTo(b, x, [total]), b.scalar(0)]);
-    const flat = b.apply('ScatterElements', [zeros, reshapeTo(b, indices, [-1]), reshapeTo(b, GO(0)!, [-1])], { axis: attr.int(0), reduction: attr.string('add') });
+    const flat = b.apply('ScatterElements', [zeros, reshapeTo(b, indices, [-1]), reshapeTo(b, GO(0)!, [-1])], { axis: 0, reduction: 'add' });
     return [reshapeTo(b, flat, knownShape(x, where))];
   },
 });
@@ -62,6 +64,7 @@ export const AveragePool = defineOp({
   inputs: ['X'],
   outputs: ['Y'],
   attrs: { ...windowAttrs, count_include_pad: int(0) },
+  traits: { channels: 'keep' },
   inferShape([x], a, ctx) {
     const { dtype, shape } = requireSpatial(x, ctx);
     if (a.kernel_shape.length !== shape.length - 2) throw new ShapeError(`${ctx.where}: kernel rank must match the spatial rank`);
@@ -82,11 +85,11 @@ export const AveragePool = defineOp({
     const outputPadding = win.kernel.map((k, i) => xs[i + 2] - (win.strides[i] * (ys[i + 2] - 1) + k - win.pads[i] - win.pads[i + r]));
     return [
       b.apply('ConvTranspose', [GO(0)!, w], {
-        strides: attr.ints(win.strides),
-        pads: attr.ints(win.pads),
-        group: attr.int(c),
-        kernel_shape: attr.ints(win.kernel),
-        output_padding: attr.ints(outputPadding),
+        strides: win.strides,
+        pads: win.pads,
+        group: c,
+        kernel_shape: win.kernel,
+        output_padding: outputPadding,
       }),
     ];
   },
@@ -100,6 +103,7 @@ function globalPool(opType: 'GlobalAveragePool' | 'GlobalMaxPool') {
     inputs: ['X'],
     outputs: ['Y'],
     attrs: {},
+    traits: opType === 'GlobalAveragePool' ? { channels: 'keep', staticQuant: { kind: 'gap' } } : { channels: 'keep' },
     inferShape([x], _a, ctx) {
       const { dtype, shape } = requireSpatial(x, ctx);
       return [{ dtype, shape: [shape[0], shape[1], ...shape.slice(2).map(() => 1)] }];

@@ -80,6 +80,7 @@ export const ConvInteger = defineOp({
   inputs: ['x', 'w', 'x_zero_point?', 'w_zero_point?'],
   outputs: ['y'],
   attrs: Conv.attrs,
+  traits: { weight: 1, learned: [1], macs: 'window' },
   inferShape(ins, a, ctx) {
     const [x, w] = ins;
     if (!x || !w) throw new ShapeError(`${ctx.where}: needs x and w`);
@@ -96,6 +97,7 @@ export const MatMulInteger = defineOp({
   inputs: ['A', 'B', 'a_zero_point?', 'b_zero_point?'],
   outputs: ['Y'],
   attrs: {},
+  traits: { learned: [1], macs: 'matmul' },
   inferShape(ins, a, ctx) {
     const [x, w] = ins;
     if (!x || !w) throw new ShapeError(`${ctx.where}: needs A and B`);

@@ -81,6 +81,8 @@ export const DequantizeLinear = defineOp({
   inputs: ['x', 'x_scale', 'x_zero_point?'],
   outputs: ['y'],
   attrs: { axis: int(1) },
+  // The integer tensor it reads is a quantized parameter when it is an initializer (QDQ weights).
+  traits: { learned: [0] },
   inferShape([x, s, z], a, ctx) {
     const xv = need(x, 'x', ctx);
     if (![...QUANT_TYPES, 'int32'].includes(xv.dtype)) throw new ShapeError(`${ctx.where}: x must be int8, uint8 or int32, got ${xv.dtype}`);
@@ -97,6 +99,7 @@ export const QLinearConv = defineOp({
   inputs: ['x', 'x_scale', 'x_zero_point', 'w', 'w_scale', 'w_zero_point', 'y_scale', 'y_zero_point', 'B?'],
   outputs: ['y'],
   attrs: Conv.attrs,
+  traits: { weight: 3, learned: [3, 8], macs: 'window' },
   inferShape([x, xs, xz, w, ws, wz, ys, yz, b], a, ctx) {
     const [xv, wv, yzv] = [need(x, 'x', ctx), need(w, 'w', ctx), need(yz, 'y_zero_point', ctx)];
     requireQuant(xv, 'x', ctx);
@@ -118,6 +121,7 @@ export const QLinearMatMul = defineOp({
   inputs: ['a', 'a_scale', 'a_zero_point', 'b', 'b_scale', 'b_zero_point', 'y_scale', 'y_zero_point'],
   outputs: ['y'],
   attrs: {},
+  traits: { learned: [3], macs: 'matmul' },
   inferShape([a, as, az, b, bs, bz, ys, yz], _a, ctx) {
     const [av, bv, yzv] = [need(a, 'a', ctx), need(b, 'b', ctx), need(yz, 'y_zero_point', ctx)];
     requireQuant(av, 'a', ctx);

@@ -14,14 +14,13 @@
  */
 import { ShapeError } from '../../errors.ts';
 import { formatShape, normAxis } from '../dims.ts';
-import type { Shape, ValueType } from '../ir.ts';
-import type { ModelBuilder, Value } from '../builder.ts';
+import type { Shape, Value, ValueType } from '../ir.ts';
 import { int, optInts } from './attrs.ts';
 import { knownShape } from './grad-util.ts';
-import { defineOp, type ShapeContext } from './op.ts';
+import { defineOp, type Emitter, type ShapeContext } from './op.ts';
 
 /** dX of a sum over `axes`: dY with the reduced axes restored (if dropped), broadcast to X's shape. */
-function spread(b: ModelBuilder, dy: Value, x: Value, axes: number[] | undefined, keepdims: number, where: string): Value {
+function spread(b: Emitter, dy: Value, x: Value, axes: number[] | undefined, keepdims: number, where: string): Value {
   const xs = knownShape(x, where);
   const all = (axes?.length ? axes : xs.map((_, i) => i)).map((a) => normAxis(a, xs.length, where));
   const kept = keepdims ? dy : b.apply('Unsqueeze', [dy, b.int64s(all, 'axes')]);
