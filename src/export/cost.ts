@@ -1,5 +1,6 @@
 /**
- * Size and cost of a model, as the CSV reports them.
+ * Size and cost of a model, as the CSV reports them. What counts is in each op's traits
+ * (src/graph/ops/op.ts): `learned` inputs are parameters, `macs` says how its MACs are counted.
  *   params          elements of learned initializers: Conv/Gemm/MatMul weights and biases, BN scale and shift
  *                   (BN running statistics, reshape targets and clip bounds are not parameters)
  *   nonzeroParams   those that are not exactly zero (what unstructured pruning reduces)
@@ -13,6 +14,9 @@ import { ShapeError } from '../errors.ts';
 import { isKnown } from '../graph/dims.ts';
 import { inferShapes } from '../graph/infer.ts';
 import { type Graph, numel, valueTypes } from '../graph/ir.ts';
+import { attrsOf } from '../graph/ops/attrs.ts';
+import { Gemm } from '../graph/ops/gemm.ts';
+import { traitsOf } from '../graph/ops/index.ts';
 
 export interface ModelCost {
   params: number;
@@ -22,31 +26,15 @@ export interface ModelCost {
   gzipBytes: number;
 }
 
-/** Which inputs of an op are learned parameters. */
-const LEARNED_INPUTS: Record<string, number[]> = {
-  Conv: [1, 2],
-  ConvTranspose: [1, 2],
-  Gemm: [1, 2],
-  MatMul: [0, 1],
-  BatchNormalization: [1, 2],
-  // quantized forms: the integer weights (and QLinearConv's int32 bias); scales and zero points are not counted
-  QLinearConv: [3, 8],
-  QLinearMatMul: [3],
-  ConvInteger: [1],
-  MatMulInteger: [1],
-  DequantizeLinear: [0],
-};
-
-/** Input index of the weight of each op whose MACs are counted. */
-const WEIGHT_INPUT: Record<string, number> = { Conv: 1, ConvTranspose: 1, ConvInteger: 1, QLinearConv: 3 };
-/** Ops whose MACs are out_elems * K, with K the last axis of their first input. */
-const MATMUL_OPS = new Set(['Gemm', 'MatMul', 'MatMulInteger', 'QLinearMatMul']);
-
-/** Names of the initializers that hold learned parameters. */
+/**
+ * Names of the initializers that hold learned parameters: the inputs each op's `learned` trait
+ * names (for quantized forms, the integer weights and QLinearConv's int32 bias; scales and zero
+ * points are not counted).
+ */
 export function learnedParamNames(g: Graph): Set<string> {
   const inits = new Set(g.initializers.map((t) => t.name));
   const names = new Set<string>();
-  for (const n of g.nodes) for (const i of LEARNED_INPUTS[n.opType] ?? []) if (inits.has(n.inputs[i])) names.add(n.inputs[i]);
+  for (const n of g.nodes) for (const i of traitsOf(n).learned ?? []) if (inits.has(n.inputs[i])) names.add(n.inputs[i]);
   return names;
 }
 
@@ -68,12 +56,14 @@ export function countMacs(g: Graph): number {
     const out = types.get(n.outputs[0])?.shape;
     if (!out || !out.every(isKnown)) continue;
     const outElems = numel(out as number[]) / (out[0] as number); // per sample
-    if (n.opType in WEIGHT_INPUT) {
-      const w = types.get(n.inputs[WEIGHT_INPUT[n.opType]])!.shape as number[];
+    // How an op's MACs are counted is its `macs` trait (src/graph/ops/op.ts).
+    const { macs: rule, weight } = traitsOf(n);
+    if (rule === 'window' && weight !== undefined) {
+      const w = types.get(n.inputs[weight])!.shape as number[];
       macs += outElems * numel(w.slice(1));
-    } else if (MATMUL_OPS.has(n.opType)) {
+    } else if (rule === 'matmul') {
       const a = types.get(n.inputs[0])!.shape;
-      const transA = n.attrs.transA?.kind === 'int' && n.attrs.transA.value === 1;
+      const transA = n.opType === Gemm.opType && n.domain === Gemm.domain && attrsOf(Gemm, n).transA === 1;
       const k = transA ? a[a.length - 2] : a[a.length - 1];
       macs += outElems * (k as number);
     }

@@ -4,7 +4,8 @@
  * and fed back each step. `inferenceGraph()` writes them back into the inference graph.
  */
 import { UserError } from '../errors.ts';
-import type { Graph, Tensor } from '../graph/ir.ts';
+import { describeNode, type Graph, type Tensor } from '../graph/ir.ts';
+import { getOp, traitsOf } from '../graph/ops/index.ts';
 import { toOnnx } from '../export/onnx.ts';
 import { getRunner, type Feeds, type RuntimeName, type Session } from '../runners/runner.ts';
 import { buildTrainingGraph, type OptimizerConfig, type TrainingGraph } from './training-graph.ts';
@@ -21,15 +22,18 @@ export interface TrainSessionOptions {
 
 /**
  * What a runtime cannot run in a training graph, refused before any work: onnxruntime 1.30's
- * WebGPU EP (native and web) has no MaxPool `Indices` output ("The Indices output is not supported
- * yet"), and the MaxPool gradient routes dY through those indices, as PyTorch does.
+ * WebGPU EP (native and web) computes none of the extra outputs that training adds for a gradient
+ * (an op's `trainingOutputs` trait): it has no MaxPool `Indices` output ("The Indices output is
+ * not supported yet"), and the MaxPool gradient routes dY through those indices, as PyTorch does.
  */
 function checkRuntimeCanTrain(inference: Graph, runtime: RuntimeName): void {
   if (!runtime.startsWith('webgpu')) return;
-  const pool = inference.nodes.find((n) => n.opType === 'MaxPool');
-  if (pool) {
+  for (const n of inference.nodes) {
+    const extra = traitsOf(n).trainingOutputs;
+    if (extra === undefined || extra <= 1) continue;
+    const output = getOp(n.opType, n.domain).outputs[extra - 1].replace(/\?$/, '');
     throw new UserError(
-      `--train-runtime ${runtime} is unavailable for '${inference.name}': onnxruntime's WebGPU provider has no MaxPool Indices output, which the gradient of MaxPool '${pool.name}' needs; train on cpu (the default)`,
+      `--train-runtime ${runtime} is unavailable for '${inference.name}': onnxruntime's WebGPU provider has no ${n.opType} ${output} output, which the gradient of ${describeNode(n)} needs; train on cpu (the default)`,
     );
   }
 }

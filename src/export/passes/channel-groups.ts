@@ -7,7 +7,8 @@
  * output channel c are the same channel). Add/Sub/Mul/Div of two such tensors ties their channels:
  * a residual `x + f(x)` makes f's last conv and whatever produced x one group (union-find).
  * The first Conv/Gemm that reads a channel ends its flow: it is a *consumer*, whose weights lose
- * the matching input slice.
+ * the matching input slice. Which of these roles an op plays is its OpDef's `channels` trait
+ * (src/graph/ops/op.ts); an op without one, registered or not, is opaque to the analysis.
  *
  * Each tracked value has a *layout*: its channel axis as a list of segments, each a group seen
  * with a spread S (S = 1 normally; S = H*W after Flatten, where feature f = c*S + s). Concat on
@@ -21,7 +22,12 @@
  */
 import { isKnown } from '../../graph/dims.ts';
 import { describeNode, inferShapes } from '../../graph/infer.ts';
-import { type Graph, type Node, numel, valueTypes } from '../../graph/ir.ts';
+import { type Graph, numel, valueTypes } from '../../graph/ir.ts';
+import { attrsOf } from '../../graph/ops/attrs.ts';
+import { Conv } from '../../graph/ops/conv.ts';
+import { Gemm } from '../../graph/ops/gemm.ts';
+import { traitsOf } from '../../graph/ops/index.ts';
+import { Concat, Flatten } from '../../graph/ops/layout.ts';
 import { consumers, initializerMap } from './graph-util.ts';
 
 /** A run of channels on a value's channel axis: all channels of `group`, each repeated `spread` times. */
@@ -50,27 +56,6 @@ export interface ChannelAnalysis {
   /** The channel layout of each tracked value (groups by id into `groups`). */
   layouts: Map<string, Segment[]>;
 }
-
-/** Ops that keep every channel where it is (elementwise on one tensor, or per-channel pooling). */
-const PASS_THROUGH = new Set([
-  'Relu',
-  'LeakyRelu',
-  'Clip',
-  'Sigmoid',
-  'Tanh',
-  'Elu',
-  'HardSigmoid',
-  'HardSwish',
-  'Identity',
-  'Dropout',
-  'MaxPool',
-  'AveragePool',
-  'GlobalAveragePool',
-  'GlobalMaxPool',
-]);
-const BINARY = new Set(['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Sum']);
-
-const intAttr = (n: Node, name: string, fallback: number) => (n.attrs[name]?.kind === 'int' ? (n.attrs[name].value as number) : fallback);
 
 class Groups {
   private parent: number[] = [];
@@ -134,15 +119,16 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
     const ins = n.inputs.map((i) => (i ? layouts.get(i) : undefined));
     const opaque = (why = `it reaches ${describeNode(n)}, which this pass cannot reslice`) => ins.forEach((l) => fix(l, why));
     const x = ins[0];
-    switch (n.opType) {
-      case 'Conv': {
+    // How channels flow through each op is its `channels` trait (src/graph/ops/op.ts).
+    switch (traitsOf(n).channels) {
+      case 'conv': {
         const w = inits.get(n.inputs[1]);
         const hasBias = !!n.inputs[2];
         if (!w || w.dtype !== 'float32' || w.dims.length < 3 || !ownConstant(w.name) || (hasBias && !ownConstant(n.inputs[2]))) {
           opaque(`it reaches ${describeNode(n)}, whose weight or bias is not a constant of its own`);
           break;
         }
-        const group = intAttr(n, 'group', 1);
+        const { group } = attrsOf(Conv, n);
         const cin = channelsOf(n.inputs[0]);
         if (group === 1) {
           if (x && !(x.reduce((s, seg) => s + groups.at(seg.group).channels * seg.spread, 0) === w.dims[1])) opaque();
@@ -160,12 +146,12 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
         }
         break;
       }
-      case 'Gemm': {
+      case 'gemm': {
         const w = inits.get(n.inputs[1]);
         const bias = n.inputs[2] ? inits.get(n.inputs[2]) : undefined;
         const out = types.get(n.outputs[0])?.shape[1];
         const biasOk = !n.inputs[2] || (bias && ownConstant(bias.name) && bias.dims.length === 1);
-        if (!w || w.dtype !== 'float32' || !ownConstant(w.name) || intAttr(n, 'transA', 0) !== 0 || !biasOk || typeof out !== 'number') {
+        if (!w || w.dtype !== 'float32' || !ownConstant(w.name) || attrsOf(Gemm, n).transA !== 0 || !biasOk || typeof out !== 'number') {
           opaque(`it reaches ${describeNode(n)}, whose weight is not its own constant, or which uses transA or a non-vector bias`);
           break;
         }
@@ -174,7 +160,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
         layouts.set(n.outputs[0], [{ group: id, spread: 1 }]);
         break;
       }
-      case 'BatchNormalization': {
+      case 'batchnorm': {
         if (!single(x) || !n.inputs.slice(1).every(ownConstant)) {
           opaque(`it reaches ${describeNode(n)}, whose parameters are not constants of its own`);
           break;
@@ -183,16 +169,16 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
         layouts.set(n.outputs[0], x!);
         break;
       }
-      case 'Concat': {
+      case 'concat': {
         const rank = types.get(n.outputs[0])!.shape.length;
-        const axis = intAttr(n, 'axis', 0);
+        const { axis } = attrsOf(Concat, n);
         if ((axis === 1 || axis === 1 - rank) && ins.every((l) => l !== undefined)) layouts.set(n.outputs[0], ins.flatMap((l) => l!));
         else opaque();
         break;
       }
-      case 'Flatten': {
+      case 'flatten': {
         const shape = types.get(n.inputs[0])?.shape;
-        if (!x || intAttr(n, 'axis', 1) !== 1 || !shape || !shape.slice(2).every(isKnown)) {
+        if (!x || attrsOf(Flatten, n).axis !== 1 || !shape || !shape.slice(2).every(isKnown)) {
           opaque();
           break;
         }
@@ -200,28 +186,30 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
         layouts.set(n.outputs[0], x.map((s) => ({ group: s.group, spread: s.spread * spatial })));
         break;
       }
-      default: {
-        if (PASS_THROUGH.has(n.opType)) {
-          // Clip's bounds and the like must be scalars; anything else is not per-element.
-          if (x && n.inputs.slice(1).every((i) => !i || (inits.has(i) && numel(inits.get(i)!.dims) === 1))) layouts.set(n.outputs[0], x);
-          else opaque();
-        } else if (BINARY.has(n.opType)) {
-          const tracked = n.inputs.filter((_, i) => ins[i]);
-          if (!tracked.length) break;
-          const scalarsOnly = n.inputs.every((name, i) => ins[i] || (inits.has(name) && numel(inits.get(name)!.dims) === 1));
-          const layoutsOf = ins.filter((l): l is Segment[] => l !== undefined);
-          const rank = types.get(n.outputs[0])?.shape.length;
-          const sameRank = tracked.every((t) => types.get(t)?.shape.length === rank);
-          if (!scalarsOnly || !sameRank || !layoutsOf.every((l) => l.length === layoutsOf[0].length && l.every((s, j) => s.spread === layoutsOf[0][j].spread))) {
-            opaque(`it meets a tensor of other channels in ${describeNode(n)}`);
-            break;
-          }
-          for (const l of layoutsOf.slice(1)) l.forEach((s, j) => groups.union(layoutsOf[0][j].group, s.group));
-          layouts.set(n.outputs[0], layoutsOf[0]);
-        } else {
-          opaque();
-        }
+      case 'keep': {
+        // Clip's bounds and the like must be scalars; anything else is not per-element.
+        if (x && n.inputs.slice(1).every((i) => !i || (inits.has(i) && numel(inits.get(i)!.dims) === 1))) layouts.set(n.outputs[0], x);
+        else opaque();
+        break;
       }
+      case 'tie': {
+        const tracked = n.inputs.filter((_, i) => ins[i]);
+        if (!tracked.length) break;
+        const scalarsOnly = n.inputs.every((name, i) => ins[i] || (inits.has(name) && numel(inits.get(name)!.dims) === 1));
+        const layoutsOf = ins.filter((l): l is Segment[] => l !== undefined);
+        const rank = types.get(n.outputs[0])?.shape.length;
+        const sameRank = tracked.every((t) => types.get(t)?.shape.length === rank);
+        if (!scalarsOnly || !sameRank || !layoutsOf.every((l) => l.length === layoutsOf[0].length && l.every((s, j) => s.spread === layoutsOf[0][j].spread))) {
+          opaque(`it meets a tensor of other channels in ${describeNode(n)}`);
+          break;
+        }
+        for (const l of layoutsOf.slice(1)) l.forEach((s, j) => groups.union(layoutsOf[0][j].group, s.group));
+        layouts.set(n.outputs[0], layoutsOf[0]);
+        break;
+      }
+      default:
+        // No `channels` trait, or an op melbench does not model: the channels that reach it stay.
+        opaque();
     }
   }
   for (const o of g.outputs) fix(layouts.get(o.name), `it reaches the model output '${o.name}'`);

@@ -9,6 +9,8 @@
  */
 import type { Graph, Node, Tensor } from '../../graph/ir.ts';
 import { valueTypes } from '../../graph/ir.ts';
+import { attrsOf } from '../../graph/ops/attrs.ts';
+import { ConvTranspose } from '../../graph/ops/conv.ts';
 import { nameAllocator } from './graph-util.ts';
 
 export function withExplicitConvBias(g: Graph): Graph {
@@ -19,8 +21,7 @@ export function withExplicitConvBias(g: Graph): Graph {
     if ((n.opType !== 'Conv' && n.opType !== 'ConvTranspose') || n.domain !== '' || n.inputs[2]) return n;
     const wt = types.get(n.inputs[1]);
     const w = wt?.shape;
-    const group = n.attrs.group?.kind === 'int' ? n.attrs.group.value : 1;
-    const m = n.opType === 'Conv' ? w?.[0] : typeof w?.[1] === 'number' ? w[1] * group : undefined;
+    const m = n.opType === 'Conv' ? w?.[0] : typeof w?.[1] === 'number' ? w[1] * attrsOf(ConvTranspose, n).group : undefined;
     if (typeof m !== 'number') return n;
     // float16 zeros are all-zero bits too
     const half = wt?.dtype === 'float16';

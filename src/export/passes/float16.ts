@@ -33,7 +33,8 @@
 import { UserError } from '../../errors.ts';
 import { inferNode, inferShapes } from '../../graph/infer.ts';
 import { type DType, type Graph, type Node, type Tensor, type ValueInfo, type ValueType, valueTypes } from '../../graph/ir.ts';
-import { ONNX_ELEM_TYPE } from '../../graph/ops/quant-dynamic.ts';
+import { attrsOf, toAttrs } from '../../graph/ops/attrs.ts';
+import { Cast, ONNX_ELEM_TYPE } from '../../graph/ops/quant-dynamic.ts';
 import { HALF_MAX, toHalfBits } from './fp16-bits.ts';
 import { consumers, initializerMap, nameAllocator } from './graph-util.ts';
 
@@ -72,7 +73,7 @@ const castNode = (name: string, input: string, output: string, to: DType): Node 
   domain: '',
   inputs: [input],
   outputs: [output],
-  attrs: { to: { kind: 'int', value: ONNX_ELEM_TYPE[to] } },
+  attrs: toAttrs(Cast.attrs, { to: ONNX_ELEM_TYPE[to] }),
 });
 
 export function toFloat16(g: Graph, options: Float16Options = {}): Float16Result {
@@ -154,8 +155,8 @@ export function toFloat16(g: Graph, options: Float16Options = {}): Float16Result
     const dtype: DType = half ? 'float16' : 'float32';
     const nodeInputs = n.inputs.map((i) => (isF32(i) ? valueIn(i, dtype) : i));
     const attrs = { ...n.attrs };
-    if (n.opType === 'Cast' && half && attrs.to?.kind === 'int' && attrs.to.value === ONNX_ELEM_TYPE.float32) {
-      attrs.to = { kind: 'int', value: ONNX_ELEM_TYPE.float16 };
+    if (n.opType === Cast.opType && n.domain === Cast.domain && half && attrsOf(Cast, n).to === ONNX_ELEM_TYPE.float32) {
+      Object.assign(attrs, toAttrs(Cast.attrs, { to: ONNX_ELEM_TYPE.float16 }));
     }
     // A graph output computed in the other precision than the IO's is renamed here and cast back to its name below.
     const renamed = n.outputs.map((o) => (outputNames.has(o) && isF32(o) && dtype !== ioDtype ? fresh(`${o}_${half ? 'fp16' : 'fp32'}`) : o));

@@ -16,6 +16,9 @@
  */
 import type { Graph, Node, Tensor } from '../../graph/ir.ts';
 import { describeNode, inferShapes } from '../../graph/infer.ts';
+import { attrsOf } from '../../graph/ops/attrs.ts';
+import { BatchNormalization } from '../../graph/ops/batchnorm.ts';
+import { Gemm } from '../../graph/ops/gemm.ts';
 import { consumers, initializerMap, isGraphOutput, nameAllocator, producers } from './graph-util.ts';
 
 export interface FoldBatchNormResult {
@@ -25,9 +28,6 @@ export interface FoldBatchNormResult {
   /** One line per BN left in place: "BatchNormalization 'x': <why>". */
   unfolded: string[];
 }
-
-const floatAttr = (n: Node, name: string, fallback: number) => (n.attrs[name]?.kind === 'float' ? (n.attrs[name].value as number) : fallback);
-const intAttr = (n: Node, name: string, fallback: number) => (n.attrs[name]?.kind === 'int' ? (n.attrs[name].value as number) : fallback);
 
 function isFloat32Init(t: Tensor | undefined): t is Tensor & { data: Float32Array } {
   return t !== undefined && t.dtype === 'float32' && t.data instanceof Float32Array;
@@ -51,7 +51,7 @@ export function foldBatchNorm(g: Graph): FoldBatchNormResult {
   for (const bn of g.nodes) {
     if (bn.opType !== 'BatchNormalization') continue;
     const why = (reason: string) => unfolded.push(`${describeNode(bn)}: ${reason}`);
-    if (intAttr(bn, 'training_mode', 0) !== 0) {
+    if (attrsOf(BatchNormalization, bn).training_mode !== 0) {
       why('is in training mode');
       continue;
     }
@@ -86,7 +86,7 @@ export function foldBatchNorm(g: Graph): FoldBatchNormResult {
       continue;
     }
     const c = gamma!.data.length;
-    const eps = floatAttr(bn, 'epsilon', 1e-5);
+    const eps = attrsOf(BatchNormalization, bn).epsilon;
     const s = new Float64Array(c);
     for (let m = 0; m < c; m++) s[m] = (gamma!.data[m] as number) / Math.sqrt((variance!.data[m] as number) + eps);
 
@@ -103,11 +103,12 @@ export function foldBatchNorm(g: Graph): FoldBatchNormResult {
       for (let m = 0; m < c; m++) for (let i = 0; i < per; i++) wData[m * per + i] = w.data[m * per + i] * s[m];
       if (bias) b0 = Float64Array.from(bias.data as Float32Array);
     } else {
-      if (intAttr(op, 'transA', 0) !== 0 || w.dims.length !== 2) {
+      const gemm = attrsOf(Gemm, op);
+      if (gemm.transA !== 0 || w.dims.length !== 2) {
         why(`${describeNode(op)} uses transA, which this pass does not fold`);
         continue;
       }
-      const transB = intAttr(op, 'transB', 0) === 1;
+      const transB = gemm.transB === 1;
       const [rows, cols] = w.dims;
       if ((transB ? rows : cols) !== c) {
         why(`${describeNode(op)} has ${transB ? rows : cols} output features, the BN ${c}`);
@@ -119,7 +120,7 @@ export function foldBatchNorm(g: Graph): FoldBatchNormResult {
       }
       wData = new Float32Array(w.data.length);
       for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) wData[r * cols + k] = w.data[r * cols + k] * s[transB ? r : k];
-      const betaG = floatAttr(op, 'beta', 1);
+      const betaG = gemm.beta;
       if (bias) for (let m = 0; m < c; m++) b0[m] = betaG * (bias.data[m] as number);
       const { beta: _beta, ...rest } = op.attrs;
       attrs = rest;

@@ -26,6 +26,9 @@
 import { UserError } from '../../errors.ts';
 import { inferShapes } from '../../graph/infer.ts';
 import type { Graph, Node, Tensor } from '../../graph/ir.ts';
+import { attrsOf, toAttrs } from '../../graph/ops/attrs.ts';
+import { Conv } from '../../graph/ops/conv.ts';
+import { Gemm } from '../../graph/ops/gemm.ts';
 import { analyzeChannels, type ChannelAnalysis, type ChannelGroup, type Segment } from './channel-groups.ts';
 import { initializerMap } from './graph-util.ts';
 
@@ -50,8 +53,6 @@ export interface PruneChannelsResult {
   /** Groups left whole, and why. */
   skipped: { layer: string; reason: string }[];
 }
-
-const intAttr = (n: Node, name: string, fallback: number) => (n.attrs[name]?.kind === 'int' ? (n.attrs[name].value as number) : fallback);
 
 /** The entries of `t` whose index along `axis` is in `idx`, in that order. */
 export function takeAlongAxis(t: Tensor, axis: number, idx: readonly number[]): Tensor {
@@ -83,7 +84,7 @@ function importance(group: ChannelGroup, criterion: ChannelCriterion, nodes: Map
     const w = inits.get(n.inputs[1])!;
     const data = w.data as Float32Array;
     // Output channel axis: 0 for Conv and transposed Gemm weights, 1 for a plain Gemm [K, N].
-    const outAxis = n.opType === 'Gemm' && intAttr(n, 'transB', 0) === 0 ? 1 : 0;
+    const outAxis = n.opType === 'Gemm' && attrsOf(Gemm, n).transB === 0 ? 1 : 0;
     const [rows, cols] = [w.dims[0], data.length / w.dims[0]];
     for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) score[outAxis === 0 ? r : k] += Math.abs(data[r * cols + k]);
   }
@@ -146,18 +147,18 @@ export function pruneChannels(g: Graph, o: PruneChannelsOptions): PruneChannelsR
   const newNodes = g.nodes.map((n) => {
     const out = groupKeep(n.outputs[0]);
     if (n.opType === 'Conv' && analysis.layouts.has(n.outputs[0])) {
-      const depthwise = intAttr(n, 'group', 1) > 1;
+      const depthwise = attrsOf(Conv, n).group > 1;
       if (depthwise) {
         if (!out || analysis.groups.every((gr) => !gr.depthwise.includes(n.name))) return n;
         slice(n.inputs[1], 0, out);
         slice(n.inputs[2], 0, out);
-        return { ...n, attrs: { ...n.attrs, group: { kind: 'int' as const, value: out.length } } };
+        return { ...n, attrs: { ...n.attrs, ...toAttrs(Conv.attrs, { group: out.length }) } };
       }
       slice(n.inputs[1], 0, out);
       slice(n.inputs[2], 0, out);
       slice(n.inputs[1], 1, keptFeatures(analysis.layouts.get(n.inputs[0]), analysis, keep));
     } else if (n.opType === 'Gemm' && analysis.layouts.has(n.outputs[0])) {
-      const transB = intAttr(n, 'transB', 0) === 1;
+      const transB = attrsOf(Gemm, n).transB === 1;
       slice(n.inputs[1], transB ? 0 : 1, out);
       slice(n.inputs[2], 0, out);
       slice(n.inputs[1], transB ? 1 : 0, keptFeatures(analysis.layouts.get(n.inputs[0]), analysis, keep));

@@ -8,12 +8,13 @@
  *           magnitude" baseline of Han et al. 2015 / Blalock et al. 2020)
  *
  * Ties at the threshold are broken by position (the first ones are zeroed), so the count is exact.
- * Only Conv and Gemm weights are pruned: biases, BN parameters and every other constant stay.
+ * Only Conv and Gemm weights are pruned (the ops whose OpDef has the `magnitudePrune` trait): biases, BN parameters and every other constant stay.
  * Zeros stay in the dense tensor: the model computes as many MACs as before, but its non-zero
  * parameter count and its gzip size drop (src/export/cost.ts), which is what the table reports.
  */
 import { UserError } from '../../errors.ts';
 import type { Graph, Tensor } from '../../graph/ir.ts';
+import { traitsOf } from '../../graph/ops/index.ts';
 import { initializerMap } from './graph-util.ts';
 
 export type MagnitudeScope = 'global' | 'layer';
@@ -38,8 +39,6 @@ export interface PruneMagnitudeResult {
   /** Zeros over all pruned weights / their element count. */
   sparsity: number;
 }
-
-const PRUNED_OPS = new Set(['Conv', 'Gemm']);
 
 /**
  * Zeroes the k entries of smallest |w| across `tensors` (read as one concatenation, in order):
@@ -67,8 +66,10 @@ export function pruneMagnitude(g: Graph, o: PruneMagnitudeOptions): PruneMagnitu
   const targets: { layer: string; t: Tensor & { data: Float32Array } }[] = [];
   const seen = new Set<string>();
   for (const n of g.nodes) {
-    if (!PRUNED_OPS.has(n.opType)) continue;
-    const t = inits.get(n.inputs[1]);
+    // Which ops lose weights is their `magnitudePrune` trait, and which input is their `weight`.
+    const { magnitudePrune, weight } = traitsOf(n);
+    if (!magnitudePrune || weight === undefined) continue;
+    const t = inits.get(n.inputs[weight]);
     if (!t || t.dtype !== 'float32' || !(t.data instanceof Float32Array) || seen.has(t.name)) continue;
     seen.add(t.name);
     targets.push({ layer: n.name, t: t as Tensor & { data: Float32Array } });

@@ -37,7 +37,10 @@
 import { UserError } from '../../errors.ts';
 import { inferShapes } from '../../graph/infer.ts';
 import { type Graph, type Node, type Tensor, valueTypes } from '../../graph/ir.ts';
-import { ONNX_ELEM_TYPE } from '../../graph/ops/quant-dynamic.ts';
+import { attrsOf, toAttrs } from '../../graph/ops/attrs.ts';
+import { Gemm } from '../../graph/ops/gemm.ts';
+import { traitsOf } from '../../graph/ops/index.ts';
+import { Cast, ONNX_ELEM_TYPE } from '../../graph/ops/quant-dynamic.ts';
 import { initializerMap, nameAllocator } from './graph-util.ts';
 import { roundHalfEven } from './quant-params.ts';
 
@@ -60,7 +63,6 @@ export interface DynamicQuantResult {
   declined: { node: string; reason: string }[];
 }
 
-const QUANTIZABLE = new Set(['Conv', 'Gemm', 'MatMul']);
 const QMAX = 127;
 
 interface QuantizedWeight {
@@ -131,16 +133,16 @@ export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): Dy
     if (types.get(n.inputs[0])?.dtype !== 'float32') return `its input is ${types.get(n.inputs[0])?.dtype}, not float32`;
     const bias = n.inputs[2] ? inits.get(n.inputs[2]) : undefined;
     if (n.inputs[2] && !bias) return 'its bias is not an initializer';
-    if (n.opType === 'Gemm') {
-      const a = n.attrs;
-      if (a.transA?.kind === 'int' && a.transA.value !== 0) return 'transA=1 is not supported';
-    }
-    if (n.opType === 'MatMul' && w.dims.length !== 2) return `its weight has rank ${w.dims.length}; only 2-D MatMul weights are quantized`;
+    const kind = traitsOf(n).dynamicQuant;
+    if (kind === 'gemm' && attrsOf(Gemm, n).transA !== 0) return 'transA=1 is not supported';
+    if (kind === 'matmul' && w.dims.length !== 2) return `its weight has rank ${w.dims.length}; only 2-D MatMul weights are quantized`;
     return undefined;
   };
 
   for (const n of src.nodes) {
-    if (!QUANTIZABLE.has(n.opType)) {
+    // Which ops it rewrites, and how, is each op's `dynamicQuant` trait (src/graph/ops/op.ts).
+    const kind = traitsOf(n).dynamicQuant;
+    if (!kind) {
       nodes.push(n);
       continue;
     }
@@ -152,15 +154,16 @@ export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): Dy
       continue;
     }
     const w = inits.get(n.inputs[1])!;
-    const isConv = n.opType === 'Conv';
+    const isConv = kind === 'conv';
     let wData = w.data as Float32Array;
     let wDims = w.dims;
     let alpha = 1;
     let beta = 1;
-    if (n.opType === 'Gemm') {
-      alpha = n.attrs.alpha?.kind === 'float' ? n.attrs.alpha.value : 1;
-      beta = n.attrs.beta?.kind === 'float' ? n.attrs.beta.value : 1;
-      if (n.attrs.transB?.kind === 'int' && n.attrs.transB.value === 1) {
+    if (kind === 'gemm') {
+      const a = attrsOf(Gemm, n);
+      alpha = a.alpha;
+      beta = a.beta;
+      if (a.transB === 1) {
         const [rows, cols] = w.dims;
         wData = new Float32Array(rows * cols);
         for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) wData[c * rows + r] = (w.data as Float32Array)[r * cols + c];
@@ -192,7 +195,7 @@ export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): Dy
     if (isConv) node('ConvInteger', `${base}/conv_integer`, intInputs, [intOut], n.attrs);
     else node('MatMulInteger', `${base}/matmul_integer`, intInputs, [intOut]);
     const floatOut = fresh(`${base}_float`);
-    node('Cast', `${base}/cast`, [intOut], [floatOut], { to: { kind: 'int', value: ONNX_ELEM_TYPE.float32 } });
+    node('Cast', `${base}/cast`, [intOut], [floatOut], toAttrs(Cast.attrs, { to: ONNX_ELEM_TYPE.float32 }));
     const scale = fresh(`${base}_scale`);
     node('Mul', `${base}/scale`, [xs, wScaleT.name], [scale]);
     const bias = n.inputs[2] ? inits.get(n.inputs[2]) : undefined;

@@ -38,6 +38,11 @@
 import { UserError } from '../../errors.ts';
 import { inferShapes } from '../../graph/infer.ts';
 import type { Graph, Node, Tensor } from '../../graph/ir.ts';
+import { attrsOf, toAttrs } from '../../graph/ops/attrs.ts';
+import { Gemm } from '../../graph/ops/gemm.ts';
+import { traitsOf } from '../../graph/ops/index.ts';
+import type { QuantKind } from '../../graph/ops/op.ts';
+import { DequantizeLinear, QuantizeLinear } from '../../graph/ops/quant.ts';
 import { consumers, initializerMap, isGraphOutput, nameAllocator, producers } from './graph-util.ts';
 import { activationParams, type QuantDType, type QuantParams, quantizeBias, quantizeWeight, type Range } from './quant-params.ts';
 import { emitQOperator } from './quantize-qoperator.ts';
@@ -69,8 +74,8 @@ export interface QuantizeStaticOptions {
   allowUntrained?: boolean;
 }
 
-/** How a quantized node computes. */
-export type QuantKind = 'conv' | 'gemm' | 'matmul' | 'add' | 'gap' | 'concat' | 'passthrough';
+/** How a quantized node computes: each op's `staticQuant` trait (src/graph/ops/op.ts). */
+export type { QuantKind };
 
 export interface QuantizedWeight {
   q: Int8Array;
@@ -105,12 +110,21 @@ export interface QuantizeStaticResult {
   params: Map<string, QuantParams>;
 }
 
-const COMPUTE_KINDS: Record<string, QuantKind> = { Conv: 'conv', Gemm: 'gemm', MatMul: 'matmul', Add: 'add', GlobalAveragePool: 'gap', Concat: 'concat' };
-const PASSTHROUGH = new Set(['MaxPool', 'Flatten', 'Reshape']);
-const FUSING_PRODUCERS = new Set(['conv', 'gemm', 'matmul', 'add']);
-
-const intAttr = (n: Node, name: string, fallback: number) => (n.attrs[name]?.kind === 'int' ? (n.attrs[name].value as number) : fallback);
-const floatAttr = (n: Node, name: string, fallback: number) => (n.attrs[name]?.kind === 'float' ? (n.attrs[name].value as number) : fallback);
+/** The op's quantized kind (passthrough included), from its `staticQuant` trait; undefined: it stays float. */
+const kindOf = (n: Node): QuantKind | undefined => {
+  const t = traitsOf(n).staticQuant;
+  return t && 'kind' in t ? t.kind : undefined;
+};
+/** Where a clamp op (Relu, Clip) takes its bounds, from its `staticQuant` trait. */
+const clampOf = (n: Node): 'zero' | 'inputs' | undefined => {
+  const t = traitsOf(n).staticQuant;
+  return t && 'clamp' in t ? t.clamp : undefined;
+};
+/** Whether a clamp that only this node feeds folds into its output range. */
+const absorbsClamp = (n: Node): boolean => {
+  const t = traitsOf(n).staticQuant;
+  return !!t && 'kind' in t && !!t.absorbsClamp;
+};
 const label = (n: Node) => `${n.name} (${n.opType})`;
 
 /** Clip bounds when both are constants; undefined bounds are absent (no clamp on that side). */
@@ -134,9 +148,10 @@ function refusal(n: Node, kind: QuantKind, inits: Map<string, Tensor>, ranges: R
   }
   if (kind === 'gemm') {
     if (!f32Init(n.inputs[1])) return 'its B is not a float32 initializer';
-    if (intAttr(n, 'transA', 0) !== 0 || floatAttr(n, 'alpha', 1) !== 1 || floatAttr(n, 'beta', 1) !== 1) return 'only transA=0, alpha=beta=1 is quantized';
+    const a = attrsOf(Gemm, n);
+    if (a.transA !== 0 || a.alpha !== 1 || a.beta !== 1) return 'only transA=0, alpha=beta=1 is quantized';
     const c = n.inputs[2] ? inits.get(n.inputs[2]) : undefined;
-    const units = inits.get(n.inputs[1])!.dims[intAttr(n, 'transB', 0) ? 0 : 1];
+    const units = inits.get(n.inputs[1])!.dims[a.transB ? 0 : 1];
     if (n.inputs[2] && (!c || c.dtype !== 'float32' || c.dims.length !== 1 || c.dims[0] !== units)) return `its bias C must be a float32 initializer of shape [${units}]`;
   }
   if (kind === 'matmul' && (!f32Init(n.inputs[1]) || inits.get(n.inputs[1])!.dims.length !== 2)) return 'its B is not a 2-D float32 initializer';
@@ -176,8 +191,8 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
   // 1. Which compute nodes can be quantized.
   const compute = new Map<string, QuantKind>();
   for (const n of g0.nodes) {
-    const kind = COMPUTE_KINDS[n.opType];
-    if (!kind || PASSTHROUGH.has(n.opType)) continue;
+    const kind = kindOf(n);
+    if (!kind || kind === 'passthrough') continue;
     if (exclude.has(n.name)) continue;
     const why = refusal(n, kind, inits, ranges);
     if (why) keptFloat.push(`${label(n)}: ${why}`);
@@ -192,12 +207,13 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
   const fused: string[] = [];
   if (!symmetric) {
     for (const n of g0.nodes) {
-      if ((n.opType !== 'Relu' && n.opType !== 'Clip') || exclude.has(n.name)) continue;
+      const clamp = clampOf(n);
+      if (!clamp || exclude.has(n.name)) continue;
       const p = prod.get(n.inputs[0]);
-      if (!p || !FUSING_PRODUCERS.has(compute.get(p.name) ?? 'passthrough')) continue;
+      if (!p || !compute.has(p.name) || !absorbsClamp(p)) continue;
       if ((cons.get(n.inputs[0]) ?? []).length !== 1 || isGraphOutput(g0, n.inputs[0]) || !ranges.has(n.outputs[0])) continue;
       let hi = Infinity;
-      if (n.opType === 'Clip') {
+      if (clamp === 'inputs') {
         const b = clipBounds(n, inits);
         if (!b || b.lo !== 0) continue;
         hi = b.hi ?? Infinity;
@@ -220,7 +236,7 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
   const intProduced = new Set<string>();
   if (o.fullInt) intProduced.add(graph.inputs[0].name);
   for (const n of graph.nodes) {
-    const kind = compute.get(n.name) ?? (PASSTHROUGH.has(n.opType) && !exclude.has(n.name) && intProduced.has(n.inputs[0]) && n.outputs.length === 1 ? 'passthrough' : undefined);
+    const kind = compute.get(n.name) ?? (kindOf(n) === 'passthrough' && !exclude.has(n.name) && intProduced.has(n.inputs[0]) && n.outputs.length === 1 ? 'passthrough' : undefined);
     if (kind) {
       kinds.set(n.name, kind);
       intProduced.add(n.outputs[0]);
@@ -228,9 +244,9 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
       const why =
         n.opType === 'BatchNormalization'
           ? 'no quantized form; fold it into the preceding Conv first (foldBatchNorm)'
-          : PASSTHROUGH.has(n.opType)
+          : kindOf(n) === 'passthrough'
             ? 'its input is float, so it runs in float'
-            : (n.opType === 'Relu' || n.opType === 'Clip') && symmetric
+            : clampOf(n) && symmetric
               ? 'symmetric activations: a zero point of 0 cannot absorb the clamp'
               : 'no quantized form';
       keptFloat.push(`${label(n)}: ${why}`);
@@ -281,7 +297,7 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
     else paramsOf(n.outputs[0]);
     if (kind === 'conv' || kind === 'gemm' || kind === 'matmul') {
       const w = inits.get(n.inputs[1])!;
-      const axis = o.weights === 'per-tensor' ? undefined : kind === 'conv' ? 0 : kind === 'gemm' && intAttr(n, 'transB', 0) ? 0 : 1;
+      const axis = o.weights === 'per-tensor' ? undefined : kind === 'conv' ? 0 : kind === 'gemm' && attrsOf(Gemm, n).transB ? 0 : 1;
       const { q, params: wp } = quantizeWeight(w, axis, o.reduceRange ?? true);
       const b = n.inputs[2] ? inits.get(n.inputs[2]) : undefined;
       weights.set(n.name, { q, params: wp, bias: b ? quantizeBias(b.data as Float32Array, params.get(n.inputs[0])!.scale[0], wp.scale) : undefined });
@@ -300,7 +316,7 @@ export function paramTensors(p: QuantParams, base: string, fresh: (b: string) =>
 
 /** A Q or DQ node; without `z` the zero point is omitted, which ONNX defines as 0 of x's type. */
 export function qdqNode(opType: 'QuantizeLinear' | 'DequantizeLinear', name: string, x: string, s: Tensor, z: Tensor | undefined, y: string, axis?: number): Node {
-  return { name, opType, domain: '', inputs: z ? [x, s.name, z.name] : [x, s.name], outputs: [y], attrs: axis === undefined ? {} : { axis: { kind: 'int', value: axis } } };
+  return { name, opType, domain: '', inputs: z ? [x, s.name, z.name] : [x, s.name], outputs: [y], attrs: toAttrs((opType === 'QuantizeLinear' ? QuantizeLinear : DequantizeLinear).attrs, { axis }) };
 }
 
 /** Metadata of a full-int graph: how callers quantize the input and read the output. */
