@@ -19,7 +19,7 @@
  * boundary, so the same float32 feeds and comparisons work for every variant. keepIo=false makes
  * them float16 too (feeds are then raw half bits, see src/runners/tensors.ts).
  *
- * Kept in float32 by default: none. Every op of the zoo loads and runs in float16 on the
+ * Kept in float32 by default: the ops whose OpDef has the `keepFloat32` trait, none so far. Every op of the zoo loads and runs in float16 on the
  * runtimes tried (onnxruntime-node CPU 1.30, onnxruntime-web WASM 1.30; benchmarks/quant-support.ts
  * prints the matrix). NOTE: neither has float16 kernels for Conv, BatchNormalization, MaxPool,
  * Gemm or Softmax on x86. ORT does not fail: at session creation its InsertCastTransformer
@@ -34,6 +34,7 @@ import { UserError } from '../../errors.ts';
 import { inferNode, inferShapes } from '../../graph/infer.ts';
 import { type DType, type Graph, type Node, type Tensor, type ValueInfo, type ValueType, valueTypes } from '../../graph/ir.ts';
 import { attrsOf, toAttrs } from '../../graph/ops/attrs.ts';
+import { traitsOf } from '../../graph/ops/index.ts';
 import { Cast, ONNX_ELEM_TYPE } from '../../graph/ops/quant-dynamic.ts';
 import { HALF_MAX, toHalfBits } from './fp16-bits.ts';
 import { consumers, initializerMap, nameAllocator } from './graph-util.ts';
@@ -50,9 +51,6 @@ export interface Float16Result {
   /** Names of the nodes that still compute in float32 (they read or write float tensors). */
   keptFloat32: string[];
 }
-
-/** Op types kept in float32 unless the caller says otherwise (see the header: none so far). */
-export const DEFAULT_FLOAT32_OPS: Readonly<Record<string, string>> = {};
 
 /** A float32 tensor's values as float16 bits, clamping finite values beyond the half range. */
 export function tensorToHalf(t: Tensor, name = t.name): Tensor {
@@ -78,12 +76,13 @@ const castNode = (name: string, input: string, output: string, to: DType): Node 
 
 export function toFloat16(g: Graph, options: Float16Options = {}): Float16Result {
   const keepIo = options.keepIo ?? true;
-  const keep = new Set([...Object.keys(DEFAULT_FLOAT32_OPS), ...(options.keepFloat32 ?? [])]);
+  const keep = new Set(options.keepFloat32 ?? []);
   const src = inferShapes(g);
   const types = valueTypes(src);
   const isF32 = (name: string) => name !== '' && types.get(name)?.dtype === 'float32';
   const touchesFloat = (n: Node) => [...n.inputs, ...n.outputs].some(isF32);
-  const inHalf = (n: Node) => !keep.has(n.name) && !keep.has(n.opType);
+  // An op whose OpDef has the `keepFloat32` trait stays float32 by default (none so far, see the header).
+  const inHalf = (n: Node) => !keep.has(n.name) && !keep.has(n.opType) && !traitsOf(n).keepFloat32;
 
   const fresh = nameAllocator(src);
   const inits = initializerMap(src);

@@ -84,6 +84,11 @@ export function getOp(opType: string, domain = ''): OpDef<any> {
   return def;
 }
 
+/** Every registered OpDef, in registration order. */
+export function registeredOps(): OpDef<any>[] {
+  return [...REGISTRY.values()];
+}
+
 export function supportedOps(): string[] {
   return [...REGISTRY.values()].map((d) => d.opType);
 }

@@ -108,6 +108,11 @@ export interface OpTraits {
    * Absent: not counted (elementwise ops, pools and BN, by the DCASE low-complexity convention).
    */
   macs?: 'window' | 'matmul';
+  /**
+   * float16 keeps it in float32 by default, for this reason (none so far: every zoo op loads and
+   * runs in float16 on the runtimes tried; see src/export/passes/float16.ts).
+   */
+  keepFloat32?: string;
   /** Outputs the training graph computes even where the inference node omits them: its gradient reads them (MaxPool's Indices). */
   trainingOutputs?: number;
 }
