@@ -8,10 +8,9 @@
  *   dL/dx = sum over uses u of x of (dL/du contribution)
  * The seed is dL/dL = 1. A missing rule fails loudly, naming the op and node.
  */
-import { ShapeError } from '../errors.ts';
-import type { ModelBuilder, Value } from './builder.ts';
-import { describeNode } from './infer.ts';
-import type { Node } from './ir.ts';
+import { invariant, ShapeError } from '../errors.ts';
+import type { ModelBuilder } from './builder.ts';
+import { describeNode, type Node, type Value } from './ir.ts';
 import { readAttrs } from './ops/attrs.ts';
 import { getOp } from './ops/index.ts';
 
@@ -37,9 +36,8 @@ function backwardReach(nodes: readonly Node[], loss: string): Set<string> {
  * Throws if a `wrt` value does not affect the loss.
  */
 export function gradients(b: ModelBuilder, loss: Value, wrt: readonly string[]): Map<string, Value> {
-  if (loss.shape.length !== 0 && !(loss.shape.length === 1 && loss.shape[0] === 1)) {
-    throw new ShapeError(`autodiff: the loss '${loss.name}' must be a scalar, got shape [${loss.shape}]`);
-  }
+  // The trainer builds the loss: a non-scalar one is our bug, not the user's.
+  invariant(loss.shape.length === 0 || (loss.shape.length === 1 && loss.shape[0] === 1), () => `autodiff: the loss '${loss.name}' must be a scalar, got shape [${loss.shape}]`);
   const forward = [...b.graphNodes];
   const fromWrt = forwardReach(forward, wrt);
   const toLoss = backwardReach(forward, loss.name);
@@ -85,9 +83,10 @@ export function gradients(b: ModelBuilder, loss: Value, wrt: readonly string[]):
     );
     // NOTE: a rule may answer for the op's trailing optional inputs too (null when absent).
     const variadic = def.inputs.some((n) => n.endsWith('...'));
-    if (results.length < node.inputs.length || (!variadic && results.length > def.inputs.length)) {
-      throw new ShapeError(`autodiff: the gradient rule of ${where} returned ${results.length} gradients for ${node.inputs.length} inputs`);
-    }
+    invariant(
+      results.length >= node.inputs.length && (variadic || results.length <= def.inputs.length),
+      () => `autodiff: the gradient rule of ${where} returned ${results.length} gradients for ${node.inputs.length} inputs`,
+    );
     node.inputs.forEach((_, i) => {
       const g = results[i];
       if (g && wants(i)) add(node.inputs[i], g);

@@ -12,7 +12,7 @@
  * Every call adds ONNX nodes to the graph and infers their output types at once, so an
  * impossible shape fails at the line that builds it, naming the node.
  */
-import { ShapeError } from '../errors.ts';
+import { invariant, ShapeError } from '../errors.ts';
 import { Rng } from '../rng.ts';
 import { inferNode } from './infer.ts';
 import { type InitKind, initWeights } from './init.ts';
@@ -101,7 +101,7 @@ export class ModelBuilder implements Emitter {
   /** A value already in the graph, by name. */
   value(name: string): Value {
     const t = this.types.get(name);
-    if (!t) throw new ShapeError(`no value named '${name}' in graph '${this.name}'`);
+    invariant(t, () => `no value named '${name}' in graph '${this.name}'`);
     return { name, ...t };
   }
 
@@ -113,7 +113,7 @@ export class ModelBuilder implements Emitter {
   /** Turns an initializer into a graph input of the same name and type (parameters fed at run time). */
   promoteToInput(name: string): Value {
     const i = this.initializers.findIndex((t) => t.name === name);
-    if (i < 0) throw new ShapeError(`'${name}' is not an initializer of graph '${this.name}'`);
+    invariant(i >= 0, () => `'${name}' is not an initializer of graph '${this.name}'`);
     const [t] = this.initializers.splice(i, 1);
     this.constants.delete(name);
     const v = { name, dtype: t.dtype, shape: t.dims };

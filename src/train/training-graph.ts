@@ -24,7 +24,7 @@
  *          w' = w (1 - lr wd) - lr_t m' / (sqrt(v') + eps')          lr_t = lr sqrt(1-b2^t)/(1-b1^t),
  *          eps' = eps sqrt(1-b2^t): the host passes lr_t and eps' per step
  */
-import { ShapeError } from '../errors.ts';
+import { invariant, ShapeError } from '../errors.ts';
 import { gradients } from '../graph/autodiff.ts';
 import { ModelBuilder, type Value } from '../graph/builder.ts';
 import type { Graph, Node } from '../graph/ir.ts';
@@ -123,7 +123,8 @@ export function buildTrainingGraph(inference: Graph, o: TrainingGraphOptions): T
     const v = values.get(name);
     if (v) return v;
     const t = inits.get(name);
-    if (!t) throw new ShapeError(`training graph: '${name}' is not defined`);
+    // The inference graph passed shape inference, so every name it reads is defined.
+    invariant(t, () => `training graph: '${name}' is not defined`);
     const isState = learned.has(name) || /BatchNormalization/.test(consumerOp.get(name) ?? '');
     const made = isState ? b.input(name, t.dims, t.dtype) : b.constant(name, t.dtype, t.dims, t.data);
     if (isState) state.push({ name, init: { from: name } });
@@ -214,7 +215,7 @@ export function buildTrainingGraph(inference: Graph, o: TrainingGraphOptions): T
   if (o.exposeGradients) for (const p of params) b.output(b.apply('Identity', [grads.get(p)!], {}, `${p}.grad`));
   for (const s of state) {
     const next = updates.get(s.name);
-    if (!next) throw new ShapeError(`training graph: no update for '${s.name}'`);
+    invariant(next, () => `training graph: no update for '${s.name}'`);
     b.output(b.apply('Identity', [next], {}, `${s.name}.next`));
   }
   return { graph: b.build(), params, state, scalars, inputName: input.name };

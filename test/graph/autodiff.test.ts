@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { InternalError } from '../../src/errors.ts';
 import { gradients } from '../../src/graph/autodiff.ts';
 import { ModelBuilder, type Value } from '../../src/graph/builder.ts';
 import type { AttrValues } from '../../src/graph/ops/attrs.ts';
+import { unary } from '../../src/graph/ops/elementwise-row.ts';
+import { registerOp } from '../../src/graph/ops/index.ts';
 import type { Rng } from '../../src/rng.ts';
 import { checkGradient, type GradCase } from './grad-check.ts';
 
@@ -197,9 +200,18 @@ describe('autodiff engine', () => {
     const b = new ModelBuilder('t');
     const x = b.input('x', [2, 3]);
     b.input('z', [2, 3]);
+    expect(() => gradients(b, b.relu(x), ['x'])).toThrow(InternalError);
     expect(() => gradients(b, b.relu(x), ['x'])).toThrow(/must be a scalar/);
     const loss = b.apply('ReduceSum', [b.relu(x)], { keepdims: 0 });
     expect(() => gradients(b, loss, ['x', 'z'])).toThrow(/'z' does not affect the loss/);
+  });
+
+  it('reports a rule that returns the wrong number of gradients as an internal error, naming the node', () => {
+    registerOp(unary('Softplus', 1, { grad: () => [] }));
+    const b = new ModelBuilder('t');
+    const x = b.input('x', [2, 3]);
+    const loss = b.apply('ReduceSum', [b.apply('Softplus', [x], {}, 'sp')], { keepdims: 0 });
+    expect(() => gradients(b, loss, ['x'])).toThrow(new InternalError("autodiff: the gradient rule of Softplus 'sp' returned 0 gradients for 1 inputs"));
   });
 
   it('visits only the nodes between the parameters and the loss', () => {

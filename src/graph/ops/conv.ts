@@ -5,7 +5,7 @@
  * ConvTranspose is its adjoint in X: out = s*(in - 1) + output_padding + d*(k - 1) + 1 - pad_begin - pad_end,
  * with W of shape [C, M/group, k...].
  *
- * Gradients (STYLE.md §2; checked against finite differences in onnxruntime):
+ * Gradients (../shared/STYLE.md §2; checked against finite differences in onnxruntime):
  *   dX = ConvTranspose(dY, W) with the forward strides, pads, dilations and group, and the
  *        output_padding that restores X's size. With unit strides it is the same as a plain
  *        Conv(dY, W') with W' = W flipped in space (and transposed [C, M]), pads d(k-1) - p,

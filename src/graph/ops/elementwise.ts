@@ -1,6 +1,8 @@
 /**
- * Elementwise ops as rows of one table: unary ops keep their input's type; binary ops
- * broadcast numpy-style (Add, Sub, Mul, Div, Pow). Softmax keeps the shape and normalises
+ * Elementwise ops as rows of one table (row builders in elementwise-row.ts): unary ops keep their
+ * input's type; binary ops broadcast numpy-style (Add, Sub, Mul, Div, Pow). Each row carries the
+ * op's gradient rule and its traits (channels kept or tied, static quantization), so a new
+ * elementwise op is one row here. Softmax keeps the shape and normalises
  * along `axis`: softmax(x)_i = exp(x_i) / sum_j exp(x_j); LogSoftmax = log(softmax(x)).
  *
  * Gradients, row by row (y is the output, dy its gradient):
