@@ -82,9 +82,9 @@ function lowerBatchNorm(b: ModelBuilder, node: Node, x: Value, p: Value[], runni
   const n = axes.reduce((acc, a) => acc * (x.shape[a] as number), 1);
   const bshape = [1, c, ...Array(rank - 2).fill(1)];
   return b.scope(node.name, () => {
-    const mu = b.apply('ReduceMean', [x], { axes: axes, keepdims: 1 }, 'batch_mean');
+    const mu = b.apply('ReduceMean', [x], { axes, keepdims: 1 }, 'batch_mean');
     const xc = b.apply('Sub', [x, mu]);
-    const s2 = b.apply('ReduceMean', [b.apply('Mul', [xc, xc])], { axes: axes, keepdims: 1 }, 'batch_var');
+    const s2 = b.apply('ReduceMean', [b.apply('Mul', [xc, xc])], { axes, keepdims: 1 }, 'batch_var');
     // NOTE: gamma / sqrt(s2 + eps) is formed on the [1, C, 1, 1] statistics first, so the
     // full-size tensor sees one Mul and one Add (each full-size op is a memory pass).
     const scale = b.apply('Div', [b.reshape(gamma, bshape, 'gamma'), b.apply('Sqrt', [b.apply('Add', [s2, b.scalar(eps)])])]);

@@ -109,7 +109,7 @@ describe('traits', () => {
 
 describe('every op that melbench code names is registered (no dead entries)', () => {
   const root = join(import.meta.dirname, '../../src');
-  const files = ['export/passes', 'export', 'train', 'features', 'graph', 'graph/ops'].flatMap((dir) =>
+  const files = ['export/passes', 'export', 'train', 'features', 'graph', 'graph/ops', 'graph/zoo'].flatMap((dir) =>
     readdirSync(join(root, dir))
       .filter((f) => f.endsWith('.ts'))
       .map((f) => join(root, dir, f)),
