@@ -7,6 +7,8 @@
  * collected once per model on that graph and shared by every static variant; they come from the
  * training split only. Fine-tuned variants cost minutes, so they are cached in the
  * training run's folder (`<run>/variants/<name>-<hash>.onnx`) by everything that decides them.
+ * The nodes a precision pass (fp16, dynamic, static) leaves in float32 reach the row's
+ * `kept_fp32` as its notes, one "name (OpType): why" each (src/export/passes/pass.ts).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import { fromOnnx, toOnnx } from '../export/onnx.ts';
 import { toFloat16 } from '../export/passes/float16.ts';
 import { foldBatchNorm } from '../export/passes/fold-bn.ts';
 import { pruneChannels } from '../export/passes/prune-channels.ts';
+import { keptLines, type PassResult } from '../export/passes/pass.ts';
 import { pruneMagnitude } from '../export/passes/prune-magnitude.ts';
 import { quantizeDynamic } from '../export/passes/quantize-dynamic.ts';
 import { quantizeStatic } from '../export/passes/quantize-static.ts';
@@ -84,7 +87,7 @@ function activationStats(base: TrainedBase, ctx: BuildContext): Promise<Activati
   return stats;
 }
 
-async function staticVariant(base: TrainedBase, v: StaticQuant, ctx: BuildContext): Promise<{ graph: Graph; keptFloat: string[] }> {
+async function staticVariant(base: TrainedBase, v: StaticQuant, ctx: BuildContext): Promise<PassResult> {
   const ranges = calibrationRanges(await activationStats(base, ctx), v.calibration);
   return quantizeStatic(folded(base), ranges, {
     format: v.format,
@@ -121,15 +124,15 @@ export async function buildVariant(base: TrainedBase, v: VariantSpec, ctx: Build
       return done(folded(base));
     case 'fp16': {
       const r = toFloat16(folded(base), { keepIo: v.keepIo, keepFloat32: ctx.exclude });
-      return done(r.graph, { keptFloat: r.keptFloat32 });
+      return done(r.graph, { keptFloat: keptLines(r.notes) });
     }
     case 'dynamic': {
       const r = quantizeDynamic(folded(base), { exclude: ctx.exclude });
-      return done(r.graph, { keptFloat: r.keptFloat });
+      return done(r.graph, { keptFloat: keptLines(r.notes) });
     }
     case 'static': {
       const r = await staticVariant(base, v, ctx);
-      return done(r.graph, { calibration: v.calibration, keptFloat: r.keptFloat });
+      return done(r.graph, { calibration: v.calibration, keptFloat: keptLines(r.notes) });
     }
     case 'magnitude': {
       const r = pruneMagnitude(base.graph, { sparsity: v.ratio, scope: v.scope });

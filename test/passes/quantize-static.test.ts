@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
 import { fromOnnx, toOnnx } from '../../src/export/onnx.ts';
 import { quantizeValue } from '../../src/export/passes/quant-params.ts';
-import { quantizeStatic } from '../../src/export/passes/quantize-static.ts';
+import { formatNote, keptLines } from '../../src/export/passes/pass.ts';
+import { planStaticQuantization, quantizeStatic } from '../../src/export/passes/quantize-static.ts';
+import { emitQOperator } from '../../src/export/passes/quantize-qoperator.ts';
 import { ModelBuilder } from '../../src/graph/builder.ts';
 import type { Graph } from '../../src/graph/ir.ts';
 import { Rng } from '../../src/rng.ts';
@@ -61,12 +63,13 @@ describe('quantizeStatic: QDQ', () => {
     expect(toOnnx(g)).toEqual(before); // pure
     const c = opCounts(r.graph);
     expect(c.Relu).toBeUndefined();
-    expect(r.fused.sort()).toEqual(['relu', 'relu2']);
+    const fused = r.notes.filter((n) => n.kind === 'changed');
+    expect(fused.map(formatNote)).toEqual(['relu (Relu): fused into the output range of conv1 (Conv)', 'relu2 (Relu): fused into the output range of conv2 (Conv)']);
     // activations: mel, conv1 out, maxpool out, conv2 out, add out, GAP out, flatten out = 7 Q/DQ pairs;
     // DQ on 3 weights and 3 biases; the Gemm feeds Softmax only, so its output stays float.
     expect(c.QuantizeLinear).toBe(7);
     expect(c.DequantizeLinear).toBe(7 + 6);
-    expect(r.keptFloat).toEqual(['probs (Softmax): no quantized form']);
+    expect(keptLines(r.notes)).toEqual(['probs (Softmax): no quantized form']);
     const inits = new Map(r.graph.initializers.map((t) => [t.name, t]));
     const conv = r.graph.nodes.find((n) => n.name === 'conv1')!;
     const wDq = r.graph.nodes.find((n) => n.outputs[0] === conv.inputs[1])!;
@@ -107,8 +110,8 @@ describe('quantizeStatic: QDQ', () => {
     const r = quantizeStatic(g, ranges, { allowUntrained: true, exclude: ['conv1', 'logits'] });
     const conv1 = r.graph.nodes.find((n) => n.name === 'conv1')!;
     expect(r.graph.initializers.find((t) => t.name === conv1.inputs[1])!.dtype).toBe('float32');
-    expect(r.keptFloat).toContain('conv1 (Conv): excluded');
-    expect(r.keptFloat).toContain('logits (Gemm): excluded');
+    expect(keptLines(r.notes)).toContain('conv1 (Conv): excluded');
+    expect(keptLines(r.notes)).toContain('logits (Gemm): excluded');
     expect(opCounts(r.graph).Relu).toBe(1); // conv1's ReLU stays: its producer is float
     expect(() => quantizeStatic(g, ranges, { allowUntrained: true, exclude: ['nope'] })).toThrow(/exclude names nodes that are not in/);
   });
@@ -117,7 +120,10 @@ describe('quantizeStatic: QDQ', () => {
     const { g, ranges } = await calibrated();
     const r = quantizeStatic(g, ranges, { allowUntrained: true, activations: 'int8', symmetric: true });
     expect(opCounts(r.graph).Relu).toBe(2);
-    for (const p of r.params.values()) expect(Array.from(p.zeroPoint)).toEqual([0]);
+    // Every activation's QuantizeLinear reads a zero point of 0.
+    const qs = r.graph.nodes.filter((n) => n.opType === 'QuantizeLinear');
+    expect(qs.length).toBeGreaterThan(0);
+    for (const q of qs) expect(r.graph.initializers.find((t) => t.name === q.inputs[2])!.data).toEqual(Int8Array.of(0));
     const x = inputs(32, 3);
     const [ref, q] = [argmaxRows(await run(g, x), 5), argmaxRows(await run(r.graph, x), 5)];
     expect(q.filter((c, i) => c === ref[i]).length / 32).toBeGreaterThanOrEqual(0.9);
@@ -176,6 +182,24 @@ describe('quantizeStatic: full-int', () => {
   });
 });
 
+describe('quantizeStatic: the plan is pure', () => {
+  it('neither emitter writes the plan it is given (full-int adds the output parameters to its own copy)', async () => {
+    const { g, ranges } = await calibrated();
+    const o = { allowUntrained: true, fullInt: true, format: 'qoperator' as const };
+    const plan = planStaticQuantization(g, ranges, o);
+    const params = [...plan.params];
+    const kinds = [...plan.kinds];
+    const notes = structuredClone(plan.notes);
+    const first = toOnnx(emitQOperator(plan, o));
+    expect([...plan.params]).toEqual(params);
+    expect([...plan.kinds]).toEqual(kinds);
+    expect(plan.notes).toEqual(notes);
+    // Emitting twice from one plan gives the same bytes, as quantizeStatic does.
+    expect(toOnnx(emitQOperator(plan, o))).toEqual(first);
+    expect(toOnnx(quantizeStatic(g, ranges, o).graph)).toEqual(first);
+  });
+});
+
 describe('quantizeStatic: refusals', () => {
   it('refuses an untrained model unless allowUntrained, and empty ranges', async () => {
     const { g, ranges } = await calibrated();
@@ -190,6 +214,6 @@ describe('quantizeStatic: refusals', () => {
     b.output(b.softmax(b.dense(b.flatten(b.globalAvgPool(b.relu(b.batchNorm(b.conv(x, { filters: 4, kernel: 3 }))))), 3), { name: 'probs' }));
     const { g, ranges } = await calibrated(b.build());
     const r = quantizeStatic(g, ranges, { allowUntrained: true });
-    expect(r.keptFloat).toContain('bn (BatchNormalization): no quantized form; fold it into the preceding Conv first (foldBatchNorm)');
+    expect(keptLines(r.notes)).toContain('bn (BatchNormalization): no quantized form; fold it into the preceding Conv first (foldBatchNorm)');
   });
 });
