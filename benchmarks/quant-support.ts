@@ -26,6 +26,7 @@ import { keptLines, type PassResult } from '../src/export/passes/pass.ts';
 import { quantizeDynamic } from '../src/export/passes/quantize-dynamic.ts';
 import { inferShapes } from '../src/graph/infer.ts';
 import type { Graph } from '../src/graph/ir.ts';
+import { META } from '../src/graph/metadata-keys.ts';
 import { getZooEntry } from '../src/graph/zoo/index.ts';
 import { runIsolated } from '../src/runners/isolate.ts';
 import { getRunner, type HostTensor, isRuntimeName, type RuntimeName } from '../src/runners/runner.ts';
@@ -57,7 +58,7 @@ const [input] = g.inputs;
 const shape = input.shape.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 2 : 126));
 // Trained checkpoints standardise their input inside the model (src/train/normalize.ts) and take dB;
 // an untrained zoo model gets a signal of the standardised scale.
-const raw = source.metadata.input_mean !== undefined;
+const raw = source.metadata[META.inputMean] !== undefined;
 const x = makeTensor('float32', shape, (i) => (raw ? -30 + 15 * Math.sin(i * 0.37) + 5 * Math.cos(i * 0.11) : Math.sin(i * 0.37) + 0.5 * Math.cos(i * 0.11)));
 const xHalf: HostTensor = { type: 'float16', data: toHalfArray(x.data as Float32Array), dims: shape };
 
