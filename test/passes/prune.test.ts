@@ -4,7 +4,6 @@ import { toOnnx } from '../../src/export/onnx.ts';
 import { analyzeChannels } from '../../src/export/passes/channel-groups.ts';
 import { pruneChannels } from '../../src/export/passes/prune-channels.ts';
 import { pruneMagnitude } from '../../src/export/passes/prune-magnitude.ts';
-import type { LoadedFeatures, SplitFeatures } from '../../src/features/datasets/index.ts';
 import { ModelBuilder } from '../../src/graph/builder.ts';
 import { inferShapes } from '../../src/graph/infer.ts';
 import type { Graph, Tensor } from '../../src/graph/ir.ts';
@@ -12,6 +11,7 @@ import { getZooEntry } from '../../src/graph/zoo/index.ts';
 import { Rng } from '../../src/rng.ts';
 import { getRunner } from '../../src/runners/runner.ts';
 import { fineTune } from '../../src/train/finetune.ts';
+import { syntheticFeatures } from './synthetic-features.ts';
 
 // 64x64: bupt-resnet's stride-2 stem and five 2x2 pools need 64 mels.
 const SIDE = 64;
@@ -236,31 +236,6 @@ describe('pruneChannels', () => {
     expect(() => pruneChannels(g, { ratio: 0.5, criterion: 'taylor' as 'l1' })).toThrow(/criterion must be 'l1' or 'bn-gamma'/);
   });
 });
-
-/** Synthetic features: uniform noise lifted by 0.8 k for class k (global pooling keeps the level, so it is learnable). */
-function syntheticFeatures(perClass: number, classes: number, seed: number): LoadedFeatures {
-  const rng = new Rng(seed);
-  const split = (n: number): SplitFeatures => {
-    const x = new Float32Array(n * classes * 16 * 16);
-    const y = new Int32Array(n * classes);
-    for (let i = 0; i < y.length; i++) {
-      y[i] = i % classes;
-      for (let m = 0; m < 16; m++) for (let t = 0; t < 16; t++) x[i * 256 + m * 16 + t] = rng.next() + 0.8 * y[i];
-    }
-    return { x, y, dims: [1, 16, 16], sources: Array.from(y, (_, i) => `clip${i}`) };
-  };
-  return {
-    preset: 'test',
-    dataset: 'synthetic',
-    classes: Array.from({ length: classes }, (_, k) => `c${k}`),
-    splits: { train: split(perClass), val: split(2), test: split(2) },
-    skipped: [],
-    counters: {} as LoadedFeatures['counters'],
-    notes: [],
-    classWeights: new Float32Array(classes).fill(1),
-    cache: { path: '', hit: false },
-  };
-}
 
 describe('fineTune', () => {
   it('continues from the pruned weights and lowers the training loss', async () => {
