@@ -188,7 +188,7 @@ describe('quantizeStatic: full-int', () => {
 });
 
 describe('quantizeStatic: the plan is pure', () => {
-  it('neither emitter writes the plan it is given (full-int adds the output parameters to its own copy)', async () => {
+  it('the QOperator emitter does not write the plan it is given (full-int adds the output parameters to its own copy)', async () => {
     const { g, ranges } = await calibrated();
     const o = { allowUntrained: true, fullInt: true, format: 'qoperator' as const };
     const plan = planStaticQuantization(g, ranges, o);
