@@ -14,16 +14,19 @@
  * deterministic log-mel-like signal. Runtimes cpu and wasm by default; --webgpu adds webgpu-web
  * (ORT-web on Dawn; on a machine without a GPU that is SwiftShader, 30-100 s per model to
  * compile), --runtimes picks any list. Every cell runs in a child process (runIsolated), so a
- * runtime that aborts costs one cell.
+ * runtime that aborts costs one cell. Below the matrix, each pass's notes on the nodes it left
+ * alone, one "name (OpType): why" per line (src/export/passes/pass.ts).
  */
 import { readFileSync } from 'node:fs';
 import { errorLine } from '../src/errors.ts';
 import { fromOnnx, toOnnx } from '../src/export/onnx.ts';
 import { toFloat16 } from '../src/export/passes/float16.ts';
 import { fromHalfArray, toHalfArray } from '../src/export/passes/fp16-bits.ts';
+import { keptLines, type PassResult } from '../src/export/passes/pass.ts';
 import { quantizeDynamic } from '../src/export/passes/quantize-dynamic.ts';
 import { inferShapes } from '../src/graph/infer.ts';
 import type { Graph } from '../src/graph/ir.ts';
+import { META } from '../src/graph/metadata-keys.ts';
 import { getZooEntry } from '../src/graph/zoo/index.ts';
 import { runIsolated } from '../src/runners/isolate.ts';
 import { getRunner, type HostTensor, isRuntimeName, type RuntimeName } from '../src/runners/runner.ts';
@@ -55,16 +58,16 @@ const [input] = g.inputs;
 const shape = input.shape.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 2 : 126));
 // Trained checkpoints standardise their input inside the model (src/train/normalize.ts) and take dB;
 // an untrained zoo model gets a signal of the standardised scale.
-const raw = source.metadata.input_mean !== undefined;
+const raw = source.metadata[META.inputMean] !== undefined;
 const x = makeTensor('float32', shape, (i) => (raw ? -30 + 15 * Math.sin(i * 0.37) + 5 * Math.cos(i * 0.11) : Math.sin(i * 0.37) + 0.5 * Math.cos(i * 0.11)));
 const xHalf: HostTensor = { type: 'float16', data: toHalfArray(x.data as Float32Array), dims: shape };
 
-const modes: { name: string; build: () => Graph; feed: HostTensor }[] = [
-  { name: 'fp32', build: () => g, feed: x },
-  { name: 'fp16', build: () => toFloat16(g).graph, feed: x },
-  { name: 'fp16 io16', build: () => toFloat16(g, { keepIo: false }).graph, feed: xHalf },
-  { name: 'dynamic', build: () => quantizeDynamic(g).graph, feed: x },
-  { name: 'dynamic w-int8', build: () => quantizeDynamic(g, { weightType: 'int8' }).graph, feed: x },
+const modes: { name: string; build: () => PassResult; feed: HostTensor }[] = [
+  { name: 'fp32', build: () => ({ graph: g, notes: [] }), feed: x },
+  { name: 'fp16', build: () => toFloat16(g), feed: x },
+  { name: 'fp16 io16', build: () => toFloat16(g, { keepIo: false }), feed: xHalf },
+  { name: 'dynamic', build: () => quantizeDynamic(g), feed: x },
+  { name: 'dynamic w-int8', build: () => quantizeDynamic(g, { weightType: 'int8' }), feed: x },
 ];
 
 const values = (t: HostTensor) => (t.type === 'float16' ? fromHalfArray(t.data as Uint16Array) : Float32Array.from(t.data as Float32Array));
@@ -74,11 +77,14 @@ const refSession = await getRunner('cpu').open(toOnnx(g));
 const reference = values(Object.values(await refSession.run({ [input.name]: x }))[0]);
 await refSession.close();
 const rows: string[][] = [];
+const notes: string[] = [];
 for (const mode of modes) {
   const row = [mode.name];
   let bytes: Uint8Array;
   try {
-    bytes = toOnnx(mode.build());
+    const built = mode.build();
+    bytes = toOnnx(built.graph);
+    for (const line of keptLines(built.notes)) notes.push(`- ${mode.name}: left alone: ${line}`);
   } catch (e) {
     rows.push([mode.name, ...runtimes.map(() => `pass failed: ${errorLine(e)}`)]);
     continue;
@@ -117,3 +123,4 @@ console.log(`\nmodel ${modelName}, input [${shape}]; rel = max abs difference of
 console.log(`| mode | ${runtimes.join(' | ')} |`);
 console.log(`|---|${runtimes.map(() => '---').join('|')}|`);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+if (notes.length) console.log(`\n${notes.join('\n')}`);

@@ -7,6 +7,9 @@
  * collected once per model on that graph and shared by every static variant; they come from the
  * training split only. Fine-tuned variants cost minutes, so they are cached in the
  * training run's folder (`<run>/variants/<name>-<hash>.onnx`) by everything that decides them.
+ * Every pass's notes on the nodes it left alone are logged, one "name (OpType): why" each
+ * (formatNote, src/export/passes/pass.ts); those of a precision pass (fp16, dynamic, static) are
+ * the nodes it left in float32, and they also fill the row's `kept_fp32`.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +17,7 @@ import { fromOnnx, toOnnx } from '../export/onnx.ts';
 import { toFloat16 } from '../export/passes/float16.ts';
 import { foldBatchNorm } from '../export/passes/fold-bn.ts';
 import { pruneChannels } from '../export/passes/prune-channels.ts';
+import { keptLines, type PassNote, type PassResult } from '../export/passes/pass.ts';
 import { pruneMagnitude } from '../export/passes/prune-magnitude.ts';
 import { quantizeDynamic } from '../export/passes/quantize-dynamic.ts';
 import { quantizeStatic } from '../export/passes/quantize-static.ts';
@@ -62,14 +66,18 @@ export interface BuiltVariant {
 
 const NONE: Omit<Compression, 'quantMode'> = { calibration: 'none', pruneMethod: 'none', pruneRatio: 0, keptFloat: [] };
 
-const foldedCache = new WeakMap<Graph, Graph>();
+const foldedCache = new WeakMap<Graph, PassResult>();
 const statsCache = new WeakMap<Graph, Promise<ActivationStats>>();
 
-/** The trained graph with BN folded, computed once per model. */
+/** The trained graph with BN folded (and the fold's notes), computed once per model. */
+function foldedResult(base: TrainedBase): PassResult {
+  let r = foldedCache.get(base.graph);
+  if (!r) foldedCache.set(base.graph, (r = foldBatchNorm(base.graph)));
+  return r;
+}
+
 function folded(base: TrainedBase): Graph {
-  let g = foldedCache.get(base.graph);
-  if (!g) foldedCache.set(base.graph, (g = foldBatchNorm(base.graph).graph));
-  return g;
+  return foldedResult(base).graph;
 }
 
 /** Calibration statistics of the folded graph, collected on first use. */
@@ -84,7 +92,7 @@ function activationStats(base: TrainedBase, ctx: BuildContext): Promise<Activati
   return stats;
 }
 
-async function staticVariant(base: TrainedBase, v: StaticQuant, ctx: BuildContext): Promise<{ graph: Graph; keptFloat: string[] }> {
+async function staticVariant(base: TrainedBase, v: StaticQuant, ctx: BuildContext): Promise<PassResult> {
   const ranges = calibrationRanges(await activationStats(base, ctx), v.calibration);
   return quantizeStatic(folded(base), ranges, {
     format: v.format,
@@ -96,46 +104,47 @@ async function staticVariant(base: TrainedBase, v: StaticQuant, ctx: BuildContex
   });
 }
 
-/** Channel pruning, then fine-tuning from the pruned weights: cached, since it trains. */
-async function prunedVariant(base: TrainedBase, v: Extract<VariantSpec, { kind: 'channels' }>, name: string, ctx: BuildContext): Promise<Graph> {
-  const pruned = pruneChannels(base.graph, { ratio: v.ratio, criterion: v.criterion }).graph;
-  if (v.fineTuneEpochs === 0) return pruned;
+/** Channel pruning (and its notes), then fine-tuning from the pruned weights: cached, since it trains. */
+async function prunedVariant(base: TrainedBase, v: Extract<VariantSpec, { kind: 'channels' }>, name: string, ctx: BuildContext): Promise<PassResult> {
+  const { graph: pruned, notes } = pruneChannels(base.graph, { ratio: v.ratio, criterion: v.criterion });
+  if (v.fineTuneEpochs === 0) return { graph: pruned, notes };
   const dir = join(base.runDir, 'variants');
   const path = join(dir, `${name}-${runHash({ v, lr: ctx.fineTuneLr, seed: ctx.seed })}.onnx`);
-  if (existsSync(path)) return fromOnnx(readFileSync(path), path);
+  if (existsSync(path)) return { graph: fromOnnx(readFileSync(path), path), notes };
   ctx.log(`${base.name}: fine-tuning ${name} for ${v.fineTuneEpochs} epochs`);
   const tuned = await fineTune(pruned, base.data, { epochs: v.fineTuneEpochs, lr: ctx.fineTuneLr, seed: ctx.seed }, { onEpoch: (_s, r) => ctx.log(`  ${name} epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(4)}`) });
   mkdirSync(dir, { recursive: true });
   writeFileSync(path, toOnnx(tuned.graph));
-  return tuned.graph;
+  return { graph: tuned.graph, notes };
 }
 
 export async function buildVariant(base: TrainedBase, v: VariantSpec, ctx: BuildContext): Promise<BuiltVariant> {
   const name = variantName(v);
   const mode = quantMode(v);
-  const done = (graph: Graph, extra: Partial<Compression> = {}): BuiltVariant => ({ name, graph, compression: { ...NONE, quantMode: mode, ...extra } });
+  const done = (graph: Graph, notes: PassNote[], extra: Partial<Compression> = {}): BuiltVariant => {
+    for (const line of keptLines(notes)) ctx.log(`${base.name} ${name}: left alone: ${line}`);
+    return { name, graph, compression: { ...NONE, quantMode: mode, ...extra } };
+  };
+  /** A precision pass: the nodes it left alone stay float32, and the row lists them. */
+  const precision = (r: PassResult, extra: Partial<Compression> = {}) => done(r.graph, r.notes, { ...extra, keptFloat: keptLines(r.notes) });
   switch (v.kind) {
     case 'fp32':
-      return done(base.graph);
+      return done(base.graph, []);
     case 'fold-bn':
-      return done(folded(base));
-    case 'fp16': {
-      const r = toFloat16(folded(base), { keepIo: v.keepIo, keepFloat32: ctx.exclude });
-      return done(r.graph, { keptFloat: r.keptFloat32 });
-    }
-    case 'dynamic': {
-      const r = quantizeDynamic(folded(base), { exclude: ctx.exclude });
-      return done(r.graph, { keptFloat: r.keptFloat });
-    }
-    case 'static': {
-      const r = await staticVariant(base, v, ctx);
-      return done(r.graph, { calibration: v.calibration, keptFloat: r.keptFloat });
-    }
+      return done(folded(base), foldedResult(base).notes);
+    case 'fp16':
+      return precision(toFloat16(folded(base), { keepIo: v.keepIo, keepFloat32: ctx.exclude }));
+    case 'dynamic':
+      return precision(quantizeDynamic(folded(base), { exclude: ctx.exclude }));
+    case 'static':
+      return precision(await staticVariant(base, v, ctx), { calibration: v.calibration });
     case 'magnitude': {
       const r = pruneMagnitude(base.graph, { sparsity: v.ratio, scope: v.scope });
-      return done(r.graph, { pruneMethod: `magnitude-${v.scope}`, pruneRatio: v.ratio });
+      return done(r.graph, r.notes, { pruneMethod: `magnitude-${v.scope}`, pruneRatio: v.ratio });
     }
-    case 'channels':
-      return done(await prunedVariant(base, v, name, ctx), { pruneMethod: `channels-${v.criterion}${v.fineTuneEpochs > 0 ? `+ft${v.fineTuneEpochs}` : ''}`, pruneRatio: v.ratio });
+    case 'channels': {
+      const r = await prunedVariant(base, v, name, ctx);
+      return done(r.graph, r.notes, { pruneMethod: `channels-${v.criterion}${v.fineTuneEpochs > 0 ? `+ft${v.fineTuneEpochs}` : ''}`, pruneRatio: v.ratio });
+    }
   }
 }

@@ -33,7 +33,7 @@ function withZeroBiases(model: Uint8Array): Uint8Array {
   } catch {
     return model;
   }
-  const fixed = withExplicitConvBias(graph);
+  const fixed = withExplicitConvBias(graph).graph;
   return fixed === graph ? model : toOnnx(fixed);
 }
 

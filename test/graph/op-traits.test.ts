@@ -67,7 +67,7 @@ describe('a new op, registered with its traits in one place', () => {
     expect(weightDims(pruneChannels(without, { ratio: 0.5, criterion: 'l1' }).graph, 'conv1')).toEqual([4, 1, 3, 3]);
 
     const plan = planStaticQuantization(withTraits, everyRange(withTraits), { allowUntrained: true });
-    expect(plan.fused).toEqual(['relu']);
+    expect(plan.notes.filter((n) => n.kind === 'changed' && n.why.startsWith('fused')).map((n) => n.node)).toEqual(['relu']);
     expect(plan.kinds.get('mid')).toBe('passthrough');
     expect(plan.kinds.get('conv2')).toBe('conv');
     // The passthrough output shares its input's parameters: the integers pass through unchanged.

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromOnnx, toOnnx } from '../../src/export/onnx.ts';
 import { fromHalfArray, fromHalfBits, toHalfArray, toHalfBits } from '../../src/export/passes/fp16-bits.ts';
+import { formatNote } from '../../src/export/passes/pass.ts';
 import { toFloat16 } from '../../src/export/passes/float16.ts';
 import { ModelBuilder } from '../../src/graph/builder.ts';
 import type { Graph } from '../../src/graph/ir.ts';
@@ -127,9 +128,9 @@ describe('toFloat16', () => {
   it('stores every float initializer as float16 and casts only at the float32 boundary (keepIo)', () => {
     const g = model(true);
     const before = JSON.stringify(g);
-    const { graph, keptFloat32 } = toFloat16(g);
+    const { graph, notes } = toFloat16(g);
     expect(JSON.stringify(g)).toBe(before); // pure: the input graph is untouched
-    expect(keptFloat32).toEqual([]);
+    expect(notes).toEqual([]);
     expect(graph.initializers.filter((t) => t.dtype === 'float32')).toEqual([]);
     expect(graph.initializers.filter((t) => t.dtype === 'float16').length).toBe(g.initializers.filter((t) => t.dtype === 'float32').length);
     // Clip's bounds and the standardisation scalars follow their node's precision.
@@ -157,8 +158,8 @@ describe('toFloat16', () => {
     // Div reads the mean too (numerically meaningless, structurally what matters): Sub in half and Div in float32 share it.
     const base = model(true);
     const g = { ...base, nodes: base.nodes.map((n) => (n.name === 'mel/div_std' ? { ...n, inputs: [n.inputs[0], 'mel.mean'] } : n)) };
-    const { graph, keptFloat32 } = toFloat16(g, { keepFloat32: ['Softmax', 'mel/div_std'] });
-    expect(keptFloat32).toEqual(['mel/div_std', 'probs']);
+    const { graph, notes } = toFloat16(g, { keepFloat32: ['Softmax', 'mel/div_std'] });
+    expect(notes.map(formatNote)).toEqual(['mel/div_std (Div): excluded by the caller', 'probs (Softmax): excluded by the caller']);
     const softmax = graph.nodes.find((n) => n.name === 'probs')!;
     const types = new Map(graph.valueInfo.map((v) => [v.name, v.dtype]));
     expect(types.get(softmax.inputs[0])).toBe('float32');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromOnnx, toOnnx } from '../../src/export/onnx.ts';
 import { foldBatchNorm } from '../../src/export/passes/fold-bn.ts';
+import { formatNote } from '../../src/export/passes/pass.ts';
 import { ModelBuilder } from '../../src/graph/builder.ts';
 import type { Graph } from '../../src/graph/ir.ts';
 import { ZOO } from '../../src/graph/zoo/index.ts';
@@ -55,12 +56,14 @@ describe('foldBatchNorm', () => {
   it.each(MODELS.map((e) => [e.name, e] as const))('folds every BN of %s and keeps its logits', async (_name, entry) => {
     const g = logitsOf(randomiseBatchNorms(entry.build({ channels: 1, mels: SIDE, frames: SIDE, classes: 5, seed: 2 }), 7));
     const before = structuredClone(g);
-    const { graph, folded, unfolded } = foldBatchNorm(g);
+    const { graph, notes } = foldBatchNorm(g);
     expect(g).toEqual(before); // pure: the input graph is untouched
-    expect(unfolded).toEqual([]);
-    expect(folded).toHaveLength(count(g, 'BatchNormalization'));
+    // One note per BN, each saying which Conv or Gemm absorbed it.
+    const bns = g.nodes.filter((n) => n.opType === 'BatchNormalization');
+    expect(notes.map((n) => [n.node, n.op, n.kind])).toEqual(bns.map((n) => [n.name, 'BatchNormalization', 'changed']));
+    for (const n of notes) expect(n.why).toMatch(/^folded into (Conv|Gemm) '.+'$/);
     expect(count(graph, 'BatchNormalization')).toBe(0);
-    expect(graph.nodes.length).toBe(g.nodes.length - folded.length);
+    expect(graph.nodes.length).toBe(g.nodes.length - bns.length);
     // No BN parameter survives: running statistics are gone from the initializers.
     expect(graph.initializers.some((t) => t.name.endsWith('running_mean'))).toBe(false);
     // Valid: the folded model re-imports to the same IR.
@@ -82,8 +85,8 @@ describe('foldBatchNorm', () => {
     const h = b.apply('Gemm', [x, b.param('w', [4, 6], 'glorot', 6, 4), b.param('c', [4], 'glorot', 1, 4)], { transB: 1, beta: 0.5 });
     b.output(b.batchNorm(h, { name: 'bn' }));
     const g = randomiseBatchNorms(b.build(), 3);
-    const { graph, unfolded } = foldBatchNorm(g);
-    expect(unfolded).toEqual([]);
+    const { graph, notes } = foldBatchNorm(g);
+    expect(notes.map(formatNote)).toEqual([`bn (BatchNormalization): folded into Gemm '${g.nodes[0].name}'`]);
     expect(graph.nodes.map((n) => n.opType)).toEqual(['Gemm']);
     expect(graph.outputs[0].name).toBe(g.outputs[0].name);
     const input = Float32Array.from({ length: 18 }, (_, i) => Math.cos(i));
@@ -100,11 +103,11 @@ describe('foldBatchNorm', () => {
     const afterAdd = b.batchNorm(b.add(shared, c), { name: 'bn_after_add' });
     b.output(afterAdd);
     const g = randomiseBatchNorms(b.build(), 6);
-    const { graph, folded, unfolded } = foldBatchNorm(g);
-    expect(folded).toEqual([]);
-    expect(unfolded).toEqual([
-      expect.stringMatching(/^BatchNormalization 'bn_shared': the output of Conv 'conv' is also read elsewhere \(2 readers\)/),
-      expect.stringMatching(/^BatchNormalization 'bn_after_add': its input '.*' comes from Add '.*', not a Conv or Gemm$/),
+    const { graph, notes } = foldBatchNorm(g);
+    expect(notes.every((n) => n.kind === 'kept')).toBe(true);
+    expect(notes.map(formatNote)).toEqual([
+      expect.stringMatching(/^bn_shared \(BatchNormalization\): the output of Conv 'conv' is also read elsewhere \(2 readers\)/),
+      expect.stringMatching(/^bn_after_add \(BatchNormalization\): its input '.*' comes from Add '.*', not a Conv or Gemm$/),
     ]);
     const input = Float32Array.from({ length: 128 }, (_, i) => Math.sin(i));
     expect(maxDiff(await run(graph, input, [1, 2, 8, 8]), await run(g, input, [1, 2, 8, 8]))).toBe(0);

@@ -4,7 +4,6 @@ import { toOnnx } from '../../src/export/onnx.ts';
 import { analyzeChannels } from '../../src/export/passes/channel-groups.ts';
 import { pruneChannels } from '../../src/export/passes/prune-channels.ts';
 import { pruneMagnitude } from '../../src/export/passes/prune-magnitude.ts';
-import type { LoadedFeatures, SplitFeatures } from '../../src/features/datasets/index.ts';
 import { ModelBuilder } from '../../src/graph/builder.ts';
 import { inferShapes } from '../../src/graph/infer.ts';
 import type { Graph, Tensor } from '../../src/graph/ir.ts';
@@ -12,6 +11,7 @@ import { getZooEntry } from '../../src/graph/zoo/index.ts';
 import { Rng } from '../../src/rng.ts';
 import { getRunner } from '../../src/runners/runner.ts';
 import { fineTune } from '../../src/train/finetune.ts';
+import { syntheticFeatures } from './synthetic-features.ts';
 
 // 64x64: bupt-resnet's stride-2 stem and five 2x2 pools need 64 mels.
 const SIDE = 64;
@@ -43,17 +43,25 @@ describe('pruneMagnitude', () => {
   it.each(['layer', 'global'] as const)('zeroes the smallest weights to the target sparsity (%s)', (scope) => {
     const g = build('dws-resnet');
     const before = modelCost(g, toOnnx(g), [1, 1, SIDE, SIDE]);
-    const { graph, layers, sparsity } = pruneMagnitude(g, { sparsity: 0.6, scope });
+    const { graph, notes } = pruneMagnitude(g, { sparsity: 0.6, scope });
     const after = modelCost(graph, toOnnx(graph), [1, 1, SIDE, SIDE]);
+    // Every Conv and Gemm weight is pruned; the counts come from the pruned graph itself.
+    const layers = g.nodes
+      .filter((n) => n.opType === 'Conv' || n.opType === 'Gemm')
+      .map((n) => {
+        const w = weightOf(graph, n.name);
+        return { layer: n.name, op: n.opType, weight: w.name, zeros: (w.data as Float32Array).filter((v) => v === 0).length, of: w.data.length };
+      });
     const total = layers.reduce((s, l) => s + l.of, 0);
-    expect(layers.map((l) => l.layer)).toEqual(g.nodes.filter((n) => n.opType === 'Conv' || n.opType === 'Gemm').map((n) => n.name));
+    // One note per layer, saying how many of its weights were zeroed.
+    expect(notes).toEqual(layers.map((l) => ({ node: l.layer, op: l.op, kind: 'changed', why: `zeroed ${l.zeros} of ${l.of} weights of '${l.weight}'` })));
     if (scope === 'layer') for (const l of layers) expect(Math.abs(l.zeros - 0.6 * l.of)).toBeLessThanOrEqual(0.5);
     // Global: exactly round(0.6 * total) zeros over all layers, and layers differ in sparsity.
     else {
       expect(layers.reduce((s, l) => s + l.zeros, 0)).toBe(Math.round(0.6 * total));
       expect(new Set(layers.map((l) => (l.zeros / l.of).toFixed(2))).size).toBeGreaterThan(1);
     }
-    expect(sparsity).toBeCloseTo(0.6, 3);
+    expect(layers.reduce((s, l) => s + l.zeros, 0) / total).toBeCloseTo(0.6, 3);
     // Every zeroed weight was no larger in magnitude than every kept one of the same pool.
     const pools = scope === 'layer' ? layers.map((l) => [l.weight]) : [layers.map((l) => l.weight)];
     const old = new Map(g.initializers.map((t) => [t.name, t.data as Float32Array]));
@@ -123,9 +131,12 @@ describe('analyzeChannels', () => {
 describe('pruneChannels', () => {
   it.each(['resnet', 'bir-resnet', 'dws-resnet', 'bupt-resnet', 'dcase-baseline', 'newcnn'])('really removes channels of %s and the result runs', async (name) => {
     const g = build(name);
-    const { graph, removed } = pruneChannels(g, { ratio: 0.5, criterion: 'l1' });
+    const { graph, notes } = pruneChannels(g, { ratio: 0.5, criterion: 'l1' });
+    const removed = notes.filter((n) => n.kind === 'changed').map((n) => n.why.match(/^kept (\d+) of (\d+) channels$/)!.slice(1).map(Number));
     expect(removed.length).toBeGreaterThan(0);
-    for (const r of removed) expect(r.kept).toBe(r.of - Math.round(0.5 * r.of));
+    for (const [kept, of] of removed) expect(kept).toBe(of - Math.round(0.5 * of));
+    // Groups left whole say why (the input's channels, the logits'), named by their producers.
+    for (const n of notes.filter((x) => x.kind === 'kept')) expect(n.why).toMatch(/it holds the channels of the model input|which this pass cannot reslice|cannot rank/);
     // Every producer lost its channels in its weights; the logits keep theirs.
     const a = analyzeChannels(g);
     for (const grp of a.groups.filter((x) => !x.fixed)) for (const p of grp.producers) expect(weightOf(graph, p).dims[0] === grp.channels / 2 || weightOf(graph, p).dims[1] === grp.channels / 2).toBe(true);
@@ -186,8 +197,13 @@ describe('pruneChannels', () => {
         }
       }
       const model = { ...g, initializers: g.initializers.map((t) => inits.get(t.name)!) };
-      const { graph, removed } = pruneChannels(model, { ratio: 0.5, criterion: 'l1' });
-      expect(removed.every((r) => r.kept === r.of / 2)).toBe(true);
+      const { graph, notes } = pruneChannels(model, { ratio: 0.5, criterion: 'l1' });
+      const removed = notes.filter((n) => n.kind === 'changed');
+      expect(removed.length).toBeGreaterThan(0);
+      for (const n of removed) {
+        const [kept, of] = n.why.match(/^kept (\d+) of (\d+) channels$/)!.slice(1).map(Number);
+        expect(kept).toBe(of / 2);
+      }
       const x = input(3);
       const ref = await logits(model, x, [3, 1, SIDE, SIDE]);
       const out = await logits(graph, x, [3, 1, SIDE, SIDE]);
@@ -220,31 +236,6 @@ describe('pruneChannels', () => {
     expect(() => pruneChannels(g, { ratio: 0.5, criterion: 'taylor' as 'l1' })).toThrow(/criterion must be 'l1' or 'bn-gamma'/);
   });
 });
-
-/** Synthetic features: uniform noise lifted by 0.8 k for class k (global pooling keeps the level, so it is learnable). */
-function syntheticFeatures(perClass: number, classes: number, seed: number): LoadedFeatures {
-  const rng = new Rng(seed);
-  const split = (n: number): SplitFeatures => {
-    const x = new Float32Array(n * classes * 16 * 16);
-    const y = new Int32Array(n * classes);
-    for (let i = 0; i < y.length; i++) {
-      y[i] = i % classes;
-      for (let m = 0; m < 16; m++) for (let t = 0; t < 16; t++) x[i * 256 + m * 16 + t] = rng.next() + 0.8 * y[i];
-    }
-    return { x, y, dims: [1, 16, 16], sources: Array.from(y, (_, i) => `clip${i}`) };
-  };
-  return {
-    preset: 'test',
-    dataset: 'synthetic',
-    classes: Array.from({ length: classes }, (_, k) => `c${k}`),
-    splits: { train: split(perClass), val: split(2), test: split(2) },
-    skipped: [],
-    counters: {} as LoadedFeatures['counters'],
-    notes: [],
-    classWeights: new Float32Array(classes).fill(1),
-    cache: { path: '', hit: false },
-  };
-}
 
 describe('fineTune', () => {
   it('continues from the pruned weights and lowers the training loss', async () => {

@@ -6,10 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '../../src/errors.ts';
 import { fromOnnx, toOnnx } from '../../src/export/onnx.ts';
-import { quantizeDynamic, quantizeDynamicWeight } from '../../src/export/passes/quantize-dynamic.ts';
+import { formatNote } from '../../src/export/passes/pass.ts';
+import { quantizeWeight } from '../../src/export/passes/quant-params.ts';
+import { asUint8Weights, quantizeDynamic } from '../../src/export/passes/quantize-dynamic.ts';
 import { ModelBuilder } from '../../src/graph/builder.ts';
 import { inferNode } from '../../src/graph/infer.ts';
-import type { Graph, Node, ValueType } from '../../src/graph/ir.ts';
+import type { Graph, Node, Tensor, ValueType } from '../../src/graph/ir.ts';
 import { getRunner } from '../../src/runners/runner.ts';
 import type { HostTensor } from '../../src/runners/runner.ts';
 import { makeTensor } from '../../src/runners/tensors.ts';
@@ -46,22 +48,39 @@ describe('dynamic quantization ops: shape rules', () => {
   });
 });
 
-describe('quantizeDynamicWeight', () => {
+describe('dynamic weights (quantizeWeight, shared with static quantization)', () => {
+  const t = (dims: number[], data: Float32Array): Tensor => ({ name: 'w', dtype: 'float32', dims, data });
   it('maps each channel symmetrically onto [-127, 127], in int8 or shifted by 128 in uint8', () => {
-    const w = Float32Array.of(0.5, -1, 0.25, 0, 0, 0, 2, 1, -0.5);
-    const i8 = quantizeDynamicWeight(w, 3, true, 'int8');
-    expect(Array.from(i8.scale)).toEqual([1 / 127, 1, 2 / 127].map(Math.fround));
+    const w = t([3, 3], Float32Array.of(0.5, -1, 0.25, 0, 0, 0, 2, 1, -0.5));
+    const i8 = quantizeWeight(w, 0);
+    expect(Array.from(i8.params.scale)).toEqual([1 / 127, 1, 2 / 127].map(Math.fround));
     expect(Array.from(i8.q)).toEqual([64, -127, 32, 0, 0, 0, 127, 64, -32]); // 63.5 -> 64 and 31.75 -> 32
-    const u8 = quantizeDynamicWeight(w, 3, true, 'uint8');
-    expect(u8.zeroPoint).toBe(128);
-    expect(Array.from(u8.q)).toEqual(Array.from(i8.q, (v) => v + 128));
-    const perTensor = quantizeDynamicWeight(w, 3, false, 'int8');
-    expect(Array.from(perTensor.scale)).toEqual([Math.fround(2 / 127)]);
+    expect(Array.from(i8.params.zeroPoint)).toEqual([0, 0, 0]);
+    expect(Array.from(asUint8Weights(i8.q))).toEqual(Array.from(i8.q, (v) => v + 128));
+    const perTensor = quantizeWeight(w, undefined);
+    expect(Array.from(perTensor.params.scale)).toEqual([Math.fround(2 / 127)]);
     expect(Array.from(perTensor.q)).toEqual([32, -64, 16, 0, 0, 0, 127, 64, -32]); // 15.875 -> 16, 31.75 -> 32
-    // [K, N] matrices: channels are the columns.
-    const cols = quantizeDynamicWeight(Float32Array.of(1, -4, 0.5, 2), 2, true, 'int8', true);
-    expect(Array.from(cols.scale)).toEqual([1 / 127, 4 / 127].map(Math.fround));
+    // [K, N] matrices: channels are the columns (axis 1).
+    const cols = quantizeWeight(t([2, 2], Float32Array.of(1, -4, 0.5, 2)), 1);
+    expect(Array.from(cols.params.scale)).toEqual([1 / 127, 4 / 127].map(Math.fround));
     expect(Array.from(cols.q)).toEqual([127, -127, 64, 64]);
+  });
+
+  it('stores uint8 weights (value + 128, zero point 128) and int8 weights (no zero point) with the same scales', () => {
+    const b = new ModelBuilder('one', { seed: 2 });
+    b.output(b.dense(b.input('x', ['N', 6]), 4, { name: 'fc' }));
+    const g = b.build();
+    const weightOf = (q: Graph) => {
+      const mm = q.nodes.find((n) => n.opType === 'MatMulInteger')!;
+      const init = (name: string) => q.initializers.find((x) => x.name === name)!;
+      return { q: init(mm.inputs[1]), zp: mm.inputs[3] ? init(mm.inputs[3]) : undefined };
+    };
+    const u8 = weightOf(quantizeDynamic(g).graph);
+    const i8 = weightOf(quantizeDynamic(g, { weightType: 'int8' }).graph);
+    expect([u8.q.dtype, i8.q.dtype]).toEqual(['uint8', 'int8']);
+    expect(Array.from(u8.q.data as Uint8Array)).toEqual(Array.from(i8.q.data as Int8Array, (v) => v + 128));
+    expect(u8.zp).toMatchObject({ dtype: 'uint8', dims: [], data: Uint8Array.of(128) });
+    expect(i8.zp).toBeUndefined();
   });
 });
 
@@ -95,10 +114,9 @@ describe('quantizeDynamic', () => {
   it('rewrites every Conv and Gemm into DynamicQuantizeLinear -> *Integer -> Cast -> Mul -> Add, with 8-bit weights', () => {
     const g = model();
     const before = JSON.stringify(g);
-    const { graph, keptFloat, declined } = quantizeDynamic(g);
+    const { graph, notes } = quantizeDynamic(g);
     expect(JSON.stringify(g)).toBe(before); // pure
-    expect(keptFloat).toEqual([]);
-    expect(declined).toEqual([]);
+    expect(notes).toEqual([]);
     expect(count(graph, 'Conv') + count(graph, 'Gemm')).toBe(0);
     expect(count(graph, 'ConvInteger')).toBe(2);
     expect(count(graph, 'MatMulInteger')).toBe(1);
@@ -129,8 +147,8 @@ describe('quantizeDynamic', () => {
     expect(count(both.graph, 'DynamicQuantizeLinear')).toBe(1);
     expect(count(both.graph, 'MatMulInteger')).toBe(2);
     const one = quantizeDynamic(b.build(), { exclude: ['b'] });
-    expect(one.keptFloat).toEqual(['b']);
-    expect(one.declined).toEqual([{ node: 'b', reason: 'excluded by the caller' }]);
+    expect(one.notes).toEqual([{ node: 'b', op: 'Gemm', kind: 'kept', why: 'excluded by the caller' }]);
+    expect(one.notes.map(formatNote)).toEqual(['b (Gemm): excluded by the caller']);
     expect(ops(one.graph)).toContain('Gemm');
     expect(count(one.graph, 'MatMulInteger')).toBe(1);
   });

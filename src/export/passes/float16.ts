@@ -33,11 +33,13 @@
 import { UserError } from '../../errors.ts';
 import { inferNode, inferShapes } from '../../graph/infer.ts';
 import { type DType, type Graph, type Node, type Tensor, type ValueInfo, type ValueType, valueTypes } from '../../graph/ir.ts';
+import { META } from '../../graph/metadata-keys.ts';
 import { attrsOf, toAttrs } from '../../graph/ops/attrs.ts';
 import { traitsOf } from '../../graph/ops/index.ts';
 import { Cast, ONNX_ELEM_TYPE } from '../../graph/ops/quant-dynamic.ts';
 import { HALF_MAX, toHalfBits } from './fp16-bits.ts';
 import { consumers, initializerMap, nameAllocator } from './graph-util.ts';
+import { keptNote, type PassNote, type PassResult } from './pass.ts';
 
 export interface Float16Options {
   /** Keep the graph's float inputs and outputs float32, casting at the boundary (default true). */
@@ -46,11 +48,6 @@ export interface Float16Options {
   keepFloat32?: string[];
 }
 
-export interface Float16Result {
-  graph: Graph;
-  /** Names of the nodes that still compute in float32 (they read or write float tensors). */
-  keptFloat32: string[];
-}
 
 /** A float32 tensor's values as float16 bits, clamping finite values beyond the half range. */
 export function tensorToHalf(t: Tensor, name = t.name): Tensor {
@@ -74,7 +71,8 @@ const castNode = (name: string, input: string, output: string, to: DType): Node 
   attrs: toAttrs(Cast.attrs, { to: ONNX_ELEM_TYPE[to] }),
 });
 
-export function toFloat16(g: Graph, options: Float16Options = {}): Float16Result {
+/** Every float node computes in float16, except those kept in float32: each of those gets a note. */
+export function toFloat16(g: Graph, options: Float16Options = {}): PassResult {
   const keepIo = options.keepIo ?? true;
   const keep = new Set(options.keepFloat32 ?? []);
   const src = inferShapes(g);
@@ -143,14 +141,14 @@ export function toFloat16(g: Graph, options: Float16Options = {}): Float16Result
     return cast;
   };
 
-  const keptFloat32: string[] = [];
+  const notes: PassNote[] = [];
   for (const n of src.nodes) {
     if (!touchesFloat(n)) {
       emit(n);
       continue;
     }
     const half = inHalf(n);
-    if (!half) keptFloat32.push(n.name);
+    if (!half) notes.push(keptNote(n, keep.has(n.name) || keep.has(n.opType) ? 'excluded by the caller' : (traitsOf(n).keepFloat32 ?? 'kept in float32')));
     const dtype: DType = half ? 'float16' : 'float32';
     const nodeInputs = n.inputs.map((i) => (isF32(i) ? valueIn(i, dtype) : i));
     const attrs = { ...n.attrs };
@@ -176,6 +174,6 @@ export function toFloat16(g: Graph, options: Float16Options = {}): Float16Result
     }
   }
 
-  const graph = inferShapes({ ...src, inputs, initializers: newInits, nodes, valueInfo: [], metadata: { ...src.metadata, precision: 'float16', float16_keep_io: String(keepIo) } });
-  return { graph, keptFloat32 };
+  const graph = inferShapes({ ...src, inputs, initializers: newInits, nodes, valueInfo: [], metadata: { ...src.metadata, [META.precision]: 'float16', [META.float16KeepIo]: String(keepIo) } });
+  return { graph, notes };
 }

@@ -10,7 +10,7 @@
  * with b = 0 (C = 0) when the op had no bias. The Conv/Gemm then writes the BN's output name, so
  * downstream nodes and graph outputs keep their names, and the BN disappears.
  *
- * A BN is folded only when it is safe; otherwise it stays and `unfolded` says why, one line each:
+ * A BN is folded only when it is safe; otherwise it stays and its note (pass.ts) says why:
  * its input is not produced by a Conv/Gemm, that output has another reader or is a graph output,
  * a parameter is not a constant initializer, or the weight is shared with another node.
  */
@@ -19,21 +19,14 @@ import { describeNode, inferShapes } from '../../graph/infer.ts';
 import { attrsOf } from '../../graph/ops/attrs.ts';
 import { BatchNormalization } from '../../graph/ops/batchnorm.ts';
 import { Gemm } from '../../graph/ops/gemm.ts';
-import { consumers, initializerMap, isGraphOutput, nameAllocator, producers } from './graph-util.ts';
-
-export interface FoldBatchNormResult {
-  graph: Graph;
-  /** Names of the BNs folded away. */
-  folded: string[];
-  /** One line per BN left in place: "BatchNormalization 'x': <why>". */
-  unfolded: string[];
-}
+import { consumers, initializerMap, isGraphOutput, nameAllocator, producers, withoutUnusedInitializers } from './graph-util.ts';
+import { changedNote, keptNote, type PassNote, type PassResult } from './pass.ts';
 
 function isFloat32Init(t: Tensor | undefined): t is Tensor & { data: Float32Array } {
   return t !== undefined && t.dtype === 'float32' && t.data instanceof Float32Array;
 }
 
-export function foldBatchNorm(g: Graph): FoldBatchNormResult {
+export function foldBatchNorm(g: Graph): PassResult {
   const prod = producers(g);
   const cons = consumers(g);
   const inits = initializerMap(g);
@@ -45,12 +38,11 @@ export function foldBatchNorm(g: Graph): FoldBatchNormResult {
   const replaced = new Map<string, Node>(); // original Conv/Gemm name -> folded node
   const removed = new Set<string>(); // BN names
   const newInits = new Map<string, Tensor>(); // name -> tensor (new or replacing)
-  const folded: string[] = [];
-  const unfolded: string[] = [];
+  const notes: PassNote[] = [];
 
   for (const bn of g.nodes) {
     if (bn.opType !== 'BatchNormalization') continue;
-    const why = (reason: string) => unfolded.push(`${describeNode(bn)}: ${reason}`);
+    const why = (reason: string) => notes.push(keptNote(bn, reason));
     if (attrsOf(BatchNormalization, bn).training_mode !== 0) {
       why('is in training mode');
       continue;
@@ -133,17 +125,13 @@ export function foldBatchNorm(g: Graph): FoldBatchNormResult {
     newInits.set(biasName, { name: biasName, dtype: 'float32', dims: [c], data: bData });
     replaced.set(op.name, { ...op, attrs, inputs: [op.inputs[0], op.inputs[1], biasName], outputs: [bn.outputs[0]] });
     removed.add(bn.name);
-    folded.push(bn.name);
+    notes.push(changedNote(bn, `folded into ${describeNode(op)}`));
   }
 
   // Drop BN parameters that nothing reads any more; keep everything else, replacing rescaled tensors.
   const nodes = g.nodes.filter((n) => !removed.has(n.name)).map((n) => replaced.get(n.name) ?? n);
-  const stillRead = new Set(nodes.flatMap((n) => n.inputs));
   const bnParams = new Set(g.nodes.filter((n) => removed.has(n.name)).flatMap((n) => n.inputs.slice(1)));
-  const initializers = [
-    ...g.initializers.filter((t) => !bnParams.has(t.name) || stillRead.has(t.name)).map((t) => newInits.get(t.name) ?? t),
-    ...[...newInits.values()].filter((t) => !inits.has(t.name)),
-  ];
-  const graph = inferShapes({ ...g, nodes, initializers, valueInfo: [] });
-  return { graph, folded, unfolded };
+  const initializers = [...g.initializers.map((t) => newInits.get(t.name) ?? t), ...[...newInits.values()].filter((t) => !inits.has(t.name))];
+  const graph = inferShapes(withoutUnusedInitializers({ ...g, nodes, initializers, valueInfo: [] }, bnParams));
+  return { graph, notes };
 }

@@ -48,3 +48,13 @@ export function nameAllocator(g: Graph): (base: string) => string {
     return name;
   };
 }
+
+/**
+ * The graph without initializers that no node reads and that are not graph outputs. With `among`,
+ * only those initializers are candidates for removal (a pass that dropped some readers and
+ * must keep every other tensor as it was).
+ */
+export function withoutUnusedInitializers(g: Graph, among?: ReadonlySet<string>): Graph {
+  const used = new Set([...g.nodes.flatMap((n) => n.inputs), ...g.outputs.map((o) => o.name)]);
+  return { ...g, initializers: g.initializers.filter((t) => used.has(t.name) || (among !== undefined && !among.has(t.name))) };
+}

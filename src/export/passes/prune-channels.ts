@@ -22,6 +22,9 @@
  *   consumer Conv       W[:, K', ...]                     consumer Gemm  W[:, K'] (transB) or W[K', :]
  * where K' are the consumer's input features: its input layout's segments with their kept channels,
  * each channel c of a segment of spread S standing for features c*S ... c*S + S - 1.
+ *
+ * Notes (pass.ts) are per group, named by the group (its producers joined by '+') and its
+ * producers' op types: "stage1/expand (Conv): kept 32 of 64 channels", or why it was left whole.
  */
 import { UserError } from '../../errors.ts';
 import { inferShapes } from '../../graph/infer.ts';
@@ -31,6 +34,7 @@ import { Conv } from '../../graph/ops/conv.ts';
 import { Gemm } from '../../graph/ops/gemm.ts';
 import { analyzeChannels, type ChannelAnalysis, type ChannelGroup, type Segment } from './channel-groups.ts';
 import { initializerMap } from './graph-util.ts';
+import type { PassNote, PassResult } from './pass.ts';
 
 export type ChannelCriterion = 'l1' | 'bn-gamma';
 
@@ -40,19 +44,6 @@ export interface PruneChannelsOptions {
   criterion: ChannelCriterion;
 }
 
-export interface PrunedGroup {
-  /** The group's producers, joined by '+'. */
-  layer: string;
-  kept: number;
-  of: number;
-}
-
-export interface PruneChannelsResult {
-  graph: Graph;
-  removed: PrunedGroup[];
-  /** Groups left whole, and why. */
-  skipped: { layer: string; reason: string }[];
-}
 
 /** The entries of `t` whose index along `axis` is in `idx`, in that order. */
 export function takeAlongAxis(t: Tensor, axis: number, idx: readonly number[]): Tensor {
@@ -105,7 +96,13 @@ function keptFeatures(layout: Segment[] | undefined, analysis: ChannelAnalysis, 
   return out;
 }
 
-export function pruneChannels(g: Graph, o: PruneChannelsOptions): PruneChannelsResult {
+/** A note on a channel group: named by the group, with its producers' op types. */
+function groupNote(group: ChannelGroup, nodes: Map<string, Node>, kind: PassNote['kind'], why: string): PassNote {
+  const op = [...new Set(group.producers.map((p) => nodes.get(p)!.opType))].join('+') || 'no producer';
+  return { node: group.name, op, kind, why };
+}
+
+export function pruneChannels(g: Graph, o: PruneChannelsOptions): PassResult {
   if (!(o.ratio > 0 && o.ratio < 1)) throw new UserError(`channel pruning ratio must be in (0, 1), got ${o.ratio}`);
   if (o.criterion !== 'l1' && o.criterion !== 'bn-gamma') throw new UserError(`channel pruning criterion must be 'l1' or 'bn-gamma', got '${o.criterion}'`);
   const analysis = analyzeChannels(g);
@@ -113,16 +110,15 @@ export function pruneChannels(g: Graph, o: PruneChannelsOptions): PruneChannelsR
   const nodes = new Map(g.nodes.map((n) => [n.name, n]));
 
   const keep = new Map<number, number[]>();
-  const removed: PrunedGroup[] = [];
-  const skipped: { layer: string; reason: string }[] = [];
+  const notes: PassNote[] = [];
   for (const group of analysis.groups) {
     if (group.fixed) {
-      if (group.producers.length) skipped.push({ layer: group.name, reason: group.fixed });
+      if (group.producers.length) notes.push(groupNote(group, nodes, 'kept', group.fixed));
       continue;
     }
     const score = importance(group, o.criterion, nodes, inits);
     if (!score) {
-      skipped.push({ layer: group.name, reason: 'no BatchNormalization follows it, so bn-gamma cannot rank its channels' });
+      notes.push(groupNote(group, nodes, 'kept', 'no BatchNormalization follows it, so bn-gamma cannot rank its channels'));
       continue;
     }
     const k = Math.round(o.ratio * group.channels);
@@ -131,7 +127,7 @@ export function pruneChannels(g: Graph, o: PruneChannelsOptions): PruneChannelsR
     }
     const order = [...score.keys()].sort((a, b) => score[b] - score[a] || a - b);
     const kept = order.slice(0, group.channels - k).sort((a, b) => a - b);
-    removed.push({ layer: group.name, kept: kept.length, of: group.channels });
+    notes.push(groupNote(group, nodes, 'changed', `kept ${kept.length} of ${group.channels} channels`));
     if (k > 0) keep.set(group.id, kept);
   }
 
@@ -169,5 +165,5 @@ export function pruneChannels(g: Graph, o: PruneChannelsOptions): PruneChannelsR
   });
   const initializers = g.initializers.map((t) => replaced.get(t.name) ?? t);
   const graph = inferShapes({ ...g, nodes: newNodes, initializers, valueInfo: [] });
-  return { graph, removed, skipped };
+  return { graph, notes };
 }

@@ -11,11 +11,14 @@
  * Only Conv and Gemm weights are pruned (the ops whose OpDef has the `magnitudePrune` trait): biases, BN parameters and every other constant stay.
  * Zeros stay in the dense tensor: the model computes as many MACs as before, but its non-zero
  * parameter count and its gzip size drop (src/export/cost.ts), which is what the table reports.
+ * Each pruned layer gets a note with its count, e.g. "conv1 (Conv): zeroed 230 of 576 weights of
+ * 'conv1.weight'"; a Conv/Gemm whose weight is not a float32 initializer gets a note saying so.
  */
 import { UserError } from '../../errors.ts';
-import type { Graph, Tensor } from '../../graph/ir.ts';
+import type { Graph, Node, Tensor } from '../../graph/ir.ts';
 import { traitsOf } from '../../graph/ops/index.ts';
 import { initializerMap } from './graph-util.ts';
+import { changedNote, keptNote, type PassNote, type PassResult } from './pass.ts';
 
 export type MagnitudeScope = 'global' | 'layer';
 
@@ -25,20 +28,6 @@ export interface PruneMagnitudeOptions {
   scope: MagnitudeScope;
 }
 
-export interface PrunedLayer {
-  /** The Conv or Gemm node. */
-  layer: string;
-  weight: string;
-  zeros: number;
-  of: number;
-}
-
-export interface PruneMagnitudeResult {
-  graph: Graph;
-  layers: PrunedLayer[];
-  /** Zeros over all pruned weights / their element count. */
-  sparsity: number;
-}
 
 /**
  * Zeroes the k entries of smallest |w| across `tensors` (read as one concatenation, in order):
@@ -59,20 +48,28 @@ function zeroSmallest(tensors: Float32Array[], k: number): void {
   for (const t of tensors) for (let i = 0; i < t.length && left > 0; i++) if (Math.abs(t[i]) === threshold) (t[i] = 0), left--;
 }
 
-export function pruneMagnitude(g: Graph, o: PruneMagnitudeOptions): PruneMagnitudeResult {
+export function pruneMagnitude(g: Graph, o: PruneMagnitudeOptions): PassResult {
   if (!(o.sparsity > 0 && o.sparsity < 1)) throw new UserError(`sparsity must be in (0, 1), got ${o.sparsity}`);
   if (o.scope !== 'global' && o.scope !== 'layer') throw new UserError(`magnitude pruning scope must be 'global' or 'layer', got '${o.scope}'`);
   const inits = initializerMap(g);
-  const targets: { layer: string; t: Tensor & { data: Float32Array } }[] = [];
+  const targets: { layer: Node; t: Tensor & { data: Float32Array } }[] = [];
+  const notes: PassNote[] = [];
   const seen = new Set<string>();
   for (const n of g.nodes) {
     // Which ops lose weights is their `magnitudePrune` trait, and which input is their `weight`.
     const { magnitudePrune, weight } = traitsOf(n);
     if (!magnitudePrune || weight === undefined) continue;
     const t = inits.get(n.inputs[weight]);
-    if (!t || t.dtype !== 'float32' || !(t.data instanceof Float32Array) || seen.has(t.name)) continue;
+    if (!t || t.dtype !== 'float32' || !(t.data instanceof Float32Array)) {
+      notes.push(keptNote(n, 'its weight is not a float32 initializer'));
+      continue;
+    }
+    if (seen.has(t.name)) {
+      notes.push(keptNote(n, `its weight '${t.name}' is shared with an earlier node, pruned there`));
+      continue;
+    }
     seen.add(t.name);
-    targets.push({ layer: n.name, t: t as Tensor & { data: Float32Array } });
+    targets.push({ layer: n, t: t as Tensor & { data: Float32Array } });
   }
   if (!targets.length) throw new UserError(`model '${g.name}' has no float32 Conv or Gemm weights to prune`);
 
@@ -84,15 +81,11 @@ export function pruneMagnitude(g: Graph, o: PruneMagnitudeOptions): PruneMagnitu
     zeroSmallest(all, Math.round(o.sparsity * all.reduce((s, t) => s + t.length, 0)));
   }
 
-  let zeros = 0;
-  let of = 0;
-  const layers = targets.map(({ layer, t }) => {
+  for (const { layer, t } of targets) {
     const data = pruned.get(t.name)!;
-    const z = data.reduce((s, v) => s + (v === 0 ? 1 : 0), 0);
-    zeros += z;
-    of += data.length;
-    return { layer, weight: t.name, zeros: z, of: data.length };
-  });
+    const zeros = data.reduce((s, v) => s + (v === 0 ? 1 : 0), 0);
+    notes.push(changedNote(layer, `zeroed ${zeros} of ${data.length} weights of '${t.name}'`));
+  }
   const initializers = g.initializers.map((t) => (pruned.has(t.name) ? { ...t, data: pruned.get(t.name)! } : t));
-  return { graph: { ...g, initializers }, layers, sparsity: zeros / of };
+  return { graph: { ...g, initializers }, notes };
 }

@@ -20,7 +20,7 @@
  * Scales are rounded to float32 here, once, so that every consumer sees the same number.
  *
  * reduceRange: weights in [-64, 64] (7 bits), s_w = max |w| / 64, because x86 AVX2 u8s8 integer
- * kernels sum pairs of u8 x s8 products in saturating int16 (see quantize-static.ts).
+ * kernels sum pairs of u8 x s8 products in saturating int16 (see `reduceRange` in quant-plan.ts).
  *
  * Error bound: for x in [qmin - z, qmax - z] * s, |x - x'| <= s / 2 (the rounding step).
  */
@@ -117,11 +117,18 @@ function channelIndexer(p: Pick<QuantParams, 'scale' | 'axis'>, dims: readonly n
 /** Largest weight magnitude with `reduceRange` (7-bit weights, see the header). */
 export const REDUCED_WEIGHT_MAX = 64;
 
+/** A weight quantized symmetrically: int8 values in [-qmax, qmax] and their (zero-point-0) parameters. */
+export interface QuantizedWeight {
+  q: Int8Array;
+  params: QuantParams;
+}
+
 /**
- * Symmetric int8 weights: per tensor, or per channel along `axis` (each channel's scale is its own
- * max |w| / 127). Returns the integer tensor and its parameters.
+ * Symmetric int8 weights, the one weight quantizer of the static and dynamic passes: per tensor,
+ * or per channel along `axis` (each channel's scale is its own max |w| / qmax, qmax = 127, or 64
+ * with `reduceRange`). Returns the integer tensor and its parameters.
  */
-export function quantizeWeight(w: Tensor, perChannelAxis: number | undefined, reduceRange = false): { q: Int8Array; params: QuantParams } {
+export function quantizeWeight(w: Tensor, perChannelAxis: number | undefined, reduceRange = false): QuantizedWeight {
   const x = w.data as Float32Array;
   const qmax = reduceRange ? REDUCED_WEIGHT_MAX : 127;
   const scaleFor = (m: number) => Math.fround(m > 0 ? m / qmax : 1);

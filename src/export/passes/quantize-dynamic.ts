@@ -25,24 +25,26 @@
  * overflows, and an all-255 x all-127 MatMulInteger of depth 64 returns 1048544 instead of
  * 2072640 on CPU (exact on WASM). ORT's documentation names the same remedy: U8U8 (or 7-bit
  * weights). So the default is 'uint8', exact on every runtime tried; 'int8' is there to
- * measure the U8S8 kernels (meant for VNNI/ARM; on this AVX2 machine they were also ~3x slower
- * than float32 on the zoo ResNet, where uint8 weights ran at ~0.6x float32's latency).
+ * measure the U8S8 kernels (meant for VNNI/ARM; on AVX2 without VNNI they were also slower than
+ * float32 on the zoo ResNet, where uint8 weights were faster than float32).
  * Where a runtime has no kernel for these ops, ORT's session creation fails and the caller
  * turns that into an "unsupported" row (benchmarks/quant-support.ts prints the matrix).
  *
  * Which nodes: Conv, Gemm and MatMul whose weight is an initializer. Anything else stays float;
- * a matching node that cannot be quantized is listed in `keptFloat` with the reason in `declined`.
+ * a matching node that cannot be quantized gets a note saying why (pass.ts).
  * A DynamicQuantizeLinear is shared by all quantized nodes that read the same activation.
  */
 import { UserError } from '../../errors.ts';
 import { inferShapes } from '../../graph/infer.ts';
 import { type Graph, type Node, type Tensor, valueTypes } from '../../graph/ir.ts';
+import { META } from '../../graph/metadata-keys.ts';
 import { attrsOf, toAttrs } from '../../graph/ops/attrs.ts';
 import { Gemm } from '../../graph/ops/gemm.ts';
 import { traitsOf } from '../../graph/ops/index.ts';
 import { Cast, ONNX_ELEM_TYPE } from '../../graph/ops/quant-dynamic.ts';
-import { initializerMap, nameAllocator } from './graph-util.ts';
-import { roundHalfEven } from './quant-params.ts';
+import { initializerMap, nameAllocator, withoutUnusedInitializers } from './graph-util.ts';
+import { keptNote, type PassNote, type PassResult } from './pass.ts';
+import { quantizeWeight } from './quant-params.ts';
 
 export type WeightType = 'int8' | 'uint8';
 
@@ -55,48 +57,15 @@ export interface DynamicQuantOptions {
   weightType?: WeightType;
 }
 
-export interface DynamicQuantResult {
-  graph: Graph;
-  /** Conv/Gemm/MatMul nodes left in float. */
-  keptFloat: string[];
-  /** Why each of them was left in float, in words. */
-  declined: { node: string; reason: string }[];
-}
 
-const QMAX = 127;
-
-interface QuantizedWeight {
-  q: Int8Array | Uint8Array;
-  /** One scale per channel (or a single one). */
-  scale: Float32Array;
-  zeroPoint: number;
-}
-
-/**
- * Symmetric 8-bit quantization of a weight laid out as `channels` rows of `rowLen` contiguous
- * elements (channel-major) or, with `stride`, column c at c, c + stride, ... (for [K, N] matrices).
- */
-export function quantizeDynamicWeight(w: Float32Array, channels: number, perChannel: boolean, dtype: 'int8' | 'uint8', columnMajor = false): QuantizedWeight {
-  const per = w.length / channels;
-  const idx = (c: number, k: number) => (columnMajor ? k * channels + c : c * per + k);
-  const amax = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) for (let k = 0; k < per; k++) amax[c] = Math.max(amax[c], Math.abs(w[idx(c, k)]));
-  const scale = perChannel ? amax.map((a) => (a > 0 ? a / QMAX : 1)) : Float32Array.of(Math.max(...amax) > 0 ? Math.max(...amax) / QMAX : 1);
-  const offset = dtype === 'uint8' ? 128 : 0;
-  const q = dtype === 'uint8' ? new Uint8Array(w.length) : new Int8Array(w.length);
-  for (let c = 0; c < channels; c++) {
-    const s = scale[perChannel ? c : 0];
-    for (let k = 0; k < per; k++) {
-      const i = idx(c, k);
-      q[i] = Math.max(-QMAX, Math.min(QMAX, roundHalfEven(w[i] / s))) + offset;
-    }
-  }
-  return { q, scale, zeroPoint: offset };
+/** The uint8 form of symmetric int8 weights: the same values shifted by 128, read with zero point 128. */
+export function asUint8Weights(q: Int8Array): Uint8Array {
+  return Uint8Array.from(q, (v) => v + 128);
 }
 
 const f32 = (name: string, dims: number[], data: Float32Array): Tensor => ({ name, dtype: 'float32', dims, data });
 
-export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): DynamicQuantResult {
+export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): PassResult {
   const perChannel = options.perChannel ?? true;
   const dtype = options.weightType ?? 'uint8';
   const exclude = new Set(options.exclude ?? []);
@@ -107,8 +76,7 @@ export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): Dy
   const nodes: Node[] = [];
   const added: Tensor[] = [];
   const quantizedInputs = new Map<string, [string, string, string]>();
-  const keptFloat: string[] = [];
-  const declined: { node: string; reason: string }[] = [];
+  const notes: PassNote[] = [];
 
   const node = (opType: string, name: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): void => {
     nodes.push({ name: fresh(name), opType, domain: '', inputs, outputs, attrs });
@@ -149,8 +117,7 @@ export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): Dy
     const why = refusal(n);
     if (why) {
       nodes.push(n);
-      keptFloat.push(n.name);
-      declined.push({ node: n.name, reason: why });
+      notes.push(keptNote(n, why));
       continue;
     }
     const w = inits.get(n.inputs[1])!;
@@ -170,22 +137,22 @@ export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): Dy
         wDims = [cols, rows];
       }
     }
-    // Conv weights are [M, C/g, k...] (channel-major); MatMul weights are [K, N] (channels are columns).
+    // Conv weights are [M, C/g, k...] (channels on axis 0); MatMul weights are [K, N] (channels are columns, axis 1).
     const channels = isConv ? wDims[0] : wDims[1];
-    const qw = quantizeDynamicWeight(wData, channels, perChannel, dtype, !isConv);
+    const qw = quantizeWeight({ ...w, dims: wDims, data: wData }, perChannel ? (isConv ? 0 : 1) : undefined);
     const base = n.name || n.outputs[0];
-    const wq: Tensor = { name: fresh(`${w.name}_quantized`), dtype, dims: [...wDims], data: qw.q };
+    const wq: Tensor = { name: fresh(`${w.name}_quantized`), dtype, dims: [...wDims], data: dtype === 'uint8' ? asUint8Weights(qw.q) : qw.q };
     added.push(wq);
     const zpInputs: string[] = [];
-    if (qw.zeroPoint !== 0) {
-      const zp: Tensor = { name: fresh(`${w.name}_zero_point`), dtype, dims: [], data: dtype === 'uint8' ? Uint8Array.of(qw.zeroPoint) : Int8Array.of(qw.zeroPoint) };
+    if (dtype === 'uint8') {
+      const zp: Tensor = { name: fresh(`${w.name}_zero_point`), dtype, dims: [], data: Uint8Array.of(128) };
       added.push(zp);
       zpInputs.push(zp.name);
     }
     // The scale broadcasts along the output channel axis: [M, 1, ...] for Conv, [N] for MatMul.
     const outRank = types.get(n.outputs[0])!.shape.length;
     const channelDims = (len: number) => (isConv ? [len, ...Array(outRank - 2).fill(1)] : [len]);
-    const wScale = qw.scale.map((s) => s * alpha);
+    const wScale = qw.params.scale.map((s) => s * alpha);
     const wScaleT = f32(fresh(`${w.name}_scale`), perChannel ? channelDims(channels) : [], wScale);
     added.push(wScaleT);
 
@@ -210,13 +177,11 @@ export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): Dy
     }
   }
 
-  // Float weights and biases that only the quantized nodes read are dropped.
-  const read = new Set(nodes.flatMap((n) => n.inputs));
-  const outputs = new Set(src.outputs.map((o) => o.name));
-  const initializers = [...src.initializers.filter((t) => read.has(t.name) || outputs.has(t.name)), ...added];
-  if (quantizedInputs.size === 0 && declined.length === 0) {
+  if (quantizedInputs.size === 0 && notes.length === 0) {
     throw new UserError(`quantizeDynamic: model '${g.name}' has no Conv, Gemm or MatMul to quantize`);
   }
-  const graph = inferShapes({ ...src, nodes, initializers, valueInfo: [], metadata: { ...src.metadata, quantization: 'dynamic', quant_per_channel: String(perChannel), quant_weight_type: dtype } });
-  return { graph, keptFloat, declined };
+  // Float weights and biases that only the quantized nodes read are dropped.
+  const metadata = { ...src.metadata, [META.quantization]: 'dynamic', [META.quantPerChannel]: String(perChannel), [META.quantWeightType]: dtype };
+  const graph = inferShapes(withoutUnusedInitializers({ ...src, nodes, initializers: [...src.initializers, ...added], valueInfo: [], metadata }));
+  return { graph, notes };
 }

@@ -13,14 +13,17 @@
  *                        int8 and uint8), with the input's scale and zero point
  * Between a float node and an integer one sits a QuantizeLinear or a DequantizeLinear, inserted
  * once per value where a reader needs the other form. Float value names are kept; integer values
- * are named '<value>_quantized'.
+ * are named '<value>_quantized'. The plan is only read: the full-int output's parameters go into a
+ * copy of its parameter map.
  */
 import { inferShapes } from '../../graph/infer.ts';
 import type { Graph, Node, Tensor } from '../../graph/ir.ts';
+import { META } from '../../graph/metadata-keys.ts';
 import { MS_DOMAIN } from '../../graph/ops/quant.ts';
-import { initializerMap, nameAllocator } from './graph-util.ts';
+import { initializerMap, nameAllocator, withoutUnusedInitializers } from './graph-util.ts';
+import { ioMetadata, paramTensors, qdqNode, quantMetadata } from './quant-emit.ts';
 import type { QuantParams } from './quant-params.ts';
-import { ioMetadata, paramTensors, type QuantizeStaticOptions, type QuantPlan, qdqNode, quantMetadata, withoutUnusedInitializers } from './quantize-static.ts';
+import type { QuantizeStaticOptions, QuantPlan } from './quant-plan.ts';
 
 export function emitQOperator(plan: QuantPlan, o: QuantizeStaticOptions): Graph {
   const g = plan.graph;
@@ -31,6 +34,7 @@ export function emitQOperator(plan: QuantPlan, o: QuantizeStaticOptions): Graph 
   /** value -> integer tensor name; value -> float tensor name (where each form exists) */
   const intOf = new Map<string, string>();
   const floatOf = new Map<string, string>();
+  const params = new Map(plan.params); // NOTE: a copy; the full-int output's parameters are added below
   const paramCache = new Map<QuantParams, { scale: Tensor; zeroPoint: Tensor }>();
   const tensorsOf = (p: QuantParams, base: string) => {
     let t = paramCache.get(p);
@@ -42,13 +46,13 @@ export function emitQOperator(plan: QuantPlan, o: QuantizeStaticOptions): Graph 
     return t;
   };
   const sz = (value: string) => {
-    const t = tensorsOf(plan.params.get(value)!, value);
+    const t = tensorsOf(params.get(value)!, value);
     return [t.scale.name, t.zeroPoint.name];
   };
   const asInt = (value: string): string => {
     let q = intOf.get(value);
     if (!q) {
-      const t = tensorsOf(plan.params.get(value)!, value);
+      const t = tensorsOf(params.get(value)!, value);
       q = fresh(`${value}_quantized`);
       nodes.push(qdqNode('QuantizeLinear', fresh(`${value}/QuantizeLinear`), floatOf.get(value) ?? value, t.scale, t.zeroPoint, q));
       intOf.set(value, q);
@@ -60,7 +64,7 @@ export function emitQOperator(plan: QuantPlan, o: QuantizeStaticOptions): Graph 
     let f = floatOf.get(value);
     if (!f) {
       const q = intOf.get(value)!;
-      const t = tensorsOf(plan.params.get(value)!, value);
+      const t = tensorsOf(params.get(value)!, value);
       f = fresh(`${value}_dequantized`);
       nodes.push(qdqNode('DequantizeLinear', fresh(`${value}/DequantizeLinear`), q, t.scale, t.zeroPoint, f));
       floatOf.set(value, f);
@@ -141,7 +145,7 @@ export function emitQOperator(plan: QuantPlan, o: QuantizeStaticOptions): Graph 
   let outputs = g.outputs;
   if (plan.io) {
     const outName = g.outputs[0].name;
-    plan.params.set(outName, plan.io.output);
+    params.set(outName, plan.io.output);
     const q = asInt(outName);
     rename.set(q, outName);
     if (floatOf.get(outName) === outName) rename.set(outName, fresh(`${outName}_float`));
@@ -165,7 +169,7 @@ export function emitQOperator(plan: QuantPlan, o: QuantizeStaticOptions): Graph 
       nodes: renamed,
       initializers: [...g.initializers, ...newInits],
       valueInfo: [],
-      metadata: { ...g.metadata, quantization: 'static-qoperator', ...(plan.io ? ioMetadata(plan.io) : {}), ...quantMetadata(o) },
+      metadata: { ...g.metadata, [META.quantization]: 'static-qoperator', ...(plan.io ? ioMetadata(plan.io) : {}), ...quantMetadata(o) },
     }),
   );
 }

@@ -32,83 +32,25 @@
  * F1 0.0001 for exactly this reason. The option exists to reproduce that failure, not to use.
  *
  * Ops with no quantized form (Softmax, BatchNormalization left unfolded, Sub/Div of the input
- * standardisation, LeakyRelu...) stay float and are listed in `keptFloat` with the reason.
- * Fold BatchNormalization into its Conv first (foldBatchNorm), then calibrate, then quantize.
+ * standardisation, LeakyRelu...) stay float, each with a note saying why (pass.ts); each fused
+ * Relu/Clip gets a note too. Fold BatchNormalization into its Conv first (foldBatchNorm), then
+ * calibrate, then quantize. The plan (planStaticQuantization) is pure and both emitters only read it.
  */
 import { UserError } from '../../errors.ts';
 import { inferShapes } from '../../graph/infer.ts';
 import type { Graph, Node, Tensor } from '../../graph/ir.ts';
-import { attrsOf, toAttrs } from '../../graph/ops/attrs.ts';
+import { META } from '../../graph/metadata-keys.ts';
+import { attrsOf } from '../../graph/ops/attrs.ts';
 import { Gemm } from '../../graph/ops/gemm.ts';
 import { traitsOf } from '../../graph/ops/index.ts';
-import type { QuantKind } from '../../graph/ops/op.ts';
-import { DequantizeLinear, QuantizeLinear } from '../../graph/ops/quant.ts';
-import { consumers, initializerMap, isGraphOutput, nameAllocator, producers } from './graph-util.ts';
-import { activationParams, type QuantDType, type QuantParams, quantizeBias, quantizeWeight, type Range } from './quant-params.ts';
+import { consumers, initializerMap, isGraphOutput, nameAllocator, producers, withoutUnusedInitializers } from './graph-util.ts';
+import { changedNote, keptNote, type PassNote, type PassResult } from './pass.ts';
+import { ioMetadata, paramTensors, qdqNode, quantMetadata } from './quant-emit.ts';
+import { activationParams, type QuantParams, quantizeBias, quantizeWeight, type Range } from './quant-params.ts';
+import type { PlannedWeight, QuantizeStaticOptions, QuantKind, QuantPlan } from './quant-plan.ts';
 import { emitQOperator } from './quantize-qoperator.ts';
 
-export interface QuantizeStaticOptions {
-  /** 'qdq' (default): QuantizeLinear/DequantizeLinear pairs; 'qoperator': QLinearConv and friends. */
-  format?: 'qdq' | 'qoperator';
-  /** Activation type (default 'uint8'; 'int8' gives ORT's "s8s8"). */
-  activations?: QuantDType;
-  /** Weight granularity (default 'per-channel'). Weights are always symmetric int8. */
-  weights?: 'per-channel' | 'per-tensor';
-  /** Symmetric activations (z = 0 for int8, 128 for uint8); default false. */
-  symmetric?: boolean;
-  /** Node names to keep in fp32 (e.g. the first conv and the classifier). */
-  exclude?: string[];
-  /** Integer graph input and output, with their parameters in the metadata. */
-  fullInt?: boolean;
-  /** With fullInt: give the input the uncalibrated range [-1, 1] (see the header: it breaks models). */
-  naiveInputScale?: boolean;
-  /**
-   * 7-bit weights in [-64, 64] (default true). ORT's x86 AVX2 u8s8 kernels (VPMADDUBSW) add pairs
-   * of u8*s8 products in saturating int16: 2 * 255 * 127 overflows, 2 * 255 * 64 does not. With
-   * full 8-bit weights the trained ResNet's test macro-F1 fell from 0.869 to 0.42 on an AVX2 CPU
-   * (the same graph run unfused in float gives 0.869); 7-bit weights give 0.865 everywhere.
-   * Set false only for runtimes without the issue (VNNI, ARM): the bytes then differ per target.
-   */
-  reduceRange?: boolean;
-  /** Quantize a model whose metadata does not say trained=true (tests). */
-  allowUntrained?: boolean;
-}
-
-/** How a quantized node computes: each op's `staticQuant` trait (src/graph/ops/op.ts). */
-export type { QuantKind };
-
-export interface QuantizedWeight {
-  q: Int8Array;
-  params: QuantParams;
-  bias?: { q: Int32Array; scale: Float32Array };
-}
-
-/** The decisions both formats share, taken on the graph with activations fused. */
-export interface QuantPlan {
-  /** The float graph with fused Relu/Clip removed (their producers write their output names). */
-  graph: Graph;
-  kinds: Map<string, QuantKind>;
-  /** Parameters of every quantized activation, by value name. */
-  params: Map<string, QuantParams>;
-  weights: Map<string, QuantizedWeight>;
-  /** Gemm nodes whose output stays float (no quantized reader). */
-  floatOutput: Set<string>;
-  keptFloat: string[];
-  fused: string[];
-  /** With fullInt: parameters of the graph input and output. */
-  io?: { input: QuantParams; output: QuantParams };
-}
-
-export interface QuantizeStaticResult {
-  graph: Graph;
-  /** Nodes left in float, "name (OpType): why". */
-  keptFloat: string[];
-  /** Names of the nodes that run quantized. */
-  quantized: string[];
-  /** Relu/Clip nodes fused into their producer's output range. */
-  fused: string[];
-  params: Map<string, QuantParams>;
-}
+export type { QuantizeStaticOptions, QuantPlan } from './quant-plan.ts';
 
 /** The op's quantized kind (passthrough included), from its `staticQuant` trait; undefined: it stays float. */
 const kindOf = (n: Node): QuantKind | undefined => {
@@ -125,7 +67,6 @@ const absorbsClamp = (n: Node): boolean => {
   const t = traitsOf(n).staticQuant;
   return !!t && 'kind' in t && !!t.absorbsClamp;
 };
-const label = (n: Node) => `${n.name} (${n.opType})`;
 
 /** Clip bounds when both are constants; undefined bounds are absent (no clamp on that side). */
 function clipBounds(n: Node, inits: Map<string, Tensor>): { lo?: number; hi?: number } | undefined {
@@ -165,7 +106,7 @@ function refusal(n: Node, kind: QuantKind, inits: Map<string, Tensor>, ranges: R
 }
 
 function checkInputs(g: Graph, ranges: ReadonlyMap<string, Range>, o: QuantizeStaticOptions): void {
-  if (g.metadata.trained !== 'true' && !o.allowUntrained) {
+  if (g.metadata[META.trained] !== 'true' && !o.allowUntrained) {
     throw new UserError(`model '${g.name}' is not trained (its metadata lacks trained=true): quantizing random weights measures nothing; train it first (melbench train), or pass allowUntrained for a test`);
   }
   if (ranges.size === 0) throw new UserError('no calibration ranges: calibrate on training clips first (collectActivations, then calibrationRanges)');
@@ -186,7 +127,7 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
   const exclude = new Set(o.exclude ?? []);
   const inits = initializerMap(g0);
   const ranges = new Map(ranges0);
-  const keptFloat: string[] = [];
+  const notes: PassNote[] = [];
 
   // 1. Which compute nodes can be quantized.
   const compute = new Map<string, QuantKind>();
@@ -195,7 +136,7 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
     if (!kind || kind === 'passthrough') continue;
     if (exclude.has(n.name)) continue;
     const why = refusal(n, kind, inits, ranges);
-    if (why) keptFloat.push(`${label(n)}: ${why}`);
+    if (why) notes.push(keptNote(n, why));
     else compute.set(n.name, kind);
   }
 
@@ -204,7 +145,6 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
   const cons = consumers(g0);
   const dropped = new Map<string, Node>(); // relu name -> its producer
   const renameOutput = new Map<string, string>(); // producer name -> relu output name
-  const fused: string[] = [];
   if (!symmetric) {
     for (const n of g0.nodes) {
       const clamp = clampOf(n);
@@ -222,7 +162,7 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
       ranges.set(n.outputs[0], { min: 0, max: Math.min(Math.max(r.max, 0), hi) });
       dropped.set(n.name, p);
       renameOutput.set(p.name, n.outputs[0]);
-      fused.push(n.name);
+      notes.push(changedNote(n, `fused into the output range of ${p.name} (${p.opType})`));
     }
   }
   const graph = inferShapes({
@@ -240,7 +180,7 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
     if (kind) {
       kinds.set(n.name, kind);
       intProduced.add(n.outputs[0]);
-    } else if (!exclude.has(n.name) && !dropped.has(n.name) && !keptFloat.some((k) => k.startsWith(`${n.name} (`))) {
+    } else if (!exclude.has(n.name) && !dropped.has(n.name) && !notes.some((k) => k.node === n.name)) {
       const why =
         n.opType === 'BatchNormalization'
           ? 'no quantized form; fold it into the preceding Conv first (foldBatchNorm)'
@@ -249,12 +189,12 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
             : clampOf(n) && symmetric
               ? 'symmetric activations: a zero point of 0 cannot absorb the clamp'
               : 'no quantized form';
-      keptFloat.push(`${label(n)}: ${why}`);
+      notes.push(keptNote(n, why));
     }
   }
   for (const e of exclude) {
     const n = graph.nodes.find((m) => m.name === e);
-    if (n) keptFloat.push(`${label(n)}: excluded`);
+    if (n) notes.push(keptNote(n, 'excluded'));
   }
 
   // 4. Activation parameters, in graph order (a passthrough output shares its input's).
@@ -282,7 +222,7 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
     io = { input: params.get(inName)!, output: activationParams(outRange, act, symmetric) };
   }
   const floatOutput = new Set<string>();
-  const weights = new Map<string, QuantizedWeight>();
+  const weights = new Map<string, PlannedWeight>();
   for (const n of graph.nodes) {
     const kind = kinds.get(n.name);
     if (!kind) continue;
@@ -303,38 +243,7 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
       weights.set(n.name, { q, params: wp, bias: b ? quantizeBias(b.data as Float32Array, params.get(n.inputs[0])!.scale[0], wp.scale) : undefined });
     }
   }
-  return { graph, kinds, params, weights, floatOutput, keptFloat, fused, io };
-}
-
-// ---- emission helpers shared by both formats ----------------------------------------------------
-
-export function paramTensors(p: QuantParams, base: string, fresh: (b: string) => string): { scale: Tensor; zeroPoint: Tensor } {
-  const dims = p.axis === undefined ? [] : [p.scale.length];
-  const zp = p.dtype === 'int8' ? Int8Array.from(p.zeroPoint) : Uint8Array.from(p.zeroPoint);
-  return { scale: { name: fresh(`${base}_scale`), dtype: 'float32', dims, data: p.scale }, zeroPoint: { name: fresh(`${base}_zero_point`), dtype: p.dtype, dims, data: zp } };
-}
-
-/** A Q or DQ node; without `z` the zero point is omitted, which ONNX defines as 0 of x's type. */
-export function qdqNode(opType: 'QuantizeLinear' | 'DequantizeLinear', name: string, x: string, s: Tensor, z: Tensor | undefined, y: string, axis?: number): Node {
-  return { name, opType, domain: '', inputs: z ? [x, s.name, z.name] : [x, s.name], outputs: [y], attrs: toAttrs((opType === 'QuantizeLinear' ? QuantizeLinear : DequantizeLinear).attrs, { axis }) };
-}
-
-/** Metadata of a full-int graph: how callers quantize the input and read the output. */
-export function ioMetadata(io: NonNullable<QuantPlan['io']>): Record<string, string> {
-  return {
-    input_scale: String(io.input.scale[0]),
-    input_zero_point: String(io.input.zeroPoint[0]),
-    input_dtype: io.input.dtype,
-    output_scale: String(io.output.scale[0]),
-    output_zero_point: String(io.output.zeroPoint[0]),
-    output_dtype: io.output.dtype,
-  };
-}
-
-/** The weights no node reads any more, dropped. */
-export function withoutUnusedInitializers(g: Graph): Graph {
-  const used = new Set(g.nodes.flatMap((n) => n.inputs));
-  return { ...g, initializers: g.initializers.filter((t) => used.has(t.name)) };
+  return { graph, kinds, params, weights, floatOutput, notes, io };
 }
 
 // ---- QDQ ------------------------------------------------------------------------------------------
@@ -426,19 +335,9 @@ function emitQdq(plan: QuantPlan, o: QuantizeStaticOptions): Graph {
       nodes,
       initializers: [...g.initializers, ...newInits],
       valueInfo: [],
-      metadata: { ...g.metadata, quantization: `static-qdq`, ...(plan.io ? ioMetadata(plan.io) : {}), ...quantMetadata(o) },
+      metadata: { ...g.metadata, [META.quantization]: `static-qdq`, ...(plan.io ? ioMetadata(plan.io) : {}), ...quantMetadata(o) },
     }),
   );
-}
-
-export function quantMetadata(o: QuantizeStaticOptions): Record<string, string> {
-  return {
-    quant_activations: o.activations ?? 'uint8',
-    quant_weights: `int8 ${o.weights ?? 'per-channel'}`,
-    quant_symmetric: String(o.symmetric ?? false),
-    quant_weight_bits: o.reduceRange === false ? '8' : '7',
-    ...(o.fullInt ? { quant_full_int: 'true', quant_input_range: o.naiveInputScale ? 'naive [-1, 1]' : 'calibrated' } : {}),
-  };
 }
 
 /**
@@ -447,9 +346,9 @@ export function quantMetadata(o: QuantizeStaticOptions): Record<string, string> 
  *
  * @example
  *   const stats = await collectActivations(folded, clips, dims);
- *   const { graph, keptFloat } = quantizeStatic(folded, calibrationRanges(stats, 'entropy'), { format: 'qdq' });
+ *   const { graph, notes } = quantizeStatic(folded, calibrationRanges(stats, 'entropy'), { format: 'qdq' });
  */
-export function quantizeStatic(g: Graph, ranges: ReadonlyMap<string, Range>, o: QuantizeStaticOptions = {}): QuantizeStaticResult {
+export function quantizeStatic(g: Graph, ranges: ReadonlyMap<string, Range>, o: QuantizeStaticOptions = {}): PassResult {
   const format = o.format ?? 'qdq';
   if (format !== 'qdq' && format !== 'qoperator') throw new UserError(`unknown quantization format '${format}': use qdq or qoperator`);
   if (o.activations && o.activations !== 'uint8' && o.activations !== 'int8') throw new UserError(`activations must be uint8 or int8, got '${o.activations}'`);
@@ -457,5 +356,5 @@ export function quantizeStatic(g: Graph, ranges: ReadonlyMap<string, Range>, o: 
   if (o.naiveInputScale && !o.fullInt) throw new UserError('naiveInputScale only applies with fullInt');
   const plan = planStaticQuantization(g, ranges, o);
   const graph = format === 'qdq' ? emitQdq(plan, o) : emitQOperator(plan, o);
-  return { graph, keptFloat: plan.keptFloat, quantized: [...plan.kinds.keys()], fused: plan.fused, params: plan.params };
+  return { graph, notes: plan.notes };
 }
