@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { parseOrtProfile } from './profile.ts';
-import type { Feeds, HostTensor, NodeProfile, OpenOptions, Session } from './runner.ts';
+import type { Feeds, HostTensor, NodeProfile, OpenOptions, Session } from './contract.ts';
 import { fromOrtOutputs, toOrtFeeds, type OrtTensorCtor, type OrtTensorLike } from './tensors.ts';
 
 export type OrtNode = typeof import('onnxruntime-node');

@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import type { InferenceSession } from 'onnxruntime-web';
 import { parseOrtProfile } from './profile.ts';
-import type { Feeds, HostTensor, NodeProfile, OpenOptions, Session } from './runner.ts';
+import type { Feeds, HostTensor, NodeProfile, OpenOptions, Session } from './contract.ts';
 import { fromOrtOutputs, toOrtFeeds, type OrtTensorCtor, type OrtTensorLike } from './tensors.ts';
 
 export type OrtWeb = typeof import('onnxruntime-web');
