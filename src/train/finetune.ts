@@ -14,6 +14,7 @@
 import { UserError } from '../errors.ts';
 import type { LoadedFeatures } from '../features/datasets/index.ts';
 import type { Graph } from '../graph/ir.ts';
+import { META } from '../graph/metadata-keys.ts';
 import type { Metrics } from './metrics.ts';
 import { defaultTrainOptions } from './run.ts';
 import { type EpochRecord, type TrainHooks, train } from './trainer.ts';
@@ -54,5 +55,5 @@ export async function fineTune(graph: Graph, data: LoadedFeatures, o: FineTuneOp
     warmupEpochs: o.warmupEpochs ?? 0,
   });
   const r = await train(graph, data, options, hooks);
-  return { graph: { ...r.graph, metadata: { ...r.graph.metadata, fine_tuned: `${o.epochs} epochs at lr ${o.lr}` } }, val: r.val, test: r.test, seconds: r.trainSeconds, history: r.history };
+  return { graph: { ...r.graph, metadata: { ...r.graph.metadata, [META.fineTuned]: `${o.epochs} epochs at lr ${o.lr}` } }, val: r.val, test: r.test, seconds: r.trainSeconds, history: r.history };
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { toOnnx } from '../export/onnx.ts';
 import { type LoadedFeatures, loadDataset } from '../features/datasets/index.ts';
 import type { Graph } from '../graph/ir.ts';
+import { META } from '../graph/metadata-keys.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
 import { finishedModel, loadProgress, runDir, runHash, saveModel, saveProgress } from './checkpoint.ts';
 import type { Metrics } from './metrics.ts';
@@ -115,7 +116,18 @@ export async function trainRun(r: RunRequest, hooks: TrainHooks & { data?: Loade
   const resume = r.fresh ? undefined : loadProgress(dir);
   if (resume) hooks.onResume?.(resume.epochsDone);
   const result = await train(model, data, r.options, { ...hooks, onEpoch: (s, rec) => (saveProgress(dir, s), hooks.onEpoch?.(s, rec)) }, resume);
-  const graph = { ...result.graph, metadata: { ...result.graph.metadata, zoo: r.model, dataset: r.dataset, preset: r.preset, trained: 'true', val_macro_f1: result.val.macroF1.toFixed(4), test_macro_f1: result.test.macroF1.toFixed(4) } };
+  const graph = {
+    ...result.graph,
+    metadata: {
+      ...result.graph.metadata,
+      [META.zoo]: r.model,
+      [META.dataset]: r.dataset,
+      [META.preset]: r.preset,
+      [META.trained]: 'true',
+      [META.valMacroF1]: result.val.macroF1.toFixed(4),
+      [META.testMacroF1]: result.test.macroF1.toFixed(4),
+    },
+  };
   const { confusion: _c, ...val } = result.val;
   const sidecar: RunSidecar = {
     model: r.model,
