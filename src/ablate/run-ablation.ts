@@ -7,7 +7,7 @@
  * A variant whose pass refuses the model (e.g. pruning that would empty a layer) becomes one
  * `error` row saying why, and the ablation goes on.
  */
-import { errorLine, UserError } from '../errors.ts';
+import { errorLine, invariant } from '../errors.ts';
 import { modelCost } from '../export/cost.ts';
 import { toOnnx } from '../export/onnx.ts';
 import type { LoadedFeatures } from '../features/datasets/index.ts';
@@ -43,7 +43,8 @@ export async function runAblation(cfg: AblationConfig, sinks: SweepSinks): Promi
   const evalSet = testEvalSet(data);
   const rows: Row[] = [];
   for (const model of cfg.sweep.models) {
-    if (model.endsWith('.onnx')) throw new UserError(`ablate trains zoo models; '${model}' is a file`);
+    // The ablate command resolves every name in the zoo first: a file here is a caller's bug.
+    invariant(!model.endsWith('.onnx'), () => `ablate trains zoo models; '${model}' is a file`);
     const base = await trainedBase(model, data, { dataset: cfg.dataset, preset: cfg.preset, epochs: cfg.trainEpochs, seed: cfg.sweep.seed, cacheRoot: cfg.trainCacheRoot, log: cfg.build.log });
     const trained = prepareTrained(model, base.onnxPath, base.runDir, cfg.preset, evalSet);
     for (const v of variants) {

@@ -4,16 +4,18 @@
  * import this file. Implementations load their ORT package lazily: asking for one runtime never
  * loads another.
  */
-import { UserError } from '../errors.ts';
+import { invariant } from '../errors.ts';
 import { cpuRunner } from './cpu.ts';
-import { type Runner, RUNTIMES } from './contract.ts';
+import { isRuntimeName, type Runner, RUNTIMES } from './contract.ts';
 import { wasmRunner } from './wasm.ts';
 import { webgpuRunner } from './webgpu.ts';
 import { webgpuWebRunner } from './webgpu-web.ts';
 
 export * from './contract.ts';
 
+/** The runner of a runtime; every command checks runtime names first, so an unknown one here is a bug. */
 export function getRunner(name: string): Runner {
+  invariant(isRuntimeName(name), () => `unknown runtime "${name}": use one of ${RUNTIMES.join(', ')}`);
   switch (name) {
     case 'cpu':
       return cpuRunner;
@@ -23,7 +25,5 @@ export function getRunner(name: string): Runner {
       return webgpuRunner;
     case 'webgpu-web':
       return webgpuWebRunner;
-    default:
-      throw new UserError(`unknown runtime "${name}": use one of ${RUNTIMES.join(', ')}`);
   }
 }

@@ -11,7 +11,7 @@
  * `l1Gamma` > 0 adds network slimming's L1 penalty on BN scales (seed 004) for a sparsity run
  * before `pruneChannels(..., { criterion: 'bn-gamma' })`. The best validation epoch is kept.
  */
-import { UserError } from '../errors.ts';
+import { invariant } from '../errors.ts';
 import type { LoadedFeatures } from '../features/datasets/index.ts';
 import type { Graph } from '../graph/ir.ts';
 import { META } from '../graph/metadata-keys.ts';
@@ -45,7 +45,7 @@ export interface FineTuneResult {
 }
 
 export async function fineTune(graph: Graph, data: LoadedFeatures, o: FineTuneOptions, hooks: TrainHooks = {}): Promise<FineTuneResult> {
-  if (o.l1Gamma !== undefined && !(o.l1Gamma >= 0)) throw new UserError(`fine-tuning l1Gamma must be >= 0, got ${o.l1Gamma}`);
+  invariant(o.l1Gamma === undefined || o.l1Gamma >= 0, () => `fine-tuning l1Gamma must be >= 0, got ${o.l1Gamma}`);
   const options = defaultTrainOptions({
     epochs: o.epochs,
     lr: o.lr,
