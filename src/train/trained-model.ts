@@ -1,7 +1,7 @@
 /**
  * "Train, or reuse the cached run": the one way `bench --dataset` and `ablate` get a trained zoo
- * model. It is `melbench train` with its defaults (`defaultTrainOptions`), so all three commands
- * share one run cache entry for the same model, dataset, preset, epochs and seed.
+ * model: a training run with `melbench train`'s defaults (`defaultTrainOptions`), given epochs
+ * and seed, found in the run cache when one of that configuration finished before.
  */
 import type { LoadedFeatures } from '../features/datasets/index.ts';
 import { defaultTrainOptions, type RunOutcome, trainRun } from './run.ts';
