@@ -14,38 +14,46 @@ import { register as features } from './commands/features.ts';
 import { register as frontend } from './commands/frontend.ts';
 import { register as models } from './commands/models.ts';
 import { register as trainModel } from './commands/train.ts';
-import { EXIT, UserError } from './errors.ts';
+import { EXIT, InternalError, UserError } from './errors.ts';
 
 const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate];
 
-export function buildProgram(): Command {
+export function buildProgram(commands: readonly RegisterCommand[] = COMMANDS): Command {
   const program = new Command('melbench')
     .description('ONNX-centric, cross-runtime benchmark harness for small audio classifiers')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const r of COMMANDS) r(program);
+  for (const r of commands) r(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Runs one command line and returns its exit code; `commands` defaults to melbench's own. */
+export async function main(argv: string[], commands: readonly RegisterCommand[] = COMMANDS): Promise<number> {
   try {
-    const program = buildProgram();
+    const program = buildProgram(commands);
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // Commander already printed its message (unknown option, missing argument, --help...).
-      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
-    if (e instanceof UserError) {
-      process.stderr.write(`melbench: error: ${e.message}\n`);
-      return e.exitCode;
-    }
-    process.stderr.write(`melbench: internal error: ${(e as Error)?.message ?? String(e)}\n`);
-    if (process.env.MELBENCH_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
-    else process.stderr.write('(this is a bug in melbench; rerun with MELBENCH_DEBUG=1 for the stack trace and report it)\n');
-    return EXIT.internal;
+    return reportFailure(e);
   }
+}
+
+/** Prints a failure the way its kind asks and returns the exit code. */
+function reportFailure(e: unknown): number {
+  if (e instanceof CommanderError) {
+    // Commander already printed its message (unknown option, missing argument, --help...).
+    return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (e instanceof UserError) {
+    process.stderr.write(`melbench: error: ${e.message}\n`);
+    return e.exitCode;
+  }
+  // An InternalError (a broken invariant) or anything else that escaped: a bug in melbench.
+  const what = e instanceof InternalError ? 'internal error (broken invariant)' : 'internal error';
+  process.stderr.write(`melbench: ${what}: ${e instanceof Error ? e.message : String(e)}\n`);
+  if (process.env.MELBENCH_DEBUG) process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  else process.stderr.write('(this is a bug in melbench; rerun with MELBENCH_DEBUG=1 for the stack trace and report it)\n');
+  return EXIT.internal;
 }

@@ -27,7 +27,7 @@ import type { Compression } from '../sweep/models.ts';
 import { type ActivationStats, calibrationRanges, collectActivations, trainingClips } from '../train/calibrate.ts';
 import { runHash } from '../train/checkpoint.ts';
 import { fineTune } from '../train/finetune.ts';
-import { defaultTrainOptions, trainRun } from '../train/run.ts';
+import { type TrainedModelRequest, trainedModel } from '../train/trained-model.ts';
 import { quantMode, type StaticQuant, type VariantSpec, variantName } from './variants.ts';
 
 export interface TrainedBase {
@@ -38,12 +38,9 @@ export interface TrainedBase {
   data: LoadedFeatures;
 }
 
-/** A trained model as the passes start from it: the run cache's model of `defaultTrainOptions({ epochs })`. */
-export async function trainedBase(model: string, data: LoadedFeatures, o: { dataset: string; preset: string; epochs?: number; seed?: number; cacheRoot?: string; log?(line: string): void }): Promise<TrainedBase> {
-  const run = await trainRun(
-    { model, dataset: o.dataset, preset: o.preset, datasetSeed: 0, options: defaultTrainOptions({ ...(o.epochs && { epochs: o.epochs }), ...(o.seed !== undefined && { seed: o.seed }) }), cacheRoot: o.cacheRoot },
-    { data, onEpoch: (_s, r) => o.log?.(`  epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(4)}`) },
-  );
+/** A trained model as the passes start from it: `trainedModel`'s run (trained now, or cached). */
+export async function trainedBase(model: string, data: LoadedFeatures, o: Omit<TrainedModelRequest, 'model'>): Promise<TrainedBase> {
+  const run = await trainedModel({ ...o, model }, data);
   return { name: model, graph: fromOnnx(readFileSync(run.onnxPath), run.onnxPath), runDir: run.dir, onnxPath: run.onnxPath, data };
 }
 

@@ -7,7 +7,7 @@
  * A variant whose pass refuses the model (e.g. pruning that would empty a layer) becomes one
  * `error` row saying why, and the ablation goes on.
  */
-import { errorLine, UserError } from '../errors.ts';
+import { errorLine, invariant } from '../errors.ts';
 import { modelCost } from '../export/cost.ts';
 import { toOnnx } from '../export/onnx.ts';
 import type { LoadedFeatures } from '../features/datasets/index.ts';
@@ -16,6 +16,7 @@ import { makeRow, type Row } from '../report/columns.ts';
 import { modelIo } from '../sweep/io-codec.ts';
 import { type PreparedModel, prepareTrained } from '../sweep/models.ts';
 import { runSweep, type SweepConfig, type SweepSinks } from '../sweep/sweep.ts';
+import { testEvalSet } from '../sweep/trained-models.ts';
 import { loadTrainingData } from '../train/run.ts';
 import { type BuildContext, buildVariant, trainedBase } from './build-variant.ts';
 import { type SuiteName, type SuiteOptions, suiteVariants } from './suites.ts';
@@ -39,12 +40,11 @@ export interface AblationConfig {
 export async function runAblation(cfg: AblationConfig, sinks: SweepSinks): Promise<Row[]> {
   const variants = suiteVariants(cfg.suite, cfg.suiteOptions);
   const data = cfg.data ?? (await loadTrainingData({ dataset: cfg.dataset, preset: cfg.preset, datasetSeed: 0 }));
-  const test = data.splits.test;
-  const evalSet = { x: test.x, y: test.y, dims: test.dims, classes: data.classes };
+  const evalSet = testEvalSet(data);
   const rows: Row[] = [];
   for (const model of cfg.sweep.models) {
-    if (model.endsWith('.onnx')) throw new UserError(`ablate trains zoo models; '${model}' is a file`);
-    cfg.build.log(`${model} on ${cfg.dataset}: training (or reusing the cached run), ${cfg.trainEpochs} epochs`);
+    // The ablate command resolves every name in the zoo first: a file here is a caller's bug.
+    invariant(!model.endsWith('.onnx'), () => `ablate trains zoo models; '${model}' is a file`);
     const base = await trainedBase(model, data, { dataset: cfg.dataset, preset: cfg.preset, epochs: cfg.trainEpochs, seed: cfg.sweep.seed, cacheRoot: cfg.trainCacheRoot, log: cfg.build.log });
     const trained = prepareTrained(model, base.onnxPath, base.runDir, cfg.preset, evalSet);
     for (const v of variants) {

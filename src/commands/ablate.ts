@@ -9,9 +9,9 @@ import { getZooEntry } from '../graph/zoo/index.ts';
 import { parseSuite, SUITES } from '../ablate/suites.ts';
 import { parseCalibration } from '../ablate/variants.ts';
 import type { Row } from '../report/columns.ts';
+import { newRunId, openRunFiles, runExitCode, runFilesText } from '../sweep/run-files.ts';
 import { SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
 import { CALIBRATION_METHODS } from '../train/calibrate.ts';
-import { finishRun, newRunId, openSinks } from './bench.ts';
 import { defaultTrainOptions } from '../train/run.ts';
 import type { RegisterCommand } from './command.ts';
 import { addMeasureOptions, checkedRuntimes, fractionList, type MeasureOptions, nameList, nonNegativeInt, nonNegativeNumber, positiveInt, timingOf } from './options.ts';
@@ -101,7 +101,7 @@ export const register: RegisterCommand = (program) => {
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
     };
-    const sinks = openSinks(runId, o.out);
+    const sinks = openRunFiles(runId, o.out, (line) => process.stderr.write(`${line}\n`));
     process.stderr.write(`melbench: ablation ${suite}, run ${runId}: ${o.models.join(', ')} x ${sweep.runtimes.join(', ')} -> ${sinks.csv.path}\n`);
     const rows = await runAblation(
       {
@@ -117,6 +117,7 @@ export const register: RegisterCommand = (program) => {
     );
     printAblation(rows);
     if (suite === 'seed001') printSeed001Table(rows);
-    finishRun(rows, sinks, o.strict);
+    process.stdout.write(runFilesText(sinks));
+    process.exitCode = runExitCode(rows, o.strict);
   });
 };

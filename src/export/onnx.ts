@@ -8,7 +8,8 @@
  */
 import onnxProto from 'onnx-proto';
 import { EXIT, UserError } from '../errors.ts';
-import { type Attr, type DType, DTYPE_BYTES, type Dim, type Graph, type Node, type Tensor, type TensorData, trimOptionalInputs, type ValueInfo } from '../graph/ir.ts';
+import { DTYPES, dtypeOfOnnx, ONNX_ELEM_TYPE } from '../graph/dtype.ts';
+import { type Attr, type DType, type Dim, type Graph, type Node, type Tensor, type TensorData, trimOptionalInputs, type ValueInfo } from '../graph/ir.ts';
 import { inferShapes } from '../graph/infer.ts';
 
 const { onnx } = onnxProto;
@@ -18,33 +19,12 @@ export const PRODUCER_NAME = 'melbench';
 export const PRODUCER_VERSION = '0.1.0';
 const IR_VERSION = 8;
 
-const DTYPE_TO_ONNX: Record<DType, number> = {
-  float32: onnx.TensorProto.DataType.FLOAT,
-  float16: onnx.TensorProto.DataType.FLOAT16,
-  int8: onnx.TensorProto.DataType.INT8,
-  uint8: onnx.TensorProto.DataType.UINT8,
-  int32: onnx.TensorProto.DataType.INT32,
-  int64: onnx.TensorProto.DataType.INT64,
-  bool: onnx.TensorProto.DataType.BOOL,
-};
-const ONNX_TO_DTYPE = new Map(Object.entries(DTYPE_TO_ONNX).map(([k, v]) => [v, k as DType]));
-
-const ARRAY_OF: Record<DType, new (buf: ArrayBuffer) => TensorData> = {
-  float32: Float32Array,
-  float16: Uint16Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  bool: Uint8Array,
-};
-
 const toNum = (v: number | Long): number => (typeof v === 'number' ? v : v.toNumber());
 
 function tensorToProto(t: Tensor): onnxProto.onnx.ITensorProto {
   const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   // NOTE: copy, because protobufjs keeps a reference and the typed array may be a view on a larger buffer.
-  return { name: t.name, dataType: DTYPE_TO_ONNX[t.dtype], dims: t.dims, rawData: bytes.slice() };
+  return { name: t.name, dataType: ONNX_ELEM_TYPE[t.dtype], dims: t.dims, rawData: bytes.slice() };
 }
 
 function valueInfoToProto(v: ValueInfo): onnxProto.onnx.IValueInfoProto {
@@ -52,7 +32,7 @@ function valueInfoToProto(v: ValueInfo): onnxProto.onnx.IValueInfoProto {
     name: v.name,
     type: {
       tensorType: {
-        elemType: DTYPE_TO_ONNX[v.dtype],
+        elemType: ONNX_ELEM_TYPE[v.dtype],
         shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
       },
     },
@@ -120,7 +100,7 @@ export function toOnnx(g: Graph): Uint8Array {
 // ---- import -----------------------------------------------------------------------------------
 
 function dtypeFrom(code: number | null | undefined, where: string): DType {
-  const d = ONNX_TO_DTYPE.get(code ?? 0);
+  const d = dtypeOfOnnx(code ?? 0);
   if (!d) throw new UserError(`${where}: tensor element type ${code} is not supported (float32, float16, int8, uint8, int32, int64, bool are)`, EXIT.badInput);
   return d;
 }
@@ -133,13 +113,13 @@ function tensorFromProto(t: onnxProto.onnx.ITensorProto, where: string): Tensor 
   if (t.rawData && t.rawData.length) {
     // NOTE: copy into a fresh buffer: decoded bytes are a Buffer view (unaligned, shared pool).
     const raw = new Uint8Array(t.rawData);
-    if (raw.byteLength % DTYPE_BYTES[dtype] !== 0) throw new UserError(`${where}: tensor '${t.name}' has ${raw.byteLength} bytes, not a multiple of ${dtype}`, EXIT.badInput);
-    data = new ARRAY_OF[dtype](raw.buffer);
+    if (raw.byteLength % DTYPES[dtype].bytes !== 0) throw new UserError(`${where}: tensor '${t.name}' has ${raw.byteLength} bytes, not a multiple of ${dtype}`, EXIT.badInput);
+    data = new DTYPES[dtype].array(raw.buffer);
   } else if (dtype === 'float32') data = Float32Array.from(t.floatData ?? []);
   else if (dtype === 'int64') data = BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(toNum(v))));
   else {
     // int8/uint8/int32/float16/bool are stored in int32_data when not raw.
-    const Ctor = ARRAY_OF[dtype] as unknown as { from(xs: number[]): TensorData };
+    const Ctor = DTYPES[dtype].array as unknown as { from(xs: number[]): TensorData };
     data = Ctor.from(t.int32Data ?? []);
   }
   if (data.length !== n) throw new UserError(`${where}: tensor '${t.name}' has ${data.length} values for dims [${dims}]`, EXIT.badInput);

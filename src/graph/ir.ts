@@ -7,7 +7,9 @@
  * through ONNX bytes unchanged (src/export/onnx.ts).
  */
 
-export type DType = 'float32' | 'float16' | 'int8' | 'uint8' | 'int32' | 'int64' | 'bool';
+import type { DType } from './dtype.ts';
+
+export type { DType } from './dtype.ts';
 
 /** A dimension: a known size, or a symbol such as 'N' or an expression such as 'floor((T-1)/2)+1'. */
 export type Dim = number | string;
@@ -77,16 +79,6 @@ export interface Graph {
   /** Free-form provenance: zoo entry, variant, seed... Exported as ONNX metadata_props. */
   metadata: Record<string, string>;
 }
-
-export const DTYPE_BYTES: Record<DType, number> = {
-  float32: 4,
-  float16: 2,
-  int8: 1,
-  uint8: 1,
-  int32: 4,
-  int64: 8,
-  bool: 1,
-};
 
 /** Number of elements of a fully known shape. */
 export function numel(dims: readonly number[]): number {

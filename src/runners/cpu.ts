@@ -5,7 +5,7 @@
 import { cpus } from 'node:os';
 import { errorLine } from '../errors.ts';
 import { loadOrtNode, openOrtNode, ortNodeVersion } from './ort-node.ts';
-import type { Availability, OpenOptions, Runner, Session } from './runner.ts';
+import type { Availability, OpenOptions, Runner, Session } from './contract.ts';
 
 export const cpuRunner: Runner = {
   name: 'cpu',

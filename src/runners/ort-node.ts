@@ -5,14 +5,15 @@
  * Profiling: ORT-node can only write its profile to a file, named `<prefix>_<timestamp>.json`,
  * when `endProfiling()` is called. Each profiled session gets a private temporary folder as
  * prefix, read back and removed by `profile()`, so concurrent sessions never mix files.
+ * Running, profiling and closing are ort-session.ts's; this file says where the profile is.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
-import { parseOrtProfile } from './profile.ts';
-import type { Feeds, HostTensor, NodeProfile, OpenOptions, Session } from './runner.ts';
-import { fromOrtOutputs, toOrtFeeds, type OrtTensorCtor, type OrtTensorLike } from './tensors.ts';
+import type { OpenOptions, Session } from './contract.ts';
+import { type OrtInferenceSession, OrtSession } from './ort-session.ts';
+import type { OrtTensorCtor } from './tensors.ts';
 
 export type OrtNode = typeof import('onnxruntime-node');
 
@@ -47,40 +48,29 @@ export async function openOrtNode(model: Uint8Array, provider: 'cpu' | 'webgpu',
   return new OrtNodeSession(session, ort.Tensor as unknown as OrtTensorCtor, profileDir);
 }
 
-class OrtNodeSession implements Session {
-  readonly inputNames: readonly string[];
-  readonly outputNames: readonly string[];
-  private readonly wrapped = new WeakMap<HostTensor, OrtTensorLike>();
-  private profiled: NodeProfile[] | undefined;
-
+class OrtNodeSession extends OrtSession {
   constructor(
-    private readonly session: InferenceSession,
-    private readonly Tensor: OrtTensorCtor,
+    session: InferenceSession,
+    Tensor: OrtTensorCtor,
     private profileDir: string | undefined,
   ) {
-    this.inputNames = session.inputNames;
-    this.outputNames = session.outputNames;
+    super(session as unknown as OrtInferenceSession, Tensor);
   }
 
-  async run(feeds: Feeds): Promise<Record<string, HostTensor>> {
-    const out = await this.session.run(toOrtFeeds(this.Tensor, feeds, this.wrapped) as unknown as InferenceSession.FeedsType);
-    return fromOrtOutputs(out as unknown as Record<string, OrtTensorLike>);
+  protected get profiling(): boolean {
+    return this.profileDir !== undefined;
   }
 
-  async profile(): Promise<NodeProfile[]> {
-    if (this.profiled) return this.profiled;
-    if (!this.profileDir) throw new Error('profile() needs a session opened with { profile: true }');
-    this.session.endProfiling();
-    const files = (await readdir(this.profileDir)).filter((f) => f.endsWith('.json'));
-    if (files.length === 0) throw new Error(`onnxruntime-node wrote no profile in ${this.profileDir}`);
-    this.profiled = parseOrtProfile(await readFile(join(this.profileDir, files[0]), 'utf8'));
-    await rm(this.profileDir, { recursive: true, force: true });
-    this.profileDir = undefined;
-    return this.profiled;
+  protected async readProfile(): Promise<string> {
+    const dir = this.profileDir!;
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
+    if (files.length === 0) throw new Error(`onnxruntime-node wrote no profile in ${dir}`);
+    const json = await readFile(join(dir, files[0]), 'utf8');
+    await this.dropProfile();
+    return json;
   }
 
-  async close(): Promise<void> {
-    await this.session.release();
+  protected async dropProfile(): Promise<void> {
     if (this.profileDir) await rm(this.profileDir, { recursive: true, force: true });
     this.profileDir = undefined;
   }

@@ -14,12 +14,13 @@
  * Emscripten's `fs.writeSync(1, ...)`. While a profiled session is open those lines are taken
  * out of stdout and kept for `profile()`; they carry `args.provider` like ORT-node's files. The
  * capture is per process: two profiled ORT-web sessions open at once would share lines.
+ * Running, profiling and closing are ort-session.ts's; this file says where the profile is.
  */
 import fs from 'node:fs';
 import type { InferenceSession } from 'onnxruntime-web';
-import { parseOrtProfile } from './profile.ts';
-import type { Feeds, HostTensor, NodeProfile, OpenOptions, Session } from './runner.ts';
-import { fromOrtOutputs, toOrtFeeds, type OrtTensorCtor, type OrtTensorLike } from './tensors.ts';
+import type { OpenOptions, Session } from './contract.ts';
+import { type OrtInferenceSession, OrtSession } from './ort-session.ts';
+import type { OrtTensorCtor } from './tensors.ts';
 
 export type OrtWeb = typeof import('onnxruntime-web');
 export type OrtWebBuild = 'wasm' | 'webgpu';
@@ -97,39 +98,27 @@ export async function openOrtWeb(
   }
 }
 
-class OrtWebSession implements Session {
-  readonly inputNames: readonly string[];
-  readonly outputNames: readonly string[];
-  private readonly wrapped = new WeakMap<HostTensor, OrtTensorLike>();
-  private profiled: NodeProfile[] | undefined;
-
+class OrtWebSession extends OrtSession {
   constructor(
-    private readonly session: InferenceSession,
-    private readonly Tensor: OrtTensorCtor,
+    session: InferenceSession,
+    Tensor: OrtTensorCtor,
     private trace: string[] | undefined,
   ) {
-    this.inputNames = session.inputNames;
-    this.outputNames = session.outputNames;
+    super(session as unknown as OrtInferenceSession, Tensor);
   }
 
-  async run(feeds: Feeds): Promise<Record<string, HostTensor>> {
-    const out = await this.session.run(toOrtFeeds(this.Tensor, feeds, this.wrapped) as unknown as InferenceSession.FeedsType);
-    return fromOrtOutputs(out as unknown as Record<string, OrtTensorLike>);
+  protected get profiling(): boolean {
+    return this.trace !== undefined;
   }
 
-  async profile(): Promise<NodeProfile[]> {
-    if (this.profiled) return this.profiled;
-    if (!this.trace) throw new Error('profile() needs a session opened with { profile: true }');
-    this.session.endProfiling();
-    stopCapture(this.trace);
-    this.profiled = parseOrtProfile(`[${this.trace.join(',')}]`);
-    this.trace = undefined;
-    return this.profiled;
+  protected async readProfile(): Promise<string> {
+    const json = `[${this.trace!.join(',')}]`;
+    await this.dropProfile();
+    return json;
   }
 
-  async close(): Promise<void> {
+  protected async dropProfile(): Promise<void> {
     if (this.trace) stopCapture(this.trace);
     this.trace = undefined;
-    await this.session.release();
   }
 }

@@ -11,7 +11,7 @@
  * its WebGPU profiling mode times GPU kernels (all on WebGPU by construction) with no record of the
  * nodes that were assigned to the CPU. Its fallback count is therefore `null`: unknown.
  */
-import type { NodeProfile } from './runner.ts';
+import type { NodeProfile } from './contract.ts';
 
 interface TraceEvent {
   cat?: string;

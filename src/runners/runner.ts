@@ -1,86 +1,21 @@
 /**
- * The runner contract: one `Runner` per runtime, each able to say whether it can run here
- * (`available`) and to open a model from bytes into a `Session` that runs, profiles and closes.
- *
- * Every runtime sees the same `HostTensor` feeds (plain typed arrays, no ORT objects), so rows
- * from different runtimes are comparable and feeds can cross process boundaries unchanged.
- * Implementations load their ORT package lazily: asking for one runtime never loads another.
+ * The runtime registry: `getRunner(name)` for each of `RUNTIMES`. It sits above every runtime's
+ * module, which implement the contract in contract.ts (re-exported here for callers) and never
+ * import this file. Implementations load their ORT package lazily: asking for one runtime never
+ * loads another.
  */
-import { UserError } from '../errors.ts';
+import { invariant } from '../errors.ts';
 import { cpuRunner } from './cpu.ts';
+import { isRuntimeName, type Runner, RUNTIMES } from './contract.ts';
 import { wasmRunner } from './wasm.ts';
 import { webgpuRunner } from './webgpu.ts';
 import { webgpuWebRunner } from './webgpu-web.ts';
 
-export type RuntimeName = 'cpu' | 'wasm' | 'webgpu' | 'webgpu-web';
+export * from './contract.ts';
 
-export const RUNTIMES: readonly RuntimeName[] = ['cpu', 'wasm', 'webgpu', 'webgpu-web'];
-
-export type RowStatus = 'ok' | 'unavailable' | 'unsupported' | 'crashed' | 'timeout' | 'error';
-
-export type TensorType = 'float32' | 'float16' | 'int8' | 'uint8' | 'int32' | 'int64';
-
-/** A tensor in host memory. float16 data is the raw IEEE half bits in a Uint16Array. */
-export interface HostTensor {
-  type: TensorType;
-  data: Float32Array | Uint16Array | Int8Array | Uint8Array | Int32Array | BigInt64Array;
-  dims: number[];
-}
-
-export type Feeds = Record<string, HostTensor>;
-
-export interface Availability {
-  ok: boolean;
-  reason?: string;
-  runtime: RuntimeName;
-  /** The ORT execution provider this runtime asks for: 'cpu', 'wasm' or 'webgpu'. */
-  provider: string;
-  /** Version of the ORT package behind this runtime. */
-  version: string;
-  /** Adapter or CPU description, e.g. "google / swiftshader / SwiftShader Device (Subzero)". */
-  device?: string;
-  /** True for SwiftShader or any CPU-emulated GPU: correctness only, never a speed claim. */
-  software?: boolean;
-}
-
-export interface OpenOptions {
-  /** Intra-op threads; wasm is always 1 in Node. Unset: ORT's default. */
-  threads?: number;
-  /** Collect per-node timings for `Session.profile()`. Slows runs down: never time with it on. */
-  profile?: boolean;
-}
-
-export interface NodeProfile {
-  name: string;
-  opType: string;
-  /** Execution provider the node ran on, e.g. 'CPUExecutionProvider'; '' when unknown. */
-  provider: string;
-  meanUs: number;
-  calls: number;
-}
-
-export interface Session {
-  readonly inputNames: readonly string[];
-  readonly outputNames: readonly string[];
-  run(feeds: Feeds): Promise<Record<string, HostTensor>>;
-  /** Per-node timings of the runs so far; requires `open(..., { profile: true })`. Ends profiling. */
-  profile(): Promise<NodeProfile[]>;
-  close(): Promise<void>;
-}
-
-export interface Runner {
-  readonly name: RuntimeName;
-  readonly provider: string;
-  /** Never throws: a runtime that cannot run here answers `{ ok: false, reason }`. */
-  available(): Promise<Availability>;
-  open(model: Uint8Array, options?: OpenOptions): Promise<Session>;
-}
-
-export function isRuntimeName(name: string): name is RuntimeName {
-  return (RUNTIMES as readonly string[]).includes(name);
-}
-
+/** The runner of a runtime; every command checks runtime names first, so an unknown one here is a bug. */
 export function getRunner(name: string): Runner {
+  invariant(isRuntimeName(name), () => `unknown runtime "${name}": use one of ${RUNTIMES.join(', ')}`);
   switch (name) {
     case 'cpu':
       return cpuRunner;
@@ -90,7 +25,5 @@ export function getRunner(name: string): Runner {
       return webgpuRunner;
     case 'webgpu-web':
       return webgpuWebRunner;
-    default:
-      throw new UserError(`unknown runtime "${name}": use one of ${RUNTIMES.join(', ')}`);
   }
 }

@@ -7,7 +7,8 @@
  * that reuses prebuilt feeds pays nothing per iteration. Outputs are copied out, because ORT-web
  * may hand back views on its WASM heap that the next run overwrites.
  */
-import type { Feeds, HostTensor, TensorType } from './runner.ts';
+import { DTYPES, isHostDType } from '../graph/dtype.ts';
+import type { Feeds, HostTensor, TensorType } from './contract.ts';
 
 /** The subset of onnxruntime-common's Tensor the runners use. */
 export interface OrtTensorLike {
@@ -19,19 +20,6 @@ export interface OrtTensorLike {
 
 export type OrtTensorCtor = new (type: TensorType, data: HostTensor['data'], dims: readonly number[]) => OrtTensorLike;
 
-const TYPED: Record<TensorType, new (n: number) => HostTensor['data']> = {
-  float32: Float32Array,
-  float16: Uint16Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-};
-
-export function isTensorType(t: string): t is TensorType {
-  return t in TYPED;
-}
-
 export function elementCount(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
@@ -39,7 +27,7 @@ export function elementCount(dims: readonly number[]): number {
 /** Builds a host tensor of `type` and `dims` filled by `fill(i)`; for test inputs and benchmarks. */
 export function makeTensor(type: TensorType, dims: number[], fill: (i: number) => number = () => 0): HostTensor {
   const n = elementCount(dims);
-  const data = new TYPED[type](n);
+  const data = new DTYPES[type].array(n);
   for (let i = 0; i < n; i++) {
     const v = fill(i);
     (data as unknown as (number | bigint)[])[i] = type === 'int64' ? BigInt(Math.trunc(v)) : v;
@@ -61,9 +49,9 @@ export function toOrtFeeds(ctor: OrtTensorCtor, feeds: Feeds, cache: WeakMap<Hos
 }
 
 export function fromOrtTensor(name: string, t: OrtTensorLike): HostTensor {
-  if (!isTensorType(t.type)) throw new Error(`output "${name}" has type ${t.type}, which melbench does not handle`);
+  if (!isHostDType(t.type)) throw new Error(`output "${name}" has type ${t.type}, which melbench does not handle`);
   const src = t.data as HostTensor['data'] | { buffer: ArrayBufferLike; byteOffset: number; length: number };
-  const copy = new TYPED[t.type](elementCount(t.dims));
+  const copy = new DTYPES[t.type].array(elementCount(t.dims));
   // NOTE: float16 may come back as a Float16Array where the runtime has one; copy its bits, not its values.
   const bits = t.type === 'float16' && !(src instanceof Uint16Array) ? new Uint16Array(src.buffer, src.byteOffset, src.length) : src;
   (copy as { set(a: ArrayLike<number | bigint>): void }).set(bits as ArrayLike<number | bigint>);

@@ -11,7 +11,7 @@
  * tinybench has no p90, so all quantiles are taken from the samples here for consistency.
  */
 import { Bench } from 'tinybench';
-import type { Feeds, HostTensor, Session } from './runner.ts';
+import type { Feeds, HostTensor, Session } from './contract.ts';
 
 export interface TimingConfig {
   warmupIterations: number;

@@ -4,7 +4,7 @@
  */
 import { errorLine } from '../errors.ts';
 import { loadOrtWeb, openOrtWeb, ortWebVersion } from './ort-web.ts';
-import type { Availability, OpenOptions, Runner, Session } from './runner.ts';
+import type { Availability, OpenOptions, Runner, Session } from './contract.ts';
 
 export const wasmRunner: Runner = {
   name: 'wasm',

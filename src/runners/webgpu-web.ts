@@ -8,7 +8,7 @@ import { errorLine } from '../errors.ts';
 import { withoutEmptyTrailingInputs } from '../export/onnx.ts';
 import { dawnAdapter } from './dawn.ts';
 import { loadOrtWeb, openOrtWeb, ortWebVersion } from './ort-web.ts';
-import type { Availability, OpenOptions, Runner, Session } from './runner.ts';
+import type { Availability, OpenOptions, Runner, Session } from './contract.ts';
 
 let availability: Promise<Availability> | undefined;
 

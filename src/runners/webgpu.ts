@@ -14,7 +14,7 @@ import type { Graph } from '../graph/ir.ts';
 import { dawnAdapter } from './dawn.ts';
 import { loadOrtNode, openOrtNode, ortNodeVersion } from './ort-node.ts';
 import { PROBE_EXPECTED, PROBE_INPUT, probeModel } from './probe-model.ts';
-import type { Availability, OpenOptions, Runner, Session } from './runner.ts';
+import type { Availability, OpenOptions, Runner, Session } from './contract.ts';
 import { noAdapterReason, useSoftwareVulkanIfNoDriverChosen } from './vulkan-env.ts';
 
 const ADAPTER_FAILURE = /Failed to get a WebGPU adapter: ?([^\n]*)/;

@@ -15,6 +15,7 @@ import { EXIT, UserError } from '../errors.ts';
 import { fromHalfArray, toHalfArray } from '../export/passes/fp16-bits.ts';
 import { roundHalfEven } from '../export/passes/quant-params.ts';
 import type { Graph } from '../graph/ir.ts';
+import { ioKeys } from '../graph/metadata-keys.ts';
 import type { HostTensor } from '../runners/runner.ts';
 
 export interface TensorCodec {
@@ -38,11 +39,12 @@ function codecOf(g: Graph, side: 'input' | 'output'): TensorCodec | undefined {
   if (value.dtype !== 'int8' && value.dtype !== 'uint8') {
     throw new UserError(`model ${side} '${value.name}' is ${value.dtype}; melbench feeds float32 log-mel features (or int8/uint8/float16 encodings of them)`, EXIT.badModel);
   }
-  const scale = Number(g.metadata[`${side}_scale`]);
-  const zeroPoint = Number(g.metadata[`${side}_zero_point`] ?? 0);
+  const keys = ioKeys(side);
+  const scale = Number(g.metadata[keys.scale]);
+  const zeroPoint = Number(g.metadata[keys.zeroPoint] ?? 0);
   if (!(scale > 0) || !Number.isInteger(zeroPoint)) {
     throw new UserError(
-      `model ${side} '${value.name}' is ${value.dtype} but the model has no valid '${side}_scale'/'${side}_zero_point' metadata; quantize it with 'melbench ablate' or add them`,
+      `model ${side} '${value.name}' is ${value.dtype} but the model has no valid '${keys.scale}'/'${keys.zeroPoint}' metadata; quantize it with 'melbench ablate' or add them`,
       EXIT.badModel,
     );
   }

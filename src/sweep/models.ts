@@ -12,6 +12,7 @@ import { getPreset, type Preset } from '../features/presets.ts';
 import type { FeatureTensor } from '../features/types.ts';
 import { formatShape, isKnown } from '../graph/dims.ts';
 import type { Graph } from '../graph/ir.ts';
+import { META } from '../graph/metadata-keys.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
 import { builtinFeatures, inputOf } from './inputs.ts';
 import { type ModelIo, modelIo } from './io-codec.ts';
@@ -90,7 +91,7 @@ export function prepareModel(r: ModelRequest): PreparedModel {
   const preset = getPreset(r.preset ?? entry.preset);
   const features = r.features ?? builtinFeatures(preset);
   const graph = entry.build({ ...inputOf(features), classes: r.classes, seed: r.seed });
-  graph.metadata = { ...graph.metadata, zoo: entry.name, source: entry.source, preset: preset.name, seed: String(r.seed) };
+  graph.metadata = { ...graph.metadata, [META.zoo]: entry.name, [META.source]: entry.source, [META.preset]: preset.name, [META.seed]: String(r.seed) };
   const bytes = toOnnx(graph);
   return { name: entry.name, variant: 'fp32', io: {}, preset, features, graph, bytes, cost: modelCost(graph, bytes, [1, ...features.dims]) };
 }

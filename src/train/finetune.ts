@@ -11,9 +11,10 @@
  * `l1Gamma` > 0 adds network slimming's L1 penalty on BN scales (seed 004) for a sparsity run
  * before `pruneChannels(..., { criterion: 'bn-gamma' })`. The best validation epoch is kept.
  */
-import { UserError } from '../errors.ts';
+import { invariant } from '../errors.ts';
 import type { LoadedFeatures } from '../features/datasets/index.ts';
 import type { Graph } from '../graph/ir.ts';
+import { META } from '../graph/metadata-keys.ts';
 import type { Metrics } from './metrics.ts';
 import { defaultTrainOptions } from './run.ts';
 import { type EpochRecord, type TrainHooks, train } from './trainer.ts';
@@ -44,7 +45,7 @@ export interface FineTuneResult {
 }
 
 export async function fineTune(graph: Graph, data: LoadedFeatures, o: FineTuneOptions, hooks: TrainHooks = {}): Promise<FineTuneResult> {
-  if (o.l1Gamma !== undefined && !(o.l1Gamma >= 0)) throw new UserError(`fine-tuning l1Gamma must be >= 0, got ${o.l1Gamma}`);
+  invariant(o.l1Gamma === undefined || o.l1Gamma >= 0, () => `fine-tuning l1Gamma must be >= 0, got ${o.l1Gamma}`);
   const options = defaultTrainOptions({
     epochs: o.epochs,
     lr: o.lr,
@@ -54,5 +55,5 @@ export async function fineTune(graph: Graph, data: LoadedFeatures, o: FineTuneOp
     warmupEpochs: o.warmupEpochs ?? 0,
   });
   const r = await train(graph, data, options, hooks);
-  return { graph: { ...r.graph, metadata: { ...r.graph.metadata, fine_tuned: `${o.epochs} epochs at lr ${o.lr}` } }, val: r.val, test: r.test, seconds: r.trainSeconds, history: r.history };
+  return { graph: { ...r.graph, metadata: { ...r.graph.metadata, [META.fineTuned]: `${o.epochs} epochs at lr ${o.lr}` } }, val: r.val, test: r.test, seconds: r.trainSeconds, history: r.history };
 }

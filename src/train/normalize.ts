@@ -4,6 +4,7 @@
  * The ONNX model therefore still takes raw log-mel (dB) features, exactly what every runner feeds.
  */
 import type { Graph, Node } from '../graph/ir.ts';
+import { META } from '../graph/metadata-keys.ts';
 
 export function featureStats(x: Float32Array): { mean: number; std: number } {
   let s = 0;
@@ -33,7 +34,7 @@ export function withInputNormalization(g: Graph, mean: number, std: number): Gra
     nodes: [...pre, ...nodes],
     initializers: [meanT, stdT, ...g.initializers],
     valueInfo: [{ name: centred, ...type }, { name: scaled, ...type }, ...g.valueInfo],
-    metadata: { ...g.metadata, input_mean: String(mean), input_std: String(std) },
+    metadata: { ...g.metadata, [META.inputMean]: String(mean), [META.inputStd]: String(std) },
   };
 }
 

@@ -113,6 +113,8 @@ describe('melbench CLI: end to end', () => {
     const rows = parse(readFileSync(csvPath, 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows.map((r) => `${r.runtime}/${r.variant}/${r.status}`)).toEqual(['cpu/trained-fp32/ok', 'wasm/trained-fp32/ok']);
     for (const r of rows) {
+      // NOTE: Number('') is 0, which the range check alone would pass: the cell must hold a number.
+      expect(r.macro_f1).toMatch(/^\d+(\.\d+)?(e-\d+)?$/);
       const f1 = Number(r.macro_f1);
       expect(f1).toBeGreaterThanOrEqual(0);
       expect(f1).toBeLessThanOrEqual(1);

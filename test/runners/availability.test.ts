@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.ts';
+import { InternalError } from '../../src/errors.ts';
 import { getRunner, isRuntimeName, RUNTIMES } from '../../src/runners/runner.ts';
 
 const RUNNER = pathToFileURL(fileURLToPath(new URL('../../src/runners/runner.ts', import.meta.url))).href;
@@ -29,8 +29,8 @@ describe('getRunner', () => {
     expect(isRuntimeName('cuda')).toBe(false);
   });
 
-  it('rejects an unknown name with a UserError listing the valid ones', () => {
-    expect(() => getRunner('cuda')).toThrow(UserError);
+  it('rejects an unknown name as a bug (the CLI checks names first), listing the valid ones', () => {
+    expect(() => getRunner('cuda')).toThrow(InternalError);
     expect(() => getRunner('cuda')).toThrow(/cpu, wasm, webgpu, webgpu-web/);
   });
 });

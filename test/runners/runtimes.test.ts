@@ -10,6 +10,7 @@
  * WebGPU runtimes run through runIsolated (the path a sweep takes), which gives the child the
  * Vulkan settings it needs; they are skipped only when no WebGPU adapter exists at all.
  */
+import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { availableIsolated, runIsolated, type BatchResult } from '../../src/runners/isolate.ts';
 import { getRunner, RUNTIMES, type HostTensor } from '../../src/runners/runner.ts';
@@ -17,6 +18,7 @@ import { QUICK_TIMING } from '../../src/runners/timing.ts';
 import { relMaxDiff, TINY_CNN, tinyCnnWithEmptyBias, tinyInput } from './helpers.ts';
 
 const TOLERANCE = 1e-4;
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const BATCHES = [1, 3];
 /**
  * ORT-web's WebGPU on SwiftShader pays 30-70 s of shader JIT on its first run here (2 cores,
@@ -85,9 +87,8 @@ describe('webgpu-web and empty optional inputs', () => {
 });
 
 describe('WebGPU on this machine', () => {
-  it('finds an adapter for both WebGPU runtimes where chromium (SwiftShader) is installed', async () => {
-    const { existsSync } = await import('node:fs');
-    if (!existsSync('/usr/lib/chromium/vk_swiftshader_icd.json') && !process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES) return;
+  const icd = existsSync(SWIFTSHADER_ICD) || Boolean(process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES);
+  it.skipIf(!icd)(`finds an adapter for both WebGPU runtimes where chromium (SwiftShader) or a Vulkan ICD is installed${icd ? '' : ` (skipped: no ${SWIFTSHADER_ICD} and neither VK_ICD_FILENAMES nor VK_DRIVER_FILES set)`}`, () => {
     for (const r of ['webgpu', 'webgpu-web'] as const) {
       expect(availability[r].ok, availability[r].reason).toBe(true);
       expect(availability[r].device).toBeTruthy();

@@ -11,15 +11,15 @@
  */
 import { ShapeError } from '../../errors.ts';
 import { formatShape } from '../dims.ts';
+import { dtypeOfOnnx, onnxElemTypesText } from '../dtype.ts';
 import type { DType, ValueType } from '../ir.ts';
 import { int } from './attrs.ts';
 import { Conv } from './conv.ts';
 import { MatMul } from './gemm.ts';
 import { defineOp, type OpDef } from './op.ts';
 
-/** ONNX TensorProto.DataType codes of the element types melbench's IR has (Cast's `to`). */
-export const ONNX_ELEM_TYPE: Record<DType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10 };
-const DTYPE_OF_CODE = new Map(Object.entries(ONNX_ELEM_TYPE).map(([k, v]) => [v, k as DType]));
+// NOTE: re-exported for the passes that still import it from here; the table is src/graph/dtype.ts.
+export { ONNX_ELEM_TYPE } from '../dtype.ts';
 
 export const Cast = defineOp({
   opType: 'Cast',
@@ -30,8 +30,8 @@ export const Cast = defineOp({
   attrs: { to: int() },
   inferShape([x], a, ctx) {
     if (!x) throw new ShapeError(`${ctx.where}: needs an input`);
-    const dtype = DTYPE_OF_CODE.get(a.to);
-    if (!dtype) throw new ShapeError(`${ctx.where}: cast to ONNX element type ${a.to} is not supported (supported: ${[...DTYPE_OF_CODE.entries()].map(([c, d]) => `${c}=${d}`).join(', ')})`);
+    const dtype = dtypeOfOnnx(a.to);
+    if (!dtype) throw new ShapeError(`${ctx.where}: cast to ONNX element type ${a.to} is not supported (supported: ${onnxElemTypesText()})`);
     return [{ dtype, shape: x.shape }];
   },
 });

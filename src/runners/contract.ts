@@ -1,0 +1,79 @@
+/**
+ * The runner contract: one `Runner` per runtime, each able to say whether it can run here
+ * (`available`) and to open a model from bytes into a `Session` that runs, profiles and closes.
+ *
+ * Every runtime sees the same `HostTensor` feeds (plain typed arrays, no ORT objects), so rows
+ * from different runtimes are comparable and feeds can cross process boundaries unchanged.
+ *
+ * A leaf: the runtimes implement it, and the registry (runner.ts) that knows them all sits above.
+ */
+import type { HostDType, TypedArrayOf } from '../graph/dtype.ts';
+
+export type RuntimeName = 'cpu' | 'wasm' | 'webgpu' | 'webgpu-web';
+
+export const RUNTIMES: readonly RuntimeName[] = ['cpu', 'wasm', 'webgpu', 'webgpu-web'];
+
+export type RowStatus = 'ok' | 'unavailable' | 'unsupported' | 'crashed' | 'timeout' | 'error';
+
+/** The element types a host tensor carries (src/graph/dtype.ts): ORT's type names. */
+export type TensorType = HostDType;
+
+/** A tensor in host memory. float16 data is the raw IEEE half bits in a Uint16Array. */
+export interface HostTensor {
+  type: TensorType;
+  data: TypedArrayOf;
+  dims: number[];
+}
+
+export type Feeds = Record<string, HostTensor>;
+
+export interface Availability {
+  ok: boolean;
+  reason?: string;
+  runtime: RuntimeName;
+  /** The ORT execution provider this runtime asks for: 'cpu', 'wasm' or 'webgpu'. */
+  provider: string;
+  /** Version of the ORT package behind this runtime. */
+  version: string;
+  /** Adapter or CPU description, e.g. "google / swiftshader / SwiftShader Device (Subzero)". */
+  device?: string;
+  /** True for SwiftShader or any CPU-emulated GPU: correctness only, never a speed claim. */
+  software?: boolean;
+}
+
+export interface OpenOptions {
+  /** Intra-op threads; wasm is always 1 in Node. Unset: ORT's default. */
+  threads?: number;
+  /** Collect per-node timings for `Session.profile()`. Slows runs down: never time with it on. */
+  profile?: boolean;
+}
+
+export interface NodeProfile {
+  name: string;
+  opType: string;
+  /** Execution provider the node ran on, e.g. 'CPUExecutionProvider'; '' when unknown. */
+  provider: string;
+  meanUs: number;
+  calls: number;
+}
+
+export interface Session {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Feeds): Promise<Record<string, HostTensor>>;
+  /** Per-node timings of the runs so far; requires `open(..., { profile: true })`. Ends profiling. */
+  profile(): Promise<NodeProfile[]>;
+  close(): Promise<void>;
+}
+
+export interface Runner {
+  readonly name: RuntimeName;
+  readonly provider: string;
+  /** Never throws: a runtime that cannot run here answers `{ ok: false, reason }`. */
+  available(): Promise<Availability>;
+  open(model: Uint8Array, options?: OpenOptions): Promise<Session>;
+}
+
+export function isRuntimeName(name: string): name is RuntimeName {
+  return (RUNTIMES as readonly string[]).includes(name);
+}
