@@ -36,7 +36,8 @@ import { type DType, type Graph, type Node, type Tensor, type ValueInfo, type Va
 import { META } from '../../graph/metadata-keys.ts';
 import { attrsOf, toAttrs } from '../../graph/ops/attrs.ts';
 import { traitsOf } from '../../graph/ops/index.ts';
-import { Cast, ONNX_ELEM_TYPE } from '../../graph/ops/quant-dynamic.ts';
+import { ONNX_ELEM_TYPE } from '../../graph/dtype.ts';
+import { Cast } from '../../graph/ops/quant-dynamic.ts';
 import { HALF_MAX, toHalfBits } from './fp16-bits.ts';
 import { consumers, initializerMap, nameAllocator } from './graph-util.ts';
 import { keptNote, type PassNote, type PassResult } from './pass.ts';

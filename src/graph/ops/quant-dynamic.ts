@@ -18,9 +18,6 @@ import { Conv } from './conv.ts';
 import { MatMul } from './gemm.ts';
 import { defineOp, type OpDef } from './op.ts';
 
-// NOTE: re-exported for the passes that still import it from here; the table is src/graph/dtype.ts.
-export { ONNX_ELEM_TYPE } from '../dtype.ts';
-
 export const Cast = defineOp({
   opType: 'Cast',
   domain: '',
