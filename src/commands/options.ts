@@ -63,6 +63,21 @@ export const MAX_TEXT = 128;
 export const MAX_NAME = 4096;
 export const MAX_LIST = 1000;
 
+/**
+ * Longest command line accepted, in characters over all arguments. NOTE: onnxruntime-node
+ * crashes the process with SIGSEGV once the command line is long (a 30,000-character `--suite`
+ * or `--models` list did, 27,500 did not), before any row is written.
+ */
+export const MAX_COMMAND_LINE = 8192;
+
+/** Refuses (exit 2) a command line longer than MAX_COMMAND_LINE, before any work. */
+export function checkCommandLine(argv: readonly string[]): void {
+  const n = argv.reduce((a, s) => a + s.length + 1, 0);
+  if (n > MAX_COMMAND_LINE) {
+    throw new UserError(`the command line is ${n} characters; melbench accepts at most ${MAX_COMMAND_LINE} (onnxruntime-node crashes on much longer ones)`);
+  }
+}
+
 /** Marks a parser as bounded, so tests can find every numeric option and its flag. */
 function bounded<T>(label: string, parse: (v: string) => T): ((v: string) => T) & { bound: string } {
   return Object.assign(parse, { bound: label });
@@ -133,10 +148,7 @@ export function nameList(v: string): string[] {
   return out;
 }
 
-/**
- * Free text recorded in every row and passed on to children (`--suite`): 1 to MAX_TEXT characters,
- * no control characters. NOTE: a 30,000-character suite crashed onnxruntime-node with SIGSEGV.
- */
+/** Free text recorded in every row (`--suite`): 1 to MAX_TEXT characters, no control characters. */
 export function freeText(label: string) {
   return (v: string): string => {
     if (v.length < 1 || v.length > MAX_TEXT) throw new InvalidArgumentError(`${label} must be 1 to ${MAX_TEXT} characters, got ${v.length}`);
