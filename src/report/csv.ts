@@ -63,15 +63,14 @@ function isWholeRecord(line: string, columns: number): boolean {
   }
 }
 
-/** The first line of a regular file, reading at most 64 KiB. */
-function firstLine(path: string): string {
+/** The first line of a regular file, reading at most 64 KiB; null when it has no '\n' there (a torn header). */
+function firstLine(path: string): string | null {
   const fd = fs.openSync(path, 'r');
   try {
     const buf = Buffer.alloc(1 << 16);
     const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    const text = buf.subarray(0, n).toString('utf8');
-    const nl = text.indexOf('\n');
-    return nl < 0 ? text : text.slice(0, nl);
+    const nl = buf.subarray(0, n).indexOf(0x0a);
+    return nl < 0 ? null : buf.subarray(0, nl).toString('utf8');
   } finally {
     fs.closeSync(fd);
   }
@@ -96,13 +95,14 @@ export class CsvReport {
     const header = COLUMN_NAMES.join(',');
     try {
       if (exists && fs.statSync(this.path).size > 0) {
-        setAsideTornTail(this.path, (line) => isWholeRecord(line, COLUMN_NAMES.length));
-      }
-      if (exists && fs.statSync(this.path).size > 0) {
-        if (firstLine(this.path) !== header) {
+        // NOTE: the header first: a report of another schema is refused untouched, not "repaired".
+        const first = firstLine(this.path);
+        if (first !== null && first !== header) {
           throw new UserError(`${this.path} already exists with other columns; choose another --out or move it away`, EXIT.output);
         }
-      } else {
+        setAsideTornTail(this.path, (line) => isWholeRecord(line, COLUMN_NAMES.length));
+      }
+      if (!exists || fs.statSync(this.path).size === 0) {
         fs.writeFileSync(this.path, csvLine([...COLUMN_NAMES]));
       }
     } catch (e) {

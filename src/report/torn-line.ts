@@ -41,6 +41,8 @@ export function setAsideTornTail(path: string, isWhole: (line: string) => boolea
     }
     const torn = Buffer.alloc(size - cut);
     fs.readSync(fd, torn, 0, torn.length, cut);
+    // NOTE: another writer's whole line appended since the read must not be cut: leave the file then.
+    if (fs.fstatSync(fd).size !== size) return null;
     const aside = `${path}.torn`;
     fs.appendFileSync(aside, torn.length && torn[torn.length - 1] === 0x0a ? torn : Buffer.concat([torn, Buffer.from('\n')]));
     fs.ftruncateSync(fd, cut);

@@ -172,6 +172,26 @@ describe('a torn last line is moved aside before appending', () => {
     expect(lines.map((l) => l.batch)).toEqual([2, 4]);
   });
 
+  it('a report of other columns is refused untouched; a torn header alone is moved aside and rewritten', () => {
+    const dir = tmp();
+    const other = join(dir, 'other.csv');
+    writeFileSync(other, 'a,b\n1,2\n3,4,5\n');
+    expect(() => new CsvReport(other).open()).toThrow(/already exists with other columns/);
+    expect(readFileSync(other, 'utf8')).toBe('a,b\n1,2\n3,4,5\n');
+    expect(fs.existsSync(`${other}.torn`)).toBe(false);
+    const cut = join(dir, 'cut.csv');
+    writeFileSync(cut, 'schema,run_id,ti');
+    const quiet = process.stderr.write.bind(process.stderr);
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      new CsvReport(cut).open().append(row(2));
+    } finally {
+      process.stderr.write = quiet;
+    }
+    expect(readFileSync(`${cut}.torn`, 'utf8')).toBe('schema,run_id,ti\n');
+    expect(readReport(cut).map((r) => r.batch)).toEqual(['2']);
+  });
+
   it('a whole report is left alone, with no .torn file', () => {
     const dir = tmp();
     const path = join(dir, 'r.csv');
