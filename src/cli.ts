@@ -13,6 +13,7 @@ import { register as exportModel } from './commands/export.ts';
 import { register as features } from './commands/features.ts';
 import { register as frontend } from './commands/frontend.ts';
 import { register as models } from './commands/models.ts';
+import { checkCommandLine } from './commands/options.ts';
 import { register as trainModel } from './commands/train.ts';
 import { EXIT, InternalError, UserError } from './errors.ts';
 
@@ -32,6 +33,7 @@ export function buildProgram(commands: readonly RegisterCommand[] = COMMANDS): C
 /** Runs one command line and returns its exit code; `commands` defaults to melbench's own. */
 export async function main(argv: string[], commands: readonly RegisterCommand[] = COMMANDS): Promise<number> {
   try {
+    checkCommandLine(argv);
     const program = buildProgram(commands);
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

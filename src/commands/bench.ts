@@ -12,7 +12,7 @@ import { prepareModels, runSweep, SOFTWARE_TIMING, type SweepConfig } from '../s
 import { prepareTrainedModels } from '../sweep/trained-models.ts';
 import { defaultTrainOptions } from '../train/run.ts';
 import type { RegisterCommand } from './command.ts';
-import { addMeasureOptions, checkedRuntimes, type MeasureOptions, nameList, positiveInt, timingOf } from './options.ts';
+import { addMeasureOptions, checkedRuntimes, freeText, type MeasureOptions, nameList, positiveInt, timingOf } from './options.ts';
 
 interface BenchOptions extends MeasureOptions {
   models: string[];
@@ -43,7 +43,7 @@ export const register: RegisterCommand = (program) => {
     .option('--preset <name>', "features preset for every model (default: each model's own)")
     .option('--input <file.npy>', "features [C, M, T] from 'melbench features' instead of the built-in test signal")
     .option('--classes <n>', 'classes of zoo models', positiveInt('--classes'), 10)
-    .option('--suite <name>', 'suite name recorded in each row', 'adhoc')
+    .option('--suite <name>', 'suite name recorded in each row (1 to 128 characters)', freeText('--suite'), 'adhoc')
     .option('--dataset <spec>', 'train each model on this dataset first (cached), time it on its test clips and score its test macro-F1 per runtime')
     .option('--train-epochs <n>', 'epochs when --dataset trains a model', positiveInt('--train-epochs'), defaultTrainOptions().epochs)
     .option('--eval-software', 'also score trained models on software (SwiftShader) adapters: slow');

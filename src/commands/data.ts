@@ -10,23 +10,27 @@ import { BALANCE_MODES, DATASET_NAMES, loadDataset, SPLITS, type Balance, type L
 import { classCounts } from '../features/datasets/sampling.ts';
 import { PRESET_NAMES } from '../features/presets.ts';
 import type { RegisterCommand } from './command.ts';
+import { boundOf, nameList, nonNegativeInt } from './options.ts';
 
 interface DataOptions {
   dataset: string;
   preset: string;
-  seed: string;
+  seed: number;
   onBadFile: string;
   strictRate?: boolean;
   balance: string;
   snr?: string;
   clipsPerClass?: string;
-  classes?: string;
+  classes?: string[];
   cacheDir: string;
 }
 
+/** `n` comma-separated numbers within the flag's documented range (options.ts BOUNDS). */
 function numbers(flag: string, v: string, n: number): number[] {
-  const xs = v.split(',').map((s) => Number(s.trim()));
+  const xs = v.split(',').map((s) => (s.trim() === '' ? Number.NaN : Number(s.trim())));
+  const b = boundOf(flag, 0);
   if (xs.length !== n || xs.some((x) => !Number.isFinite(x))) throw new UserError(`${flag} expects ${n} comma-separated numbers (got '${v}')`, EXIT.usage);
+  if (xs.some((x) => x < b.min || x > b.max)) throw new UserError(`${flag} expects numbers in [${b.min}, ${b.max}] (got '${v}')`, EXIT.usage);
   return xs;
 }
 
@@ -36,17 +40,16 @@ export const register: RegisterCommand = (program) => {
     .description('extract a dataset\'s features into the cache and print its classes, splits and skipped files')
     .option('-d, --dataset <name>', `dataset (${DATASET_NAMES.join(', ')})`, 'alerts')
     .option('-p, --preset <name>', `feature preset (${PRESET_NAMES.join(', ')})`, 'default')
-    .option('--seed <n>', 'seed of synthesis, crops and splits', '0')
+    .option('--seed <n>', 'seed of synthesis, crops and splits', nonNegativeInt('--seed'), 0)
     .option('--on-bad-file <policy>', `what to do with an unreadable, corrupt, silent or mislabelled file (${ON_BAD_FILE.join(', ')})`, 'fail')
     .option('--strict-rate', 'reject files whose sample rate differs from the preset\'s instead of resampling them')
     .option('--balance <mode>', `train split balancing (${BALANCE_MODES.join(', ')})`, 'none')
     .option('--snr <lo,hi>', 'alerts: event-to-background ratio range in dB (default -18,6)')
     .option('--clips-per-class <train,val,test>', 'alerts and sonicpi: examples per class in each split')
-    .option('--classes <a,b,...>', 'folder: the class list; manifest labels outside it are bad rows')
+    .option('--classes <a,b,...>', 'folder: the class list; manifest labels outside it are bad rows', nameList)
     .option('--cache-dir <dir>', 'cache root', DEFAULT_CACHE_DIR)
     .action(async (o: DataOptions) => {
-      const seed = Number(o.seed);
-      if (!Number.isInteger(seed)) throw new UserError(`--seed must be an integer (got '${o.seed}')`, EXIT.usage);
+      const seed = o.seed;
       const opts: LoadOptions = {
         preset: o.preset,
         seed,
@@ -69,7 +72,7 @@ export const register: RegisterCommand = (program) => {
         opts.alerts = { ...opts.alerts, perClass };
         opts.sonicpi = { perClass };
       }
-      if (o.classes) opts.folder = { classes: o.classes.split(',').map((s) => s.trim()).filter(Boolean) };
+      if (o.classes) opts.folder = { classes: o.classes };
       const t0 = performance.now();
       const f = await loadDataset(o.dataset, opts);
       const seconds = (performance.now() - t0) / 1000;

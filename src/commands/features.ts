@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { EXIT, UserError } from '../errors.ts';
 import { checkAudio, readAudioFile } from '../features/decode.ts';
 import { computeFeatures } from '../features/frontend.ts';
+import { checkFiniteFeatures } from '../features/finite.ts';
 import { encodeNpy } from '../features/npy.ts';
 import { getPreset, PRESET_NAMES } from '../features/presets.ts';
 import { resample } from '../features/resample.ts';
@@ -38,6 +39,7 @@ export const register: RegisterCommand = (program) => {
       }
       const audio = await resample(decoded, preset.sampleRate);
       const f = computeFeatures(audio, preset);
+      checkFiniteFeatures(f, path);
       let lo = Infinity;
       let hi = -Infinity;
       for (const v of f.data) {

@@ -1,52 +1,166 @@
 /**
  * Parsers for option values shared by several commands: each rejects a bad value with one line.
+ *
+ * Every numeric option has a range (BOUNDS), checked when the command line is parsed, before any
+ * work: a value that would overflow a timer (Node's setTimeout holds a signed 32-bit count of ms),
+ * an allocation (a batch or class count times the features) or a thread pool is a usage error
+ * (exit 2) naming the option, the range and the value. The README's "Option ranges" table lists them.
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.ts';
 import { isRuntimeName, RUNTIMES, type RuntimeName } from '../runners/runner.ts';
 import { DEFAULT_TIMING, type TimingConfig } from '../runners/timing.ts';
 
+export interface Bound {
+  min: number;
+  max: number;
+}
+
+const UINT32_MAX = 2 ** 32 - 1;
+
+/**
+ * The documented range of every numeric option, by flag (a flag shared by commands has one range).
+ * NOTE: `--timeout-s` stays far below 2^31 ms / 1000 = 2147483 s, where setTimeout wraps to 1 ms.
+ */
+export const BOUNDS: Readonly<Record<string, Bound>> = {
+  '--batch': { min: 1, max: 4096 },
+  '--classes': { min: 1, max: 10_000 },
+  '--seed': { min: 0, max: UINT32_MAX },
+  '--dataset-seed': { min: 0, max: UINT32_MAX },
+  '--threads': { min: 0, max: 256 },
+  '--warmup': { min: 0, max: 10_000 },
+  '--samples': { min: 1, max: 10_000_000 },
+  '--time-ms': { min: 0, max: 3_600_000 },
+  '--timeout-s': { min: 1, max: 86_400 },
+  '--epochs': { min: 1, max: 10_000 },
+  '--train-epochs': { min: 1, max: 10_000 },
+  '--fine-tune-epochs': { min: 0, max: 10_000 },
+  '--patience': { min: 0, max: 10_000 },
+  '--repeats': { min: 1, max: 1000 },
+  '--calibration-clips': { min: 1, max: 100_000 },
+  '--channels': { min: 1, max: 64 },
+  '--lr': { min: 0, max: 10 },
+  '--fine-tune-lr': { min: 0, max: 10 },
+  '--momentum': { min: 0, max: 1 },
+  '--weight-decay': { min: 0, max: 1 },
+  '--mixup': { min: 0, max: 100 },
+  '--l1-gamma': { min: 0, max: 1 },
+  '--clips-per-class': { min: 0, max: 100_000 },
+  '--snr': { min: -100, max: 100 },
+};
+
+/** A flag missing from BOUNDS still gets a range that no timer or typed array overflows (test/cli/bounds.test.ts fails on it). */
+const FALLBACK_MAX = 2 ** 31 - 1;
+
+export function boundOf(label: string, min: number): Bound {
+  return BOUNDS[label] ?? { min, max: FALLBACK_MAX };
+}
+
+const rangeText = (b: Bound) => `[${b.min}, ${b.max}]`;
+
+/** Longest accepted free-text value (`--suite`) and list item (a model path is at most PATH_MAX). */
+export const MAX_TEXT = 128;
+export const MAX_NAME = 4096;
+export const MAX_LIST = 1000;
+
+/**
+ * Longest command line accepted, in characters over all arguments. NOTE: onnxruntime-node
+ * crashes the process with SIGSEGV once the command line is long (a 30,000-character `--suite`
+ * or `--models` list did, 27,500 did not), before any row is written.
+ */
+export const MAX_COMMAND_LINE = 8192;
+
+/** Refuses (exit 2) a command line longer than MAX_COMMAND_LINE, before any work. */
+export function checkCommandLine(argv: readonly string[]): void {
+  const n = argv.reduce((a, s) => a + s.length + 1, 0);
+  if (n > MAX_COMMAND_LINE) {
+    throw new UserError(`the command line is ${n} characters; melbench accepts at most ${MAX_COMMAND_LINE} (onnxruntime-node crashes on much longer ones)`);
+  }
+}
+
+/** Marks a parser as bounded, so tests can find every numeric option and its flag. */
+function bounded<T>(label: string, parse: (v: string) => T): ((v: string) => T) & { bound: string } {
+  return Object.assign(parse, { bound: label });
+}
+
 export function positiveIntList(label: string) {
-  return (v: string): number[] => {
+  return bounded(label, (v: string): number[] => {
+    const b = boundOf(label, 1);
     const xs = v.split(',').map((s) => s.trim());
     const out = xs.map(Number);
-    if (!xs.length || out.some((n, i) => !/^\d+$/.test(xs[i]) || n < 1)) {
-      throw new InvalidArgumentError(`${label} must be a comma-separated list of positive integers, got '${v}'`);
+    if (!xs.length || xs.length > MAX_LIST || out.some((n, i) => !/^\d+$/.test(xs[i]) || n < b.min || n > b.max)) {
+      throw new InvalidArgumentError(`${label} must be a comma-separated list of positive integers in ${rangeText(b)}, got '${clip(v)}'`);
     }
     return out;
-  };
+  });
 }
 
 export function positiveInt(label: string) {
-  return (v: string): number => {
+  return bounded(label, (v: string): number => {
+    const b = boundOf(label, 1);
     const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || n < 1) throw new InvalidArgumentError(`${label} must be a positive integer, got '${v}'`);
+    if (!/^\d+$/.test(v.trim()) || n < 1) throw new InvalidArgumentError(`${label} must be a positive integer, got '${clip(v)}' (range ${rangeText(b)})`);
+    if (n < b.min || n > b.max) throw new InvalidArgumentError(`${label} must be in ${rangeText(b)}, got '${clip(v)}'`);
     return n;
-  };
+  });
 }
 
 export function nonNegativeInt(label: string) {
-  return (v: string): number => {
+  return bounded(label, (v: string): number => {
+    const b = boundOf(label, 0);
     const n = Number(v);
-    if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError(`${label} must be a non-negative integer, got '${v}'`);
+    if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError(`${label} must be a non-negative integer, got '${clip(v)}' (range ${rangeText(b)})`);
+    if (n < b.min || n > b.max) throw new InvalidArgumentError(`${label} must be in ${rangeText(b)}, got '${clip(v)}'`);
     return n;
-  };
+  });
 }
 
 export function nonNegativeNumber(label: string) {
-  return (v: string): number => {
+  return bounded(label, (v: string): number => {
+    const b = boundOf(label, 0);
     const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${label} must be a non-negative number, got '${v}'`);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${label} must be a non-negative number, got '${clip(v)}' (range ${rangeText(b)})`);
+    if (n < b.min || n > b.max) throw new InvalidArgumentError(`${label} must be in ${rangeText(b)}, got '${clip(v)}'`);
     return n;
-  };
+  });
 }
 
-export const nameList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+/** A value quoted in a message: long ones are cut so that the message stays one readable line. */
+function clip(v: string): string {
+  return v.length > 80 ? `${v.slice(0, 60)}... (${v.length} characters)` : v;
+}
+
+/** Characters that would break a CSV line or a terminal line when echoed. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A comma-separated list of names (models, runtimes, calibrations, nodes): at least one, at most
+ * MAX_LIST, each at most MAX_NAME characters. '' and ',' are refused, not read as "nothing".
+ */
+export function nameList(v: string): string[] {
+  const out = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!out.length) throw new InvalidArgumentError(`expected a comma-separated list of at least one name, got '${clip(v)}'`);
+  if (out.length > MAX_LIST) throw new InvalidArgumentError(`expected at most ${MAX_LIST} names, got ${out.length}`);
+  const long = out.find((s) => s.length > MAX_NAME);
+  if (long) throw new InvalidArgumentError(`a name is at most ${MAX_NAME} characters, got one of ${long.length}`);
+  const ctl = out.find((s) => CONTROL.test(s));
+  if (ctl) throw new InvalidArgumentError(`names may not contain control characters (tab, newline...), got '${clip(JSON.stringify(ctl))}'`);
+  return out;
+}
+
+/** Free text recorded in every row (`--suite`): 1 to MAX_TEXT characters, no control characters. */
+export function freeText(label: string) {
+  return (v: string): string => {
+    if (v.length < 1 || v.length > MAX_TEXT) throw new InvalidArgumentError(`${label} must be 1 to ${MAX_TEXT} characters, got ${v.length}`);
+    if (CONTROL.test(v)) throw new InvalidArgumentError(`${label} may not contain control characters (tab, newline...), got ${clip(JSON.stringify(v))}`);
+    return v;
+  };
+}
 
 export function fractionList(label: string) {
   return (v: string): number[] => {
     const out = v.split(',').map((x) => Number(x.trim()));
-    if (out.some((r) => !(r > 0 && r < 1))) throw new InvalidArgumentError(`${label} must be a comma-separated list of numbers in (0, 1), got '${v}'`);
+    if (out.length > MAX_LIST || out.some((r) => !(r > 0 && r < 1))) throw new InvalidArgumentError(`${label} must be a comma-separated list of numbers in (0, 1), got '${clip(v)}'`);
     return out;
   };
 }

@@ -9,6 +9,9 @@
  *   A-law / mu-law / IMA-ADPCM are expanded to 16-bit PCM first (wavefile).
  * Truncation: a WAV whose data chunk declares more bytes than the file holds, or a FLAC that
  * decodes to fewer samples than its STREAMINFO total.
+ * Limits (LIMITS), read from the header before any sample is allocated: 1 to 64 channels, 1000 to
+ * 768000 Hz, at most 2^27 samples over all channels. A WAV header declaring 65,535 channels once
+ * took 206 s and 8.4 GB before failing; now it is refused at once.
  */
 import { readFile } from 'node:fs/promises';
 import { FLACDecoder } from '@wasm-audio-decoders/flac';
@@ -16,7 +19,16 @@ import wavefile from 'wavefile';
 import { EXIT, UserError } from '../errors.ts';
 import type { Audio } from './types.ts';
 
-export type AudioErrorKind = 'corrupt' | 'truncated' | 'unsupported-codec' | 'empty' | 'silent' | 'nan';
+export type AudioErrorKind = 'corrupt' | 'truncated' | 'unsupported-codec' | 'empty' | 'silent' | 'nan' | 'limits';
+
+/** What a file may declare; anything beyond is refused from its header, before decoding. */
+export const LIMITS = {
+  maxChannels: 64,
+  minSampleRate: 1000,
+  maxSampleRate: 768_000,
+  /** Over all channels: 2^27 float32 samples is 512 MiB (e.g. 2.3 h of 16 kHz mono). */
+  maxSamples: 2 ** 27,
+} as const;
 
 const ADVICE: Record<AudioErrorKind, string> = {
   corrupt: 're-export or re-download it, or skip bad files with --on-bad-file skip',
@@ -25,7 +37,25 @@ const ADVICE: Record<AudioErrorKind, string> = {
   empty: 'remove it from the dataset, or skip bad files with --on-bad-file skip',
   silent: 'check the recording (it carries no signal), or skip bad files with --on-bad-file skip',
   nan: 're-export it from its source (it contains NaN or infinite samples), or skip bad files with --on-bad-file skip',
+  limits: 'resample, downmix or split it (e.g. `ffmpeg -i in.wav -ac 1 -ar 16000 out.wav`), or skip bad files with --on-bad-file skip',
 };
+
+/** Refuses a header whose channel count, rate or length is beyond LIMITS; `samples` is per channel, or null when unknown. */
+function checkLimits(name: string, channels: number, sampleRate: number, samples: number | null): void {
+  if (!(channels >= 1 && channels <= LIMITS.maxChannels)) {
+    throw new AudioError(name, 'limits', `its header declares ${channels} channels; the limit is 1 to ${LIMITS.maxChannels}`);
+  }
+  if (!(sampleRate >= LIMITS.minSampleRate && sampleRate <= LIMITS.maxSampleRate)) {
+    throw new AudioError(name, 'limits', `its header declares a sample rate of ${sampleRate} Hz; supported rates are ${LIMITS.minSampleRate} to ${LIMITS.maxSampleRate} Hz`);
+  }
+  if (samples !== null && channels * samples > LIMITS.maxSamples) {
+    throw new AudioError(
+      name,
+      'limits',
+      `its header declares ${samples} samples x ${channels} channels (${((samples / sampleRate) / 60).toFixed(1)} min); the limit is ${LIMITS.maxSamples} samples over all channels`,
+    );
+  }
+}
 
 /** A bad audio file: one line naming the file, the problem and what to do. */
 export class AudioError extends UserError {
@@ -68,8 +98,14 @@ export function sniffContainer(b: Uint8Array): Container {
   return null;
 }
 
+interface WavFmt {
+  channels: number;
+  sampleRate: number;
+  bitsPerSample: number;
+}
+
 interface WavChunks {
-  fmt: boolean;
+  fmt: WavFmt | null;
   dataDeclared: number;
   dataAvailable: number;
 }
@@ -78,12 +114,18 @@ interface WavChunks {
 function wavChunks(b: Uint8Array): WavChunks {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const little = ascii(b, 0, 4) !== 'RIFX';
-  let fmt = false;
+  let fmt: WavFmt | null = null;
   let at = 12;
   while (at + 8 <= b.length) {
     const id = ascii(b, at, 4);
     const size = view.getUint32(at + 4, little);
-    if (id === 'fmt ') fmt = true;
+    // WAVEFORMATEX: format tag u16, channels u16, sample rate u32, byte rate u32, block align u16, bits u16.
+    if (id === 'fmt ') {
+      fmt =
+        at + 24 <= b.length
+          ? { channels: view.getUint16(at + 10, little), sampleRate: view.getUint32(at + 12, little), bitsPerSample: view.getUint16(at + 22, little) }
+          : { channels: 0, sampleRate: 0, bitsPerSample: 0 };
+    }
     if (id === 'data') return { fmt, dataDeclared: size, dataAvailable: b.length - (at + 8) };
     at += 8 + size + (size & 1);
   }
@@ -104,6 +146,11 @@ function decodeWav(b: Uint8Array, name: string): Audio {
       `truncated WAV: the data chunk declares ${chunks.dataDeclared} bytes but only ${chunks.dataAvailable} are present`,
     );
   }
+  // NOTE: before wavefile parses anything: it allocates per channel and per sample.
+  const declared = chunks.fmt;
+  // Samples per channel the data chunk holds (ADPCM and companded samples expand to 16-bit ones after this check).
+  const perChannel = declared.bitsPerSample >= 1 && declared.channels >= 1 ? Math.floor((chunks.dataDeclared * 8) / declared.bitsPerSample / declared.channels) : null;
+  checkLimits(name, declared.channels, declared.sampleRate, perChannel);
   let wav: InstanceType<typeof wavefile.WaveFile>;
   try {
     wav = new wavefile.WaveFile(b);
@@ -163,6 +210,10 @@ async function decodeFlac(b: Uint8Array, name: string): Promise<Audio> {
   const start = ascii(b, 0, 4) === 'fLaC' ? 0 : afterId3(b);
   if (b.length < start + 42) throw new AudioError(name, 'truncated', 'FLAC file ends inside its STREAMINFO header');
   const total = flacTotalSamples(b, start);
+  // STREAMINFO body bits 80..99: sample rate (20 bits), then channels - 1 (3 bits).
+  const si = start + 8;
+  const rate = (b[si + 10] << 12) | (b[si + 11] << 4) | (b[si + 12] >> 4);
+  checkLimits(name, ((b[si + 12] >> 1) & 7) + 1, rate, total > 0 ? total : null);
   // NOTE: one decoder instance serves every call; calls are chained so two decodes never interleave.
   const run = flacQueue.then(async () => {
     if (!flacDecoder) {
@@ -202,6 +253,7 @@ async function decodeFlac(b: Uint8Array, name: string): Promise<Audio> {
     for (let i = 0; i < n; i++) out[i] = c[i] * k;
     return out;
   });
+  checkLimits(name, channels.length, r.sampleRate, n);
   return { sampleRate: r.sampleRate, channels };
 }
 

@@ -45,14 +45,19 @@ export function decodeNpy(bytes: Uint8Array, name = 'array'): FeatureTensor {
   if (/'fortran_order':\s*True/.test(header)) bad('Fortran order is not supported');
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (shapeText === undefined) bad('no shape in header');
-  const dims = shapeText!
+  const dimTexts = shapeText!
     .split(',')
     .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map(Number);
+    .filter((s) => s.length > 0);
+  // NOTE: a dim must be a plain non-negative integer: '-1', '1e9', '0x10' or 'None' would reach the
+  // Float32Array constructor as a negative, fractional or absurd length.
+  const badDim = dimTexts.find((s) => !/^\d{1,15}$/.test(s));
+  if (badDim !== undefined) bad(`shape (${shapeText}) has the dimension '${badDim}'; dimensions are non-negative integers`);
+  const dims = dimTexts.map(Number);
   const count = dims.reduce((a, b) => a * b, 1);
   const width = descr === '<f4' ? 4 : descr === '<f8' ? 8 : bad(`dtype ${descr}; expected <f4 or <f8`);
-  if (bytes.length < start + width * count) bad(`data is truncated: ${count} values need ${width * count} bytes`);
+  // NOTE: checked before the allocation, so a header that declares more than the file holds costs nothing.
+  if (bytes.length < start + width * count) bad(`data is truncated: shape [${dims}] is ${count} values, which need ${width * count} bytes after the header; the file has ${bytes.length - start}`);
   const data = new Float32Array(count);
   for (let i = 0; i < count; i++) {
     data[i] = width === 4 ? view.getFloat32(start + 4 * i, true) : view.getFloat64(start + 8 * i, true);

@@ -1,9 +1,13 @@
 /**
  * Raw timing samples beside the CSV, one JSON object per row and line, so that `compare` can run
- * statistics on the samples themselves rather than on summaries. Appended like the CSV.
+ * statistics on the samples themselves rather than on summaries. Appended like the CSV: one whole
+ * line per write, paired with the CSV report so that the two agree row for row after any failure
+ * (append-line.ts), and a torn last line is moved aside before the first append (torn-line.ts).
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { statSync } from 'node:fs';
+import { type FileOps, LineFile, NODE_FILE_OPS, pairWith, rowKey } from './append-line.ts';
+import { prepareOutputPath } from './output-path.ts';
+import { setAsideTornTail } from './torn-line.ts';
 
 export interface SampleRecord {
   run_id: string;
@@ -14,12 +18,30 @@ export interface SampleRecord {
   samples_ms: number[];
 }
 
+/** A line (without '\n') is whole when it is one JSON object. */
+function isWholeJson(line: string): boolean {
+  try {
+    const v = JSON.parse(line);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
 export class SamplesLog {
-  constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
+  private readonly file: LineFile;
+
+  constructor(
+    readonly path: string,
+    ops: FileOps = NODE_FILE_OPS,
+  ) {
+    if (prepareOutputPath(path, 'samples log') && statSync(path).size > 0) setAsideTornTail(path, isWholeJson);
+    this.file = new LineFile(path, 'samples log', 'record', ops);
+    pairWith(path, this.file);
   }
 
   append(r: SampleRecord): void {
-    appendFileSync(this.path, `${JSON.stringify({ ...r, samples_ms: r.samples_ms.map((v) => Number(v.toFixed(4))) })}\n`);
+    const line = `${JSON.stringify({ ...r, samples_ms: r.samples_ms.map((v) => Number(v.toFixed(4))) })}\n`;
+    this.file.append(line, rowKey(r));
   }
 }

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { EXIT, UserError } from '../errors.ts';
+import { firstNonFinite, positionOf } from '../features/finite.ts';
 import { decodeNpy } from '../features/npy.ts';
 import { computeFeatures } from '../features/frontend.ts';
 import type { Preset } from '../features/presets.ts';
@@ -48,17 +49,35 @@ export function readFeaturesNpy(path: string): FeatureTensor {
     throw new UserError(`cannot read --input ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT.badInput);
   }
   const t = decodeNpy(bytes, path);
-  if (t.dims.length === 2) return { data: t.data, dims: [1, ...t.dims] };
-  if (t.dims.length !== 3) {
+  if (t.dims.length !== 2 && t.dims.length !== 3) {
     throw new UserError(`--input ${path} has shape [${t.dims}]; expected [channels, mels, frames] as 'melbench features' writes`, EXIT.badInput);
   }
-  return t;
+  const dims = t.dims.length === 2 ? [1, ...t.dims] : t.dims;
+  if (dims.some((d) => d < 1) || t.data.length > MAX_CLIP_VALUES) {
+    throw new UserError(`--input ${path} has shape [${t.dims}]; every dimension must be at least 1 and a clip at most ${MAX_CLIP_VALUES} values`, EXIT.badInput);
+  }
+  const i = firstNonFinite(t.data);
+  if (i >= 0) {
+    throw new UserError(`--input ${path} holds ${t.data[i]} at value ${i} (position ${positionOf(i, dims)} of shape [${dims.join(', ')}]); features must be finite`, EXIT.badInput);
+  }
+  return { data: t.data, dims };
 }
+
+/**
+ * Largest clip (C*M*T values) and batch (N*C*M*T) that are allocated: 2^22 values is 4 MiB of
+ * float32 per clip (e.g. 128 mels x 32768 frames), 2^28 is 1 GiB per batch. Beyond, V8 refuses
+ * the typed array or the runtimes run out of memory.
+ */
+export const MAX_CLIP_VALUES = 2 ** 22;
+export const MAX_BATCH_VALUES = 2 ** 28;
 
 /** N clips [N, C, M, T]: clip k is the features rolled by k*floor(T/N) frames. */
 export function makeBatch(f: FeatureTensor, batch: number): HostTensor {
   const [c, m, t] = f.dims;
   const per = c * m * t;
+  if (batch * per > MAX_BATCH_VALUES) {
+    throw new UserError(`batch ${batch} of clips [${f.dims.join(', ')}] is ${batch * per} values, over the limit of ${MAX_BATCH_VALUES}; use a smaller --batch`, EXIT.usage);
+  }
   const out = new Float32Array(batch * per);
   const step = Math.floor(t / batch);
   for (let k = 0; k < batch; k++) {

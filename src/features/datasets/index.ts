@@ -8,6 +8,7 @@
  *     -> class weights over train.
  */
 import { EXIT, UserError } from '../../errors.ts';
+import { checkFiniteFeatures } from '../finite.ts';
 import { computeFeatures } from '../frontend.ts';
 import { getPreset, validatePreset, type Preset } from '../presets.ts';
 import { alertsDataset, type AlertsParams } from './alerts.ts';
@@ -85,6 +86,8 @@ async function extract(ds: Dataset, preset: Preset, bad: BadFiles, progress: boo
         let f;
         try {
           f = computeFeatures(clip.audio, preset);
+          // NOTE: finite samples can still overflow the power spectrum (float samples near 1e30): never cache Inf.
+          checkFiniteFeatures(f, clip.source);
         } catch (e) {
           bad.error(clip.source, e);
           continue;
