@@ -13,10 +13,11 @@ import { register as exportModel } from './commands/export.ts';
 import { register as features } from './commands/features.ts';
 import { register as frontend } from './commands/frontend.ts';
 import { register as models } from './commands/models.ts';
+import { register as report } from './commands/report.ts';
 import { register as trainModel } from './commands/train.ts';
 import { EXIT, UserError } from './errors.ts';
 
-const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate];
+const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate, report];
 
 export function buildProgram(): Command {
   const program = new Command('melbench')
