@@ -11,6 +11,7 @@
 import { type CompareSectionInput, renderCompareSection } from './compare-section.ts';
 import {
   confusionGroups,
+  environmentColumns,
   fallbackNodes,
   latencyPoints,
   opTimes,
@@ -44,6 +45,7 @@ const STYLE = `
   figcaption { color: #555; font-size: 12px; margin-top: 4px; }
   .verdict.regression { color: #b42318; font-weight: 600; } .verdict.improvement { color: #1a7f37; font-weight: 600; }
   details summary { cursor: pointer; color: #175cd3; }
+  .cols { display: flex; flex-wrap: wrap; gap: 8px 40px; align-items: flex-start; } .cols h3 { margin-top: 8px; }
   code { font-size: 12px; background: #f4f4f4; padding: 0 3px; }
 `;
 
@@ -63,9 +65,12 @@ function summarySection(inputs: ReportInputs): Section {
     ? `<h3>Rows that are not ok</h3>${table(['model', 'variant', 'runtime', 'batch', 'status', 'reason'], failed.map((r) => [r.model, r.variant, r.runtime, r.batch, { html: badge(r.status) }, r.error ?? '']))}`
     : '';
   const { constant, varyingEnvironment } = runConstants(inputs.header, inputs.rows);
+  const envColumns = new Set(environmentColumns(inputs.header));
+  const envConstant = constant.filter((c) => envColumns.has(c.column));
+  const settings = constant.filter((c) => !envColumns.has(c.column));
   const env =
-    `<h3>Environment and settings (constant over the run)</h3>${table(['column', 'value'], constant.map((c) => [c.column, c.values[0]]))}` +
-    (varyingEnvironment.length ? `<p>Environment that differs between rows:</p>${table(['column', 'values'], varyingEnvironment.map((c) => [c.column, c.values.join(' | ')]))}` : '');
+    `<h3>Environment</h3>${table(['column', 'value'], [...envConstant.map((c) => [c.column, c.values[0]]), ...varyingEnvironment.map((c) => [c.column, { html: `<em>varies:</em> ${esc(c.values.join(' | '))}` }])])}` +
+    (settings.length ? `<p class="meta">Constant over the run: ${settings.map((c) => `<code>${esc(c.column)}</code> ${esc(c.values[0])}`).join(' · ')}</p>` : '');
   const kb = (r: Record<string, string>) => (r.model_bytes ? fmt(Number(r.model_bytes) / 1000, 4) : '');
   const allRows = table(
     ['model', 'variant', 'runtime', 'batch', 'status', 'p50 ms', 'p90 ms', 'macro-F1', 'KB', 'MMACs', 'fallback nodes'],
@@ -74,7 +79,7 @@ function summarySection(inputs: ReportInputs): Section {
   return {
     id: 'summary',
     title: 'Summary',
-    html: `${overview}${byRuntime}${failures}${env}<details><summary>All ${inputs.rows.length} rows</summary>${allRows}</details>`,
+    html: `<div class="cols"><div>${overview}${byRuntime}</div><div>${env}</div></div>${failures}<details><summary>All ${inputs.rows.length} rows</summary>${allRows}</details>`,
   };
 }
 

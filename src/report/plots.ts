@@ -94,6 +94,7 @@ export function latencySpec(points: LatencyPoint[]): TopLevelSpec {
   const severalVariants = new Set(points.map((p) => p.label)).size > new Set(points.map((p) => p.model)).size;
   const batches = new Set(points.map((p) => p.batch)).size;
   const values = points.map((p) => ({ ...p, adapter: p.software ? 'software (correctness only)' : 'hardware' }));
+  const anySoftware = points.some((p) => p.software);
   // One log scale for every panel, so panels compare by eye.
   const domain = [Math.min(...points.map((p) => p.p10)) * 0.9, Math.max(...points.map((p) => p.p90)) * 1.1];
   const layer = {
@@ -108,7 +109,7 @@ export function latencySpec(points: LatencyPoint[]): TopLevelSpec {
         mark: { type: 'point', size: 40, strokeWidth: 1.5 },
         encoding: {
           x: { field: 'p50', type: 'quantitative' },
-          shape: { field: 'adapter', type: 'nominal', title: 'adapter', scale: { domain: ['hardware', 'software (correctness only)'], range: ['circle', 'diamond'] } },
+          shape: { field: 'adapter', type: 'nominal', title: 'adapter', scale: { domain: ['hardware', 'software (correctness only)'], range: ['circle', 'diamond'] }, ...(anySoftware ? {} : { legend: null }) },
           fill: { field: 'runtime', type: 'nominal' },
         },
       },
@@ -120,7 +121,7 @@ export function latencySpec(points: LatencyPoint[]): TopLevelSpec {
   // twice the render time of one facet on a 1,200-row run.
   if (severalVariants) facet.row = { field: 'model', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold' } };
   if (batches > 1) facet.column = { field: 'batch', type: 'ordinal', title: 'batch' };
-  const unit = { width: batches > 1 ? Math.max(220, WIDTH / batches) : WIDTH, height: { step: 7 }, ...layer };
+  const unit = { width: batches > 1 ? Math.max(220, WIDTH / batches) : WIDTH, height: { step: 9 }, ...layer };
   const body = Object.keys(facet).length ? { facet, spec: unit } : unit;
   return { title: 'Latency per model and runtime', data: { values }, ...body } as TopLevelSpec;
 }
