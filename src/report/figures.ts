@@ -245,7 +245,8 @@ export function quantLatencyRatioCells(rows: CsvRow[]): QuantCell[] {
     const b = base.get(`${r.model}|${r.runtime}|${r.batch}`);
     const p50 = num(r.p50_ms);
     const b50 = num(b?.p50_ms);
-    if (p50 === undefined || !b50) continue;
+    // NOTE: a 0 ms median is no measurement: no ratio, rather than 0 or ∞ on a log colour scale.
+    if (!p50 || !b50) continue;
     out.push({ model: r.model, setting: setting(r), quantMode: r.quant_mode, calibration: none(r.calibration) ? 'none' : r.calibration, runtime: runtimeLabel(r, batches), value: p50 / b50 });
   }
   return out;

@@ -95,8 +95,9 @@ export function latencySpec(points: LatencyPoint[]): TopLevelSpec {
   const batches = new Set(points.map((p) => p.batch)).size;
   const values = points.map((p) => ({ ...p, adapter: p.software ? 'software (correctness only)' : 'hardware' }));
   const anySoftware = points.some((p) => p.software);
-  // One log scale for every panel, so panels compare by eye.
+  // One log scale for every panel, so panels compare by eye (linear if a 0 ms sample makes log impossible).
   const domain = [Math.min(...points.map((p) => p.p10)) * 0.9, Math.max(...points.map((p) => p.p90)) * 1.1];
+  const log = domain[0] > 0;
   const layer = {
     encoding: {
       y: { field: severalVariants ? 'variant' : 'model', type: 'nominal', title: null, sort: null },
@@ -104,7 +105,7 @@ export function latencySpec(points: LatencyPoint[]): TopLevelSpec {
       color: { field: 'runtime', type: 'nominal', title: 'runtime' },
     },
     layer: [
-      { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x: { field: 'p10', type: 'quantitative', scale: { type: 'log', domain }, title: 'latency, ms (log): median, p10–p90' }, x2: { field: 'p90' } } },
+      { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x: { field: 'p10', type: 'quantitative', scale: log ? { type: 'log', domain } : { zero: true }, title: `latency, ms${log ? ' (log)' : ''}: median, p10–p90` }, x2: { field: 'p90' } } },
       {
         mark: { type: 'point', size: 40, strokeWidth: 1.5 },
         encoding: {
@@ -190,7 +191,7 @@ export function pruneSpec(points: PrunePoint[], opts: { title: string; yTitle: s
       mark: { type: 'line', point: true },
       encoding: {
         x: { field: 'ratio', type: 'quantitative', title: 'prune ratio', axis: { format: '.0%' } },
-        y: { field: 'value', type: 'quantitative', title: opts.yTitle, scale: opts.logY ? { type: 'log' } : { zero: false } },
+        y: { field: 'value', type: 'quantitative', title: opts.yTitle, scale: opts.logY && points.every((p) => p.value > 0) ? { type: 'log' } : { zero: false } },
         color: { field: 'method', type: 'nominal', title: 'method' },
         ...(perRuntime ? { strokeDash: { field: 'runtime', type: 'nominal', title: 'runtime' } } : {}),
         detail: { field: 'runtime', type: 'nominal' },

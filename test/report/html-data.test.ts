@@ -22,6 +22,7 @@ import {
   sizeF1Points,
   technique,
 } from '../../src/report/figures.ts';
+import { latencySpec, renderSvg } from '../../src/report/plots.ts';
 import { readProfile } from '../../src/report/profile-read.ts';
 import { loadReportInputs } from '../../src/report/report-inputs.ts';
 
@@ -54,6 +55,17 @@ describe('latency points', () => {
     const [gpu, cpu] = latencyPoints({ rows, samples });
     expect(gpu).toMatchObject({ p50: 310, source: 'samples', software: true });
     expect(cpu.source).toBe('csv');
+  });
+});
+
+describe('latency chart', () => {
+  it('uses a log axis, or a linear one when a 0 ms sample would make log impossible', async () => {
+    const point = { model: 'm', variant: 'v', label: 'm', runtime: 'cpu', batch: 1, p50: 0.5, p90: 2, source: 'samples' as const, software: false };
+    const log = await renderSvg(latencySpec([{ ...point, p10: 0.25 }]));
+    const linear = await renderSvg(latencySpec([{ ...point, p10: 0 }]));
+    expect(log).toContain('latency, ms (log)');
+    expect(linear).not.toContain('(log)');
+    for (const svg of [log, linear]) expect(svg.match(/aria-roledescription="point"/g)).toHaveLength(1);
   });
 });
 
