@@ -14,10 +14,11 @@ import { register as features } from './commands/features.ts';
 import { register as frontend } from './commands/frontend.ts';
 import { register as models } from './commands/models.ts';
 import { checkCommandLine } from './commands/options.ts';
+import { register as report } from './commands/report.ts';
 import { register as trainModel } from './commands/train.ts';
 import { EXIT, InternalError, UserError } from './errors.ts';
 
-const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate];
+const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate, report];
 
 export function buildProgram(commands: readonly RegisterCommand[] = COMMANDS): Command {
   const program = new Command('melbench')
