@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { register as ablate } from './commands/ablate.ts';
 import { register as bench } from './commands/bench.ts';
+import { register as compare } from './commands/compare.ts';
 import type { RegisterCommand } from './commands/command.ts';
 import { register as data } from './commands/data.ts';
 import { register as doctor } from './commands/doctor.ts';
@@ -16,7 +17,7 @@ import { register as models } from './commands/models.ts';
 import { register as trainModel } from './commands/train.ts';
 import { EXIT, UserError } from './errors.ts';
 
-const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate];
+const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate, compare];
 
 export function buildProgram(): Command {
   const program = new Command('melbench')
