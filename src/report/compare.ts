@@ -9,7 +9,9 @@
  *   not ok -> ok is an improvement; a new cell is reported, never failed.
  * - latency (both ok, neither on a software adapter): r = median(cur)/median(base) over the raw
  *   samples. Regression iff r > 1 + threshold AND the difference is significant at the chosen
- *   confidence c (bootstrap: the CI of r lies above 1; mwu: Mann–Whitney p < 1 - c). Improvement
+ *   confidence c (bootstrap: the CI of r lies above 1; mwu: Mann–Whitney p < 1 - c). Interleaved
+ *   A/B cells resample whole rounds, paired (stats.ts); MWU treats runs as independent, so the
+ *   bootstrap is the default. Improvement
  *   symmetrically (r < 1 - threshold and significant). Both conditions, because with thousands of
  *   samples a 0.5% shift is "significant" yet nobody should fail a build on it, and a 20% shift
  *   seen on 3 noisy samples is not evidence.
@@ -18,7 +20,7 @@
  * - model_bytes: regression when cur > base · (1 + threshold), improvement when cur < base · (1 - threshold).
  * A cell is a regression if any of those is, else an improvement if any is, else unchanged.
  */
-import { type BootstrapOptions, mannWhitney, ratioOfMedians } from './stats.ts';
+import { type BootstrapOptions, mannWhitney, ratioOfMedians, ratioOfMediansPaired } from './stats.ts';
 
 export const KEY_FIELDS = ['model', 'variant', 'runtime', 'batch', 'threads', 'preset'] as const;
 export type KeyField = (typeof KEY_FIELDS)[number];
@@ -40,6 +42,11 @@ export interface CellData {
   modelBytes?: number;
   /** Timed on a software adapter (SwiftShader): its latency is never compared. */
   software: boolean;
+  /**
+   * Interleaved A/B only: `samples` are rounds of this many consecutive runs, round i of both
+   * sides measured back to back; the latency CI then resamples whole rounds, paired.
+   */
+  roundSize?: number;
 }
 
 export interface GateConfig {
@@ -102,9 +109,9 @@ export interface CellResult {
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 
-export function compareLatency(base: number[], cur: number[], cfg: GateConfig): LatencyResult {
+export function compareLatency(base: number[], cur: number[], cfg: GateConfig, roundSize?: number): LatencyResult {
   const boot: BootstrapOptions = { confidence: cfg.confidence, resamples: cfg.resamples, seed: cfg.seed };
-  const ci = ratioOfMedians(base, cur, boot);
+  const ci = roundSize ? ratioOfMediansPaired(base, cur, roundSize, boot) : ratioOfMedians(base, cur, boot);
   const { p } = mannWhitney(base, cur);
   const up = cfg.test === 'bootstrap' ? ci.lo > 1 : p < 1 - cfg.confidence && ci.ratio > 1;
   const down = cfg.test === 'bootstrap' ? ci.hi < 1 : p < 1 - cfg.confidence && ci.ratio < 1;
@@ -153,7 +160,8 @@ export function compareCell(base: CellData | undefined, cur: CellData | undefine
   if (base.status === 'ok' && cur.status === 'ok') {
     if (base.software || cur.software) out.note = 'software adapter: latency not compared';
     else if (base.samples?.length && cur.samples?.length) {
-      const l = compareLatency(base.samples, cur.samples, cfg);
+      const paired = base.roundSize && base.roundSize === cur.roundSize && base.samples.length === cur.samples.length ? base.roundSize : undefined;
+      const l = compareLatency(base.samples, cur.samples, cfg, paired);
       out.latency = l;
       verdicts.push(l.verdict);
       if (l.verdict !== 'unchanged') out.reasons.push(`latency ${pct(l.ratio - 1)} [${pct(l.lo - 1)}, ${pct(l.hi - 1)}]`);

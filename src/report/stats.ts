@@ -13,6 +13,7 @@
  *   z = (|U - E[U]| - 1/2) / sqrt(Var[U]), p = 2·(1 - Φ(z)) with Φ(z) = (1 + erf(z/√2)) / 2.
  *   The approximation is good for n, m ≥ 10 (Google Benchmark's compare.py asks 9+ repetitions);
  *   melbench cells have 50 samples or more.
+ *   For interleaved A/B runs the draws are whole rounds instead, paired (ratioOfMediansPaired).
  * - A distribution-free CI of one median, from order statistics: with the samples sorted, the
  *   ranks n/2 ± z·√n/2 (binomial(n, 1/2) approximated as normal) bound the median at confidence c,
  *   z = Φ⁻¹((1+c)/2). Used for the exports' lower/upper values.
@@ -124,9 +125,43 @@ export function ratioOfMedians(base: readonly number[], cur: readonly number[], 
     for (let i = 0; i < cb.length; i++) cb[i] = cur[rng.int(cur.length)];
     draws[r] = medianOfDraw(cb) / medianOfDraw(bb);
   }
+  return percentileCi(ratio, draws, o.confidence);
+}
+
+/**
+ * The same ratio of pooled medians, with a paired block bootstrap for interleaved A/B runs:
+ * base and cur are k blocks of `blockSize` consecutive samples, block i of each side measured
+ * back to back (one ABBA round). A draw picks k round indices with replacement and pools both
+ * sides' blocks of those rounds. Resampling whole rounds keeps what happens between rounds (a
+ * noisy neighbour for a second, a fresh session's placement) in the interval, which resampling
+ * single runs would hide; pairing keeps A and B of one round together, so a burst that slows
+ * both cancels in the ratio.
+ */
+export function ratioOfMediansPaired(base: readonly number[], cur: readonly number[], blockSize: number, o: BootstrapOptions = DEFAULT_BOOTSTRAP): RatioCi {
+  const k = base.length / blockSize;
+  if (!Number.isInteger(k) || cur.length !== base.length || k < 1) throw new Error(`paired blocks need equal sides of whole blocks: ${base.length} and ${cur.length} samples, blocks of ${blockSize}`);
+  const ratio = median(cur as number[]) / median(base as number[]);
+  const rng = new Rng(o.seed);
+  const bb = new Float64Array(base.length);
+  const cb = new Float64Array(cur.length);
+  const draws = new Float64Array(o.resamples);
+  for (let r = 0; r < o.resamples; r++) {
+    for (let j = 0; j < k; j++) {
+      const from = rng.int(k) * blockSize;
+      for (let i = 0; i < blockSize; i++) {
+        bb[j * blockSize + i] = base[from + i];
+        cb[j * blockSize + i] = cur[from + i];
+      }
+    }
+    draws[r] = medianOfDraw(cb) / medianOfDraw(bb);
+  }
+  return percentileCi(ratio, draws, o.confidence);
+}
+
+function percentileCi(ratio: number, draws: Float64Array, confidence: number): RatioCi {
   draws.sort();
   const at = (q: number) => draws[Math.min(draws.length - 1, Math.max(0, Math.round(q * (draws.length - 1))))];
-  return { ratio, lo: at((1 - o.confidence) / 2), hi: at((1 + o.confidence) / 2), confidence: o.confidence };
+  return { ratio, lo: at((1 - confidence) / 2), hi: at((1 + confidence) / 2), confidence };
 }
 
 /** Distribution-free CI of the median of `xs` from its order statistics (see the header). */

@@ -4,9 +4,9 @@
  * (another job, thermal or frequency drift) lands on both sides alike. This is how a CI job on a
  * shared runner compares base and head without trusting a baseline measured on another machine.
  *
- * Each runtime gets its own child process (src/sweep/interleave-worker.ts, started like
- * src/runners/isolate.ts starts its worker): a runtime that aborts, hangs or throws costs its own
- * cells, not the comparison. Each side's samples are pooled over the rounds and go through the
+ * The rounds themselves are ab-rounds.ts (a fresh session per block). Each runtime gets its own
+ * child process (src/sweep/interleave-worker.ts, started like src/runners/isolate.ts starts its
+ * worker): a runtime that aborts, hangs or throws costs its own cells, not the comparison. Each side's samples are pooled over the rounds and go through the
  * same gate as stored runs (src/report/compare.ts).
  */
 import { fork } from 'node:child_process';
@@ -16,24 +16,15 @@ import { errorLine } from '../errors.ts';
 import { type CellData, type CellKey, type CellResult, compareCell, type GateConfig } from '../report/compare.ts';
 import type { Availability, Feeds, RowStatus, RuntimeName } from '../runners/runner.ts';
 import { gpuChildEnv } from '../runners/vulkan-env.ts';
+import type { AbPlan, AbSide } from './ab-rounds.ts';
 import { makeBatch } from './inputs.ts';
 import { encode } from './io-codec.ts';
 import type { PreparedModel } from './models.ts';
 
-export interface InterleaveJob {
+export interface InterleaveJob extends AbPlan {
   runtime: RuntimeName;
-  a: { bytes: Uint8Array; feeds: Feeds };
-  b: { bytes: Uint8Array; feeds: Feeds };
-  /** Intra-op threads; 0 leaves ORT's default. */
-  threads: number;
-  /** Blocks per side; round r times A then B when r is even, B then A when odd. */
-  rounds: number;
-  /** Timed runs per block. */
-  runsPerRound: number;
-  /** Untimed runs per side before the first round (after the sessions' first runs). */
-  warmup: number;
-  /** Benchmark/test only: B spins after each run for this fraction of the run's own duration (0.1 = 10% slower). */
-  slowdownForTest?: number;
+  a: AbSide;
+  b: AbSide;
 }
 
 export type InterleaveReply =
@@ -135,8 +126,9 @@ export async function compareInterleaved(a: PreparedModel, b: PreparedModel, o: 
       const software = r.availability?.software ?? false;
       const error = r.error ? { error: r.error } : {};
       // NOTE: A is the reference by construction: a failed or unavailable pair reads as ok -> <status>.
-      const base: CellData = { key, status: 'ok', software, modelBytes: a.bytes.length, ...(r.status === 'ok' ? { samples: r.a } : {}) };
-      const cur: CellData = { key, status: r.status, software, modelBytes: b.bytes.length, ...error, ...(r.status === 'ok' ? { samples: r.b } : {}) };
+      const rounds = r.status === 'ok' && !software ? { roundSize: o.runsPerRound } : {};
+      const base: CellData = { key, status: 'ok', software, modelBytes: a.bytes.length, ...rounds, ...(r.status === 'ok' ? { samples: r.a } : {}) };
+      const cur: CellData = { key, status: r.status, software, modelBytes: b.bytes.length, ...rounds, ...error, ...(r.status === 'ok' ? { samples: r.b } : {}) };
       out.push({ base, cur, result: compareCell(base, cur, gate), order: r.order });
     }
   }

@@ -234,25 +234,20 @@ describe('melbench compare --models (interleaved A/B, end to end)', () => {
     expect(cell.category).not.toBe('regression');
   });
 
-  it('a planted 30% slowdown of B (test-only spin in the worker) is flagged; a software adapter is checked, not timed', async () => {
+  it('a planted 2x slowdown of B (test-only spin in the worker) is flagged, with the rounds kept for the paired bootstrap', async () => {
     const data = new Float32Array(320).map((_, i) => Math.sin(i * 0.37));
     const spec = new URL('../data/tiny-cnn.onnx', import.meta.url).pathname;
     const m = prepareModel({ spec, features: { data, dims: [1, 16, 20] }, classes: 10, seed: 1 });
     const cells = await compareInterleaved(
       m,
       m,
-      { runtimes: ['cpu', 'webgpu'], batches: [1], threads: 1, rounds: 4, runsPerRound: 50, warmup: 10, timeoutMs: 60_000, slowdownForTest: 0.3 },
+      { runtimes: ['cpu'], batches: [1], threads: 1, rounds: 8, runsPerRound: 25, warmup: 10, timeoutMs: 60_000, slowdownForTest: 1 },
       DEFAULT_GATE,
     );
-    expect(cells[0].order).toBe('ABBAABBA');
+    expect(cells[0].order).toBe('ABBAABBAABBAABBA');
     expect(cells[0].result.category).toBe('regression');
-    expect(cells[0].result.latency!.ratio).toBeGreaterThan(1.2);
+    expect(cells[0].result.latency!.ratio).toBeGreaterThan(1.5);
     expect(cells[0].result.latency!.lo).toBeGreaterThan(1.05);
-    // webgpu either runs (on SwiftShader: software, one run each, latency not compared) or is unavailable here
-    expect(['missing', 'unchanged']).toContain(cells[1].result.category);
-    if (cells[1].cur.status === 'ok') {
-      expect(cells[1].cur.software).toBe(true);
-      expect(cells[1].result.latency).toBeUndefined();
-    }
+    expect(cells[0].base.roundSize).toBe(25);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bencherMetricFormat, githubActionBenchmark, markdownReport } from '../../src/report/compare-output.ts';
 import { type CellData, compareCell, compareLatency, compareRuns, DEFAULT_GATE, fingerprintDiffs, hasRegression } from '../../src/report/compare.ts';
-import { mannWhitney, medianCi, normalCdf, ratioOfMedians } from '../../src/report/stats.ts';
+import { mannWhitney, medianCi, normalCdf, ratioOfMedians, ratioOfMediansPaired } from '../../src/report/stats.ts';
 import { Rng } from '../../src/rng.ts';
 
 /** n latencies around `median` ms with a lognormal spread (sigma 0.05) and a 3% tail of 1.5x outliers. */
@@ -42,6 +42,25 @@ describe('stats', () => {
     expect(ci.hi).toBeGreaterThan(1.1);
     // seeded: the same draw twice
     expect(ratioOfMedians(base, cur, { confidence: 0.95, resamples: 1000, seed: 7 })).toEqual(ci);
+  });
+
+  it('the paired round bootstrap: a burst that slows both sides of a round cancels in the ratio', () => {
+    const rng = new Rng(5);
+    const base: number[] = [];
+    const cur: number[] = [];
+    for (let round = 0; round < 10; round++) {
+      const load = 1 + 2 * rng.next(); // the machine's state during this round: up to 3x slower
+      for (let i = 0; i < 30; i++) base.push(load * Math.exp(rng.normal(0, 0.02)));
+      for (let i = 0; i < 30; i++) cur.push(1.1 * load * Math.exp(rng.normal(0, 0.02)));
+    }
+    const paired = ratioOfMediansPaired(base, cur, 30, { confidence: 0.95, resamples: 1000, seed: 3 });
+    expect(paired.lo).toBeGreaterThan(1);
+    expect(paired.hi - paired.lo).toBeLessThan(0.5);
+    // resampling whole rounds sees the between-round spread that single runs hide
+    const shuffledRounds = [...cur.slice(150), ...cur.slice(0, 150)];
+    const unpairedRounds = ratioOfMediansPaired(base, shuffledRounds, 30, { confidence: 0.95, resamples: 1000, seed: 3 });
+    expect(unpairedRounds.hi - unpairedRounds.lo).toBeGreaterThan(paired.hi - paired.lo);
+    expect(() => ratioOfMediansPaired(base, cur.slice(1), 30)).toThrow(/whole blocks/);
   });
 
   it('the median CI brackets the median and narrows with n', () => {
