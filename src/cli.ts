@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { register as ablate } from './commands/ablate.ts';
+import { register as baseline } from './commands/baseline.ts';
 import { register as bench } from './commands/bench.ts';
 import { register as compare } from './commands/compare.ts';
 import type { RegisterCommand } from './commands/command.ts';
@@ -17,7 +18,7 @@ import { register as models } from './commands/models.ts';
 import { register as trainModel } from './commands/train.ts';
 import { EXIT, UserError } from './errors.ts';
 
-const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate, compare];
+const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate, compare, baseline];
 
 export function buildProgram(): Command {
   const program = new Command('melbench')
