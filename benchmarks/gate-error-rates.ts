@@ -10,15 +10,17 @@
  * (same samples, no extra runs), so the table shows what lowering the threshold buys and costs.
  *
  *   npx tsx benchmarks/gate-error-rates.ts [--model test/data/tiny-cnn.onnx] [--input-shape 1x16x20]
- *       [--runtime cpu] [--threads 1] [--pairs 20] [--rounds 10] [--runs-per-round 50]
- *       [--slowdowns 0,0.02,0.03,0.05,0.07,0.1]
+ *       [--runtime cpu] [--threads 1] [--pairs 20] [--rounds 20] [--runs-per-round 20]
+ *       [--slowdowns 0,0.02,0.03,0.05,0.07,0.1] [--stored | --isolate]
+ * --stored times A then B back to back (one session each, no interleaving) and judges them
+ * sample by sample, as `compare a.csv b.csv` judges two stored runs.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { errorLine, UserError } from '../src/errors.ts';
 import { compareLatency, DEFAULT_GATE, type GateConfig } from '../src/report/compare.ts';
 import { checkedRuntimes } from '../src/commands/options.ts';
-import { getRunner } from '../src/runners/runner.ts';
-import { abRounds } from '../src/sweep/ab-rounds.ts';
+import { getRunner, type Runner } from '../src/runners/runner.ts';
+import { type AbPlan, type AbSide, abRounds } from '../src/sweep/ab-rounds.ts';
 import { runInterleaved } from '../src/sweep/interleave.ts';
 import { encode } from '../src/sweep/io-codec.ts';
 import { makeBatch } from '../src/sweep/inputs.ts';
@@ -38,6 +40,27 @@ const GATES: [string, GateConfig][] = [
   ['2%', { ...DEFAULT_GATE, latency: 0.02 }],
 ];
 
+/** One session, warmed up, then every run back to back: what one stored run's samples are. */
+async function storedRun(runner: Runner, side: AbSide, plan: AbPlan, slow: number): Promise<number[]> {
+  const session = await runner.open(side.bytes, plan.threads > 0 ? { threads: plan.threads } : {});
+  const out: number[] = [];
+  try {
+    for (let i = 0; i < plan.warmup + plan.runsPerRound; i++) await session.run(side.feeds);
+    for (let i = 0; i < plan.rounds * plan.runsPerRound; i++) {
+      const t0 = performance.now();
+      await session.run(side.feeds);
+      if (slow > 0) {
+        const until = t0 + (performance.now() - t0) * (1 + slow);
+        while (performance.now() < until);
+      }
+      out.push(performance.now() - t0);
+    }
+  } finally {
+    await session.close();
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const o = new Command('gate-error-rates')
     .option('--model <spec>', 'zoo name or .onnx file', 'test/data/tiny-cnn.onnx')
@@ -45,8 +68,9 @@ async function main(): Promise<void> {
     .option('--runtime <name>', 'runtime', 'cpu')
     .option('--threads <n>', 'intra-op threads', positive('--threads'), 1)
     .option('--pairs <n>', 'A/B comparisons per slowdown', positive('--pairs'), 20)
-    .option('--rounds <n>', 'ABBA blocks per side', positive('--rounds'), 10)
-    .option('--runs-per-round <n>', 'timed runs per block', positive('--runs-per-round'), 50)
+    .option('--rounds <n>', 'ABBA blocks per side (compare --models default)', positive('--rounds'), 20)
+    .option('--runs-per-round <n>', 'timed runs per block (compare --models default)', positive('--runs-per-round'), 20)
+    .option('--stored', 'instead of interleaving, time A then B back to back, one session each (as two stored runs are), and judge them as `compare a.csv b.csv` does')
     .option('--isolate', 'a child process per pair, as `compare --models` does (slower: about 5 s of process start per pair here)')
     .option('--slowdowns <list>', 'planted slowdowns of B, fractions', fractions, [0, 0.02, 0.03, 0.05, 0.07, 0.1])
     .parse(process.argv)
@@ -61,7 +85,7 @@ async function main(): Promise<void> {
     : undefined;
   const m = prepareModel({ spec: o.model, features, classes: 10, seed: 1 });
   const feeds = { [m.graph.inputs[0].name]: encode(makeBatch(m.features, 1), m.io.input) };
-  process.stdout.write(`gate error rates: ${o.model} on ${runtime}, ${o.threads} thread(s), ${o.isolate ? 'a child process per pair' : 'in process'}, ${o.pairs} interleaved A/B pairs per slowdown, ${o.rounds} ABBA rounds x ${o.runsPerRound} runs per side\n`);
+  process.stdout.write(`gate error rates: ${o.model} on ${runtime}, ${o.threads} thread(s), ${o.stored ? 'stored-run style (A then B, not interleaved)' : o.isolate ? 'interleaved, a child process per pair' : 'interleaved, in process'}, ${o.pairs} interleaved A/B pairs per slowdown, ${o.rounds} ABBA rounds x ${o.runsPerRound} runs per side\n`);
   const t0 = performance.now();
   const flagged = new Map<string, number[]>();
   const ratios = new Map<number, number[]>();
@@ -70,10 +94,14 @@ async function main(): Promise<void> {
     const rs: number[] = [];
     for (let p = 0; p < o.pairs; p++) {
       const job = { runtime, a: { bytes: m.bytes, feeds }, b: { bytes: m.bytes, feeds }, threads: o.threads, rounds: o.rounds, runsPerRound: o.runsPerRound, warmup: 20, ...(s > 0 ? { slowdownForTest: s } : {}) };
-      const r = o.isolate ? await runInterleaved(job, 120_000) : { status: 'ok', error: '', ...(await abRounds(runner, availability, job.a, job.b, job)) };
+      const r = o.stored
+        ? { status: 'ok', error: '', a: await storedRun(runner, job.a, job, 0), b: await storedRun(runner, job.b, job, s) }
+        : o.isolate
+          ? await runInterleaved(job, 120_000)
+          : { status: 'ok', error: '', ...(await abRounds(runner, availability, job.a, job.b, job)) };
       if (r.status !== 'ok') throw new UserError(`pair ${p} at slowdown ${s}: ${r.status}: ${r.error}`);
       GATES.forEach(([, gate], i) => {
-        const l = compareLatency(r.a, r.b, { ...gate, seed: p + 1 }, o.runsPerRound);
+        const l = compareLatency(r.a, r.b, { ...gate, seed: p + 1 }, o.stored ? undefined : o.runsPerRound);
         if (l.verdict === 'regression') counts[i]++;
         if (i === 0) rs.push(l.ratio);
       });

@@ -142,7 +142,7 @@ export const register: RegisterCommand = (program) => {
     .option('--runtimes <names>', 'runtimes for --models', nameList, ['cpu'])
     .option('--batch <sizes>', 'batch sizes for --models', positiveIntList('--batch'), [1])
     .option('--threads <n>', 'intra-op threads for --models (0: ORT default)', nonNegativeInt('--threads'), 0)
-    .option('--rounds <n>', 'blocks per side for --models, in ABBA order', positiveInt('--rounds'), 10)
+    .option('--rounds <n>', 'blocks per side for --models, in ABBA order', positiveInt('--rounds'), 20)
     .option('--runs-per-round <n>', 'timed runs per block for --models', positiveInt('--runs-per-round'), 20)
     .option('--warmup <n>', 'untimed runs per side before the first round', nonNegativeInt('--warmup'), 20)
     .option('--timeout-s <n>', 'give up on one runtime of --models after this long', positiveInt('--timeout-s'), 600)
