@@ -25,6 +25,9 @@ async function run(job: InterleaveJob): Promise<InterleaveReply> {
 }
 
 process.once('message', async (job: InterleaveJob) => {
+  if (job.crashForTest === 'abort') process.abort();
+  // NOTE: a synchronous spin blocks the event loop, as a wedged native call would.
+  if (job.crashForTest === 'hang') for (;;);
   try {
     await reply(await run(job));
   } catch (e) {

@@ -25,6 +25,8 @@ export interface InterleaveJob extends AbPlan {
   runtime: RuntimeName;
   a: AbSide;
   b: AbSide;
+  /** Test-only: the worker aborts (a native crash) or spins forever (a hang) before measuring. */
+  crashForTest?: 'abort' | 'hang';
 }
 
 export type InterleaveReply =
@@ -84,6 +86,8 @@ export interface AbOptions {
   warmup: number;
   timeoutMs: number;
   slowdownForTest?: number;
+  /** Test-only: make the child of this runtime abort or hang. */
+  crashForTest?: { runtime: RuntimeName; how: 'abort' | 'hang' };
   onResult?(runtime: RuntimeName, batch: number, r: InterleaveResult): void;
 }
 
@@ -119,6 +123,7 @@ export async function compareInterleaved(a: PreparedModel, b: PreparedModel, o: 
         runsPerRound: o.runsPerRound,
         warmup: o.warmup,
         ...(o.slowdownForTest ? { slowdownForTest: o.slowdownForTest } : {}),
+        ...(o.crashForTest?.runtime === runtime ? { crashForTest: o.crashForTest.how } : {}),
       };
       const r = await runInterleaved(job, o.timeoutMs);
       o.onResult?.(runtime, batch, r);

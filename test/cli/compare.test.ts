@@ -250,4 +250,19 @@ describe('melbench compare --models (interleaved A/B, end to end)', () => {
     expect(cells[0].result.latency!.lo).toBeGreaterThan(1.05);
     expect(cells[0].base.roundSize).toBe(25);
   });
+
+  it('a child that aborts or hangs costs its runtime only: crashed and timeout, the other runtime compared', async () => {
+    const data = new Float32Array(320).map((_, i) => Math.sin(i * 0.37));
+    const spec = new URL('../data/tiny-cnn.onnx', import.meta.url).pathname;
+    const m = prepareModel({ spec, features: { data, dims: [1, 16, 20] }, classes: 10, seed: 1 });
+    const plan = { batches: [1], threads: 1, rounds: 2, runsPerRound: 10, warmup: 2, timeoutMs: 20_000 };
+    const aborted = await compareInterleaved(m, m, { ...plan, runtimes: ['wasm', 'cpu'], crashForTest: { runtime: 'wasm', how: 'abort' } }, DEFAULT_GATE);
+    expect(aborted[0].result.category).toBe('regression');
+    expect(aborted[0].result.reasons[0]).toMatch(/^status ok -> crashed \(worker killed by SIGABRT/);
+    expect(aborted[1].cur.status).toBe('ok');
+    expect(aborted[1].result.latency?.nCur).toBe(20);
+    const hung = await compareInterleaved(m, m, { ...plan, runtimes: ['cpu'], timeoutMs: 4_000, crashForTest: { runtime: 'cpu', how: 'hang' } }, DEFAULT_GATE);
+    expect(hung[0].cur.status).toBe('timeout');
+    expect(hung[0].result.category).toBe('regression');
+  });
 });
