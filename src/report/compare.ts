@@ -10,7 +10,8 @@
  * - latency (both ok, neither on a software adapter): r = median(cur)/median(base) over the raw
  *   samples. Regression iff r > 1 + threshold AND the difference is significant at the chosen
  *   confidence c (bootstrap: the CI of r lies above 1; mwu: Mann–Whitney p < 1 - c). Interleaved
- *   A/B cells resample whole rounds, paired (stats.ts); MWU treats runs as independent, so the
+ *   A/B cells resample whole rounds, paired; stored runs resample blocks of consecutive runs when
+ *   their samples are in the order taken (stats.ts). MWU treats runs as independent, so the
  *   bootstrap is the default. Improvement
  *   symmetrically (r < 1 - threshold and significant). Both conditions, because with thousands of
  *   samples a 0.5% shift is "significant" yet nobody should fail a build on it, and a 20% shift
@@ -20,7 +21,7 @@
  * - model_bytes: regression when cur > base · (1 + threshold), improvement when cur < base · (1 - threshold).
  * A cell is a regression if any of those is, else an improvement if any is, else unchanged.
  */
-import { type BootstrapOptions, mannWhitney, ratioOfMedians, ratioOfMediansPaired } from './stats.ts';
+import { type BootstrapOptions, isAscending, mannWhitney, ratioOfMedians, ratioOfMediansBlocks, ratioOfMediansPaired } from './stats.ts';
 
 export const KEY_FIELDS = ['model', 'variant', 'runtime', 'batch', 'threads', 'preset'] as const;
 export type KeyField = (typeof KEY_FIELDS)[number];
@@ -109,9 +110,22 @@ export interface CellResult {
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 
+/** Blocks per side when stored samples are in the order taken (see ratioOfMediansBlocks). */
+export const STORED_BLOCKS = 20;
+
+/**
+ * `roundSize`: interleaved A/B rounds, resampled paired. Otherwise stored runs: blocks of
+ * consecutive samples when both are in the order taken, single samples when either was stored
+ * sorted (older melbench wrote them so, and sorted blocks would be quantile bands, not time).
+ */
 export function compareLatency(base: number[], cur: number[], cfg: GateConfig, roundSize?: number): LatencyResult {
   const boot: BootstrapOptions = { confidence: cfg.confidence, resamples: cfg.resamples, seed: cfg.seed };
-  const ci = roundSize ? ratioOfMediansPaired(base, cur, roundSize, boot) : ratioOfMedians(base, cur, boot);
+  const timeOrdered = !isAscending(base) && !isAscending(cur);
+  const ci = roundSize
+    ? ratioOfMediansPaired(base, cur, roundSize, boot)
+    : timeOrdered
+      ? ratioOfMediansBlocks(base, cur, STORED_BLOCKS, boot)
+      : ratioOfMedians(base, cur, boot);
   const { p } = mannWhitney(base, cur);
   const up = cfg.test === 'bootstrap' ? ci.lo > 1 : p < 1 - cfg.confidence && ci.ratio > 1;
   const down = cfg.test === 'bootstrap' ? ci.hi < 1 : p < 1 - cfg.confidence && ci.ratio < 1;

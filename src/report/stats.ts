@@ -13,7 +13,8 @@
  *   z = (|U - E[U]| - 1/2) / sqrt(Var[U]), p = 2·(1 - Φ(z)) with Φ(z) = (1 + erf(z/√2)) / 2.
  *   The approximation is good for n, m ≥ 10 (Google Benchmark's compare.py asks 9+ repetitions);
  *   melbench cells have 50 samples or more.
- *   For interleaved A/B runs the draws are whole rounds instead, paired (ratioOfMediansPaired).
+ *   For interleaved A/B runs the draws are whole rounds instead, paired (ratioOfMediansPaired);
+ *   for stored runs whose samples are in the order taken, blocks of consecutive runs (ratioOfMediansBlocks).
  * - A distribution-free CI of one median, from order statistics: with the samples sorted, the
  *   ranks n/2 ± z·√n/2 (binomial(n, 1/2) approximated as normal) bound the median at confidence c,
  *   z = Φ⁻¹((1+c)/2). Used for the exports' lower/upper values.
@@ -156,6 +157,47 @@ export function ratioOfMediansPaired(base: readonly number[], cur: readonly numb
     draws[r] = medianOfDraw(cb) / medianOfDraw(bb);
   }
   return percentileCi(ratio, draws, o.confidence);
+}
+
+/**
+ * The ratio of pooled medians for two runs whose samples are in the order taken (unpaired): each
+ * side is cut into `blocks` runs of consecutive samples, and a draw picks that many blocks with
+ * replacement per side, independently (a moving-block bootstrap with fixed blocks). Consecutive
+ * runs share the machine's state (a busy neighbour, a clock step), so resampling blocks keeps that
+ * dependence in the interval where resampling single runs would average it away.
+ */
+export function ratioOfMediansBlocks(base: readonly number[], cur: readonly number[], blocks: number, o: BootstrapOptions = DEFAULT_BOOTSTRAP): RatioCi {
+  const ratio = median(cur as number[]) / median(base as number[]);
+  const rng = new Rng(o.seed);
+  const cut = (xs: readonly number[]) => {
+    const k = Math.max(1, Math.min(blocks, xs.length));
+    const size = Math.floor(xs.length / k);
+    return Array.from({ length: k }, (_, i) => xs.slice(i * size, i === k - 1 ? xs.length : (i + 1) * size));
+  };
+  const bBlocks = cut(base);
+  const cBlocks = cut(cur);
+  const draw = (bs: number[][]) => {
+    const picked = Array.from({ length: bs.length }, () => bs[rng.int(bs.length)]);
+    const buf = new Float64Array(picked.reduce((n, b) => n + b.length, 0));
+    let at = 0;
+    for (const b of picked) {
+      buf.set(b, at);
+      at += b.length;
+    }
+    return medianOfDraw(buf);
+  };
+  const draws = new Float64Array(o.resamples);
+  for (let r = 0; r < o.resamples; r++) {
+    const bm = draw(bBlocks);
+    draws[r] = draw(cBlocks) / bm;
+  }
+  return percentileCi(ratio, draws, o.confidence);
+}
+
+/** True when `xs` is ascending: samples a run stored sorted (older melbench), not in the order taken. */
+export function isAscending(xs: readonly number[]): boolean {
+  for (let i = 1; i < xs.length; i++) if (xs[i] < xs[i - 1]) return false;
+  return true;
 }
 
 function percentileCi(ratio: number, draws: Float64Array, confidence: number): RatioCi {

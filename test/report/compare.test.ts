@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bencherMetricFormat, githubActionBenchmark, markdownReport } from '../../src/report/compare-output.ts';
 import { type CellData, compareCell, compareLatency, compareRuns, DEFAULT_GATE, fingerprintDiffs, hasRegression } from '../../src/report/compare.ts';
-import { mannWhitney, medianCi, normalCdf, ratioOfMedians, ratioOfMediansPaired } from '../../src/report/stats.ts';
+import { isAscending, mannWhitney, medianCi, normalCdf, ratioOfMedians, ratioOfMediansBlocks, ratioOfMediansPaired } from '../../src/report/stats.ts';
 import { Rng } from '../../src/rng.ts';
 
 /** n latencies around `median` ms with a lognormal spread (sigma 0.05) and a 3% tail of 1.5x outliers. */
@@ -61,6 +61,23 @@ describe('stats', () => {
     const unpairedRounds = ratioOfMediansPaired(base, shuffledRounds, 30, { confidence: 0.95, resamples: 1000, seed: 3 });
     expect(unpairedRounds.hi - unpairedRounds.lo).toBeGreaterThan(paired.hi - paired.lo);
     expect(() => ratioOfMediansPaired(base, cur.slice(1), 30)).toThrow(/whole blocks/);
+  });
+
+  it('stored runs in the order taken: blocks of consecutive runs carry a burst into the CI; sorted samples fall back to single runs', () => {
+    // base: quiet; cur: the same distribution, but one stretch of 60 runs hit by a 1.6x burst.
+    const base = latencies(31, 600, 1);
+    const cur = latencies(32, 600, 1).map((x, i) => (i >= 300 && i < 360 ? 1.6 * x : x));
+    const boot = { confidence: 0.95, resamples: 1000, seed: 2 };
+    const single = ratioOfMedians(base, cur, boot);
+    const blocks = ratioOfMediansBlocks(base, cur, 20, boot);
+    expect(blocks.ratio).toBe(single.ratio);
+    expect(blocks.hi - blocks.lo).toBeGreaterThan(1.3 * (single.hi - single.lo));
+    expect(isAscending([...cur].sort((a, b) => a - b))).toBe(true);
+    expect(isAscending(cur)).toBe(false);
+    // compareLatency picks the block bootstrap for time-ordered samples, single runs for sorted ones
+    const ordered = compareLatency(base, cur, { ...DEFAULT_GATE, resamples: 1000, seed: 2 });
+    const sorted = compareLatency([...base].sort((a, b) => a - b), [...cur].sort((a, b) => a - b), { ...DEFAULT_GATE, resamples: 1000, seed: 2 });
+    expect(ordered.hi - ordered.lo).toBeGreaterThan(sorted.hi - sorted.lo);
   });
 
   it('the median CI brackets the median and narrows with n', () => {
