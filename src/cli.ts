@@ -5,7 +5,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { register as ablate } from './commands/ablate.ts';
+import { register as baseline } from './commands/baseline.ts';
 import { register as bench } from './commands/bench.ts';
+import { register as compare } from './commands/compare.ts';
 import type { RegisterCommand } from './commands/command.ts';
 import { register as data } from './commands/data.ts';
 import { register as doctor } from './commands/doctor.ts';
@@ -18,7 +20,7 @@ import { register as report } from './commands/report.ts';
 import { register as trainModel } from './commands/train.ts';
 import { EXIT, InternalError, UserError } from './errors.ts';
 
-const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate, report];
+const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate, compare, baseline, report];
 
 export function buildProgram(commands: readonly RegisterCommand[] = COMMANDS): Command {
   const program = new Command('melbench')

@@ -1,0 +1,188 @@
+/**
+ * `melbench compare`: the CI gate. Either two stored runs (`compare base.csv current.csv`, each
+ * with its .samples.jsonl beside it) or an interleaved A/B run of two models measured here and
+ * now (`compare --models a b`). Prints a Markdown report (also appended to $GITHUB_STEP_SUMMARY),
+ * optionally JSON and the Bencher / github-action-benchmark exports. Exit 0: no regression;
+ * 1: a regression; 2: usage or input error (bad option, missing or malformed file).
+ */
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import { EXIT, UserError } from '../errors.ts';
+import { bencherMetricFormat, githubActionBenchmark, jsonReport, markdownReport, type ReportHeader } from '../report/compare-output.ts';
+import { type CellData, type CellResult, compareRuns, DEFAULT_GATE, type FingerprintDiff, fingerprintDiffs, type GateConfig, hasRegression } from '../report/compare.ts';
+import { loadRun, samplesPathOf } from '../report/run-files.ts';
+import { readFeaturesNpy } from '../sweep/inputs.ts';
+import { compareInterleaved } from '../sweep/interleave.ts';
+import { prepareModel } from '../sweep/models.ts';
+import type { RegisterCommand } from './command.ts';
+import { checkedRuntimes, nameList, nonNegativeInt, positiveInt, positiveIntList } from './options.ts';
+
+interface CompareOptions {
+  models?: string[];
+  runtimes: string[];
+  batch: number[];
+  threads: number;
+  rounds: number;
+  runsPerRound: number;
+  warmup: number;
+  timeoutS: number;
+  preset?: string;
+  input?: string;
+  classes: number;
+  seed: number;
+  latencyThreshold: number;
+  f1Threshold: number;
+  agreementThreshold: number;
+  sizeThreshold: number;
+  confidence: number;
+  test: 'bootstrap' | 'mwu';
+  resamples: number;
+  json?: string | true;
+  exportBmf?: string;
+  exportGab?: string;
+}
+
+/** '5%' or '0.05'. */
+function fraction(label: string) {
+  return (v: string): number => {
+    const pct = v.trim().endsWith('%');
+    const n = Number(pct ? v.trim().slice(0, -1) : v);
+    const x = pct ? n / 100 : n;
+    if (!Number.isFinite(x) || x < 0) throw new InvalidArgumentError(`${label} must be a non-negative fraction like 0.05 or 5%, got '${v}'`);
+    return x;
+  };
+}
+
+function confidence(v: string): number {
+  const x = fraction('--confidence')(v);
+  if (!(x > 0 && x < 1)) throw new InvalidArgumentError(`--confidence must be in (0, 1), e.g. 0.95 or 95%, got '${v}'`);
+  return x;
+}
+
+function testName(v: string): 'bootstrap' | 'mwu' {
+  if (v !== 'bootstrap' && v !== 'mwu') throw new InvalidArgumentError(`--test must be bootstrap or mwu, got '${v}'`);
+  return v;
+}
+
+function writeOut(path: string, text: string, inputs: string[]): void {
+  if (inputs.includes(resolve(path))) throw new UserError(`${path} is one of the compared files; choose another output path (nothing is overwritten)`, EXIT.usage);
+  try {
+    writeFileSync(path, text);
+  } catch (e) {
+    throw new UserError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT.output);
+  }
+}
+
+interface Compared {
+  results: CellResult[];
+  current: CellData[];
+  fingerprint: FingerprintDiff[];
+  baseLabel: string;
+  curLabel: string;
+  inputs: string[];
+}
+
+function compareFiles(files: string[], gate: GateConfig): Compared {
+  const [basePath, curPath] = files;
+  const base = loadRun(basePath);
+  const cur = loadRun(curPath);
+  const pairs: [Record<string, string>, Record<string, string>][] = [];
+  for (const [k, row] of base.rows) {
+    const c = cur.rows.get(k);
+    if (c) pairs.push([row, c]);
+  }
+  return {
+    results: compareRuns(base.cells, cur.cells, gate),
+    current: cur.cells,
+    fingerprint: fingerprintDiffs(pairs),
+    baseLabel: basePath,
+    curLabel: curPath,
+    inputs: [basePath, curPath].flatMap((p) => [resolve(p), resolve(samplesPathOf(p))]),
+  };
+}
+
+async function compareModels(o: CompareOptions, gate: GateConfig): Promise<Compared> {
+  if (o.models!.length !== 2) throw new UserError(`--models takes exactly two models (baseline, candidate), got ${o.models!.length}`);
+  const features = o.input ? readFeaturesNpy(o.input) : undefined;
+  const [a, b] = o.models!.map((spec) => prepareModel({ spec, preset: o.preset, features, classes: o.classes, seed: o.seed }));
+  const runtimes = checkedRuntimes(o.runtimes);
+  process.stderr.write(`melbench: interleaved A/B: ${o.models![0]} (A) vs ${o.models![1]} (B) on ${runtimes.join(', ')}, ${o.rounds} rounds x ${o.runsPerRound} runs per side\n`);
+  const cells = await compareInterleaved(
+    a,
+    b,
+    {
+      runtimes,
+      batches: o.batch,
+      threads: o.threads,
+      rounds: o.rounds,
+      runsPerRound: o.runsPerRound,
+      warmup: o.warmup,
+      timeoutMs: o.timeoutS * 1000,
+      onResult: (rt, batch, r) => process.stderr.write(`  ${rt} b${batch}: ${r.status}${r.error ? ` (${r.error})` : ''}\n`),
+    },
+    gate,
+  );
+  return {
+    results: cells.map((c) => c.result),
+    current: cells.map((c) => c.cur),
+    fingerprint: [],
+    baseLabel: o.models![0],
+    curLabel: o.models![1],
+    inputs: o.models!.filter((m) => m.endsWith('.onnx')).map((m) => resolve(m)),
+  };
+}
+
+export const register: RegisterCommand = (program) => {
+  program
+    .command('compare')
+    .description('gate on latency, F1, agreement and size: two stored runs, or an interleaved A/B of two models (--models a b)')
+    .argument('[runs...]', 'baseline.csv current.csv (each with its .samples.jsonl beside it)')
+    .option('--models <specs...>', 'interleaved A/B instead: baseline and candidate model (zoo names or .onnx files), measured here in alternating rounds')
+    .option('--runtimes <names>', 'runtimes for --models', nameList, ['cpu'])
+    .option('--batch <sizes>', 'batch sizes for --models', positiveIntList('--batch'), [1])
+    .option('--threads <n>', 'intra-op threads for --models (0: ORT default)', nonNegativeInt('--threads'), 0)
+    .option('--rounds <n>', 'blocks per side for --models, in ABBA order', positiveInt('--rounds'), 20)
+    .option('--runs-per-round <n>', 'timed runs per block for --models', positiveInt('--runs-per-round'), 20)
+    .option('--warmup <n>', 'untimed runs per side before the first round', nonNegativeInt('--warmup'), 20)
+    .option('--timeout-s <n>', 'give up on one runtime of --models after this long', positiveInt('--timeout-s'), 600)
+    .option('--preset <name>', "features preset for --models (default: each model's own)")
+    .option('--input <file.npy>', "features [C, M, T] for --models instead of the built-in test signal")
+    .option('--classes <n>', 'classes of zoo models for --models', positiveInt('--classes'), 10)
+    .option('--seed <n>', 'weight initialisation seed of zoo models for --models', nonNegativeInt('--seed'), 1)
+    .option('--latency-threshold <x>', 'latency change that matters, relative (0.05 or 5%)', fraction('--latency-threshold'), DEFAULT_GATE.latency)
+    .option('--f1-threshold <x>', 'macro-F1 drop that matters, absolute', fraction('--f1-threshold'), DEFAULT_GATE.f1)
+    .option('--agreement-threshold <x>', 'agreement_fp32 drop that matters, absolute', fraction('--agreement-threshold'), DEFAULT_GATE.agreement)
+    .option('--size-threshold <x>', 'model_bytes growth that matters, relative', fraction('--size-threshold'), DEFAULT_GATE.size)
+    .option('--confidence <c>', 'confidence of the latency test and CI', confidence, DEFAULT_GATE.confidence)
+    .option('--test <name>', 'latency significance: bootstrap (CI of the ratio of medians excludes 1) or mwu (Mann-Whitney U)', testName, DEFAULT_GATE.test)
+    .option('--resamples <n>', 'bootstrap resamples', positiveInt('--resamples'), DEFAULT_GATE.resamples)
+    .option('--json [file]', 'write the results as JSON to file, or to stdout instead of the Markdown')
+    .option('--export-bmf <file>', "write the current run's metrics in Bencher Metric Format")
+    .option('--export-gab <file>', "write the current run's metrics for github-action-benchmark (customSmallerIsBetter)")
+    .action(async (runs: string[], o: CompareOptions) => {
+      const gate: GateConfig = { ...DEFAULT_GATE, latency: o.latencyThreshold, f1: o.f1Threshold, agreement: o.agreementThreshold, size: o.sizeThreshold, confidence: o.confidence, test: o.test, resamples: o.resamples };
+      if (o.models && runs.length) throw new UserError('give either two reports or --models a b, not both');
+      if (!o.models && runs.length !== 2) throw new UserError(`compare needs a baseline and a current report (got ${runs.length} file(s)), or --models a b`);
+      const c = o.models ? await compareModels(o, gate) : compareFiles(runs, gate);
+      for (const d of c.fingerprint) {
+        process.stderr.write(`melbench: warning: environments differ in ${d.column}: '${d.base}' (baseline) vs '${d.cur}' (current), ${d.cells} cell(s); latency across machines is not comparable\n`);
+      }
+      const header: ReportHeader = { title: 'melbench compare', baseLabel: c.baseLabel, curLabel: c.curLabel, confidence: gate.confidence, test: gate.test, latencyThreshold: gate.latency };
+      const md = markdownReport(c.results, c.fingerprint, header);
+      const json = `${JSON.stringify(jsonReport(c.results, c.fingerprint, header), null, 2)}\n`;
+      if (o.json === true) process.stdout.write(json);
+      else process.stdout.write(md);
+      if (typeof o.json === 'string') writeOut(o.json, json, c.inputs);
+      if (o.exportBmf) writeOut(o.exportBmf, `${JSON.stringify(bencherMetricFormat(c.current, gate.confidence), null, 2)}\n`, c.inputs);
+      if (o.exportGab) writeOut(o.exportGab, `${JSON.stringify(githubActionBenchmark(c.current, gate.confidence), null, 2)}\n`, c.inputs);
+      if (process.env.GITHUB_STEP_SUMMARY) {
+        try {
+          appendFileSync(process.env.GITHUB_STEP_SUMMARY, md);
+        } catch (e) {
+          process.stderr.write(`melbench: warning: cannot append to $GITHUB_STEP_SUMMARY: ${(e as Error).message}\n`);
+        }
+      }
+      if (hasRegression(c.results)) process.exitCode = 1;
+    });
+};

@@ -1,0 +1,127 @@
+/**
+ * What `compare` prints and exports, from the gate's results (compare.ts):
+ * - a Markdown report (for the terminal and GitHub's job summary): one table per category;
+ * - JSON: the results as they are, plus the fingerprint differences;
+ * - Bencher Metric Format (BMF, https://bencher.dev/docs/reference/bencher-metric-format):
+ *   `{ "<benchmark>": { "<measure>": { value, lower_value?, upper_value? } } }`; the built-in
+ *   `latency` measure is in nanoseconds, `file-size` in bytes; `macro-f1` and `agreement-fp32`
+ *   are measures Bencher creates by name;
+ * - github-action-benchmark's `customSmallerIsBetter`: a JSON array of
+ *   `{ name, unit, value, range?, extra? }`. Only smaller-is-better metrics go there (p50 latency in
+ *   ms, model bytes); F1 and agreement would need `customBiggerIsBetter`, another file.
+ * Exports describe the current run (the value CI tracks over time); lower/upper and range are the
+ * distribution-free CI of its median (stats.ts).
+ */
+import { type CellData, type CellResult, type Category, cellLabel, type FingerprintDiff } from './compare.ts';
+import { medianCi } from './stats.ts';
+
+const SECTIONS: [Category, string][] = [
+  ['regression', 'Regressions'],
+  ['improvement', 'Improvements'],
+  ['unchanged', 'Unchanged'],
+  ['new', 'New'],
+  ['missing', 'Missing'],
+];
+
+const num = (x: number, digits = 3) => String(Number(x.toPrecision(digits)));
+const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function latencyCells(r: CellResult): [string, string] {
+  const l = r.latency;
+  if (!l) return [r.note ?? '', ''];
+  return [`${num(l.baseP50)} → ${num(l.curP50)}`, `${l.ratio.toFixed(3)} [${l.lo.toFixed(3)}, ${l.hi.toFixed(3)}]${l.significant ? '' : ' (n.s.)'}`];
+}
+
+const delta = (d: CellResult['macroF1']) => (d ? `${d.base.toFixed(3)} → ${d.cur.toFixed(3)}` : '');
+
+export interface ReportHeader {
+  title: string;
+  baseLabel: string;
+  curLabel: string;
+  confidence: number;
+  test: string;
+  latencyThreshold: number;
+}
+
+export function markdownReport(results: CellResult[], fingerprint: FingerprintDiff[], h: ReportHeader): string {
+  const count = (c: Category) => results.filter((r) => r.category === c).length;
+  const lines = [
+    `## ${h.title}`,
+    '',
+    `Baseline \`${h.baseLabel}\`, current \`${h.curLabel}\`. Latency: ratio of medians (current / baseline) with its ${Math.round(h.confidence * 100)}% bootstrap CI; flagged when above ${signedPct(h.latencyThreshold)} and significant (${h.test}).`,
+    '',
+    `**${count('regression')} regression(s)**, ${count('improvement')} improvement(s), ${count('unchanged')} unchanged, ${count('new')} new, ${count('missing')} missing.`,
+  ];
+  if (fingerprint.length) {
+    lines.push('', `> ⚠️ Different environment: ${fingerprint.map((d) => `\`${d.column}\` ${d.base || '(empty)'} → ${d.cur || '(empty)'}`).join('; ')}. Latency across machines is not comparable.`);
+  }
+  for (const [cat, title] of SECTIONS) {
+    const rs = results.filter((r) => r.category === cat);
+    if (!rs.length) continue;
+    lines.push('', `### ${title}`, '', '| cell | status | p50 ms | latency ratio [CI] | macro-F1 | agreement | model bytes | why |', '|---|---|---|---|---|---|---|---|');
+    for (const r of rs) {
+      const status = r.baseStatus && r.curStatus && r.baseStatus !== r.curStatus ? `${r.baseStatus} → ${r.curStatus}` : (r.curStatus ?? r.baseStatus ?? '');
+      const [p50, ratio] = latencyCells(r);
+      const bytes = r.modelBytes ? `${r.modelBytes.base} → ${r.modelBytes.cur}` : '';
+      lines.push(`| ${esc(cellLabel(r.key))} | ${esc(status)} | ${p50} | ${ratio} | ${delta(r.macroF1)} | ${delta(r.agreementFp32)} | ${bytes} | ${esc(r.reasons.join('; '))} |`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function jsonReport(results: CellResult[], fingerprint: FingerprintDiff[], h: ReportHeader): object {
+  const count = (c: Category) => results.filter((r) => r.category === c).length;
+  return {
+    baseline: h.baseLabel,
+    current: h.curLabel,
+    confidence: h.confidence,
+    test: h.test,
+    summary: { regression: count('regression'), improvement: count('improvement'), unchanged: count('unchanged'), new: count('new'), missing: count('missing') },
+    fingerprint,
+    cells: results.map((r) => ({ cell: cellLabel(r.key), ...r })),
+  };
+}
+
+/** Benchmark names for the exports: 'model/variant/runtime/b1/t0/preset'. */
+export const benchmarkName = ({ key: k }: CellData): string => `${k.model}/${k.variant}/${k.runtime}/b${k.batch}/t${k.threads}/${k.preset}`;
+
+export function bencherMetricFormat(cells: CellData[], confidence: number): Record<string, Record<string, { value: number; lower_value?: number; upper_value?: number }>> {
+  const out: Record<string, Record<string, { value: number; lower_value?: number; upper_value?: number }>> = {};
+  for (const c of cells) {
+    if (c.status !== 'ok') continue;
+    const m: Record<string, { value: number; lower_value?: number; upper_value?: number }> = {};
+    if (c.samples?.length && !c.software) {
+      const ci = medianCi(c.samples, confidence);
+      m.latency = { value: ci.value * 1e6, lower_value: ci.lo * 1e6, upper_value: ci.hi * 1e6 };
+    }
+    if (c.modelBytes !== undefined) m['file-size'] = { value: c.modelBytes };
+    if (c.macroF1 !== undefined) m['macro-f1'] = { value: c.macroF1 };
+    if (c.agreementFp32 !== undefined) m['agreement-fp32'] = { value: c.agreementFp32 };
+    if (Object.keys(m).length) out[benchmarkName(c)] = m;
+  }
+  return out;
+}
+
+export interface GabEntry {
+  name: string;
+  unit: string;
+  value: number;
+  range?: string;
+  extra?: string;
+}
+
+export function githubActionBenchmark(cells: CellData[], confidence: number): GabEntry[] {
+  const out: GabEntry[] = [];
+  for (const c of cells) {
+    if (c.status !== 'ok') continue;
+    const name = benchmarkName(c);
+    if (c.samples?.length && !c.software) {
+      const ci = medianCi(c.samples, confidence);
+      const half = Math.max(ci.value - ci.lo, ci.hi - ci.value);
+      out.push({ name: `${name} p50`, unit: 'ms', value: Number(ci.value.toPrecision(6)), range: `± ${Number(half.toPrecision(3))}`, extra: `${c.samples.length} samples; ${Math.round(confidence * 100)}% CI of the median [${num(ci.lo, 4)}, ${num(ci.hi, 4)}] ms` });
+    }
+    if (c.modelBytes !== undefined) out.push({ name: `${name} model bytes`, unit: 'bytes', value: c.modelBytes });
+  }
+  return out;
+}

@@ -1,0 +1,217 @@
+/**
+ * The statistics behind `melbench compare`: is the current latency really different from the
+ * baseline's, and by how much? Two samples of per-run latencies, `base` (n) and `cur` (m).
+ *
+ * - Ratio of medians r = median(cur) / median(base), with a percentile bootstrap CI: draw n runs
+ *   from base and m from cur with replacement, B times (seeded), take r* of each draw; the CI at
+ *   confidence c is the [(1-c)/2, (1+c)/2] quantiles of the r*. Medians, not means: latency has a
+ *   long right tail (GC, a preempted core) that moves a mean, not a median.
+ * - Mann–Whitney U (two-sided), normal approximation with tie and continuity corrections:
+ *   U = W - n(n+1)/2 where W is the rank sum of base (simple-statistics' wilcoxonRankSum, ties
+ *   given their mean rank), E[U] = nm/2,
+ *   Var[U] = nm/12 · ((N+1) - Σ(t³-t) / (N(N-1))), N = n+m, t the size of each group of ties,
+ *   z = (|U - E[U]| - 1/2) / sqrt(Var[U]), p = 2·(1 - Φ(z)) with Φ(z) = (1 + erf(z/√2)) / 2.
+ *   The approximation is good for n, m ≥ 10 (Google Benchmark's compare.py asks 9+ repetitions);
+ *   melbench cells have 50 samples or more.
+ *   For interleaved A/B runs the draws are whole rounds instead, paired (ratioOfMediansPaired);
+ *   for stored runs whose samples are in the order taken, blocks of consecutive runs (ratioOfMediansBlocks).
+ * - A distribution-free CI of one median, from order statistics: with the samples sorted, the
+ *   ranks n/2 ± z·√n/2 (binomial(n, 1/2) approximated as normal) bound the median at confidence c,
+ *   z = Φ⁻¹((1+c)/2). Used for the exports' lower/upper values.
+ *
+ * NOTE: all three treat the runs of one sample as independent. Runs in one process are not quite
+ * (drift, a noisy neighbour for a second), which makes the intervals too narrow on a shared
+ * machine; that is why `compare` also asks for a minimum effect size (the threshold) and why the
+ * interleaved A/B mode alternates rounds so that drift hits both sides alike.
+ */
+import { errorFunction, inverseErrorFunction, median, wilcoxonRankSum } from 'simple-statistics';
+import { Rng } from '../rng.ts';
+
+export interface RatioCi {
+  /** median(cur) / median(base). */
+  ratio: number;
+  lo: number;
+  hi: number;
+  confidence: number;
+}
+
+export interface MannWhitney {
+  u: number;
+  z: number;
+  /** Two-sided p-value. */
+  p: number;
+}
+
+/** Φ(z), the standard normal CDF. */
+export function normalCdf(z: number): number {
+  return 0.5 * (1 + errorFunction(z / Math.SQRT2));
+}
+
+/** Φ⁻¹(p), the standard normal quantile. */
+export function normalQuantile(p: number): number {
+  return Math.SQRT2 * inverseErrorFunction(2 * p - 1);
+}
+
+export function mannWhitney(base: readonly number[], cur: readonly number[]): MannWhitney {
+  const n = base.length;
+  const m = cur.length;
+  const N = n + m;
+  const u = wilcoxonRankSum(base as number[], cur as number[]) - (n * (n + 1)) / 2;
+  const pooled = [...base, ...cur].sort((a, b) => a - b);
+  let ties = 0;
+  for (let i = 0; i < N; ) {
+    let j = i + 1;
+    while (j < N && pooled[j] === pooled[i]) j++;
+    const t = j - i;
+    ties += t * t * t - t;
+    i = j;
+  }
+  const variance = ((n * m) / 12) * (N + 1 - ties / (N * (N - 1)));
+  if (!(variance > 0)) return { u, z: 0, p: 1 };
+  const z = Math.max(0, Math.abs(u - (n * m) / 2) - 0.5) / Math.sqrt(variance);
+  return { u, z, p: Math.min(1, 2 * (1 - normalCdf(z))) };
+}
+
+/** Median of `buf` by quickselect (Hoare partition); reorders `buf` in place. */
+function medianOfDraw(buf: Float64Array): number {
+  const n = buf.length;
+  const select = (k: number): number => {
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const pivot = buf[(lo + hi) >> 1];
+      let i = lo;
+      let j = hi;
+      while (i <= j) {
+        while (buf[i] < pivot) i++;
+        while (buf[j] > pivot) j--;
+        if (i <= j) {
+          const t = buf[i];
+          buf[i] = buf[j];
+          buf[j] = t;
+          i++;
+          j--;
+        }
+      }
+      if (k <= j) hi = j;
+      else if (k >= i) lo = i;
+      else return buf[k];
+    }
+    return buf[k];
+  };
+  if (n % 2 === 1) return select((n - 1) / 2);
+  const a = select(n / 2 - 1);
+  // NOTE: after selecting n/2-1, every element right of it is >= it; the upper middle is their minimum.
+  let b = Number.POSITIVE_INFINITY;
+  for (let i = n / 2; i < n; i++) if (buf[i] < b) b = buf[i];
+  return (a + b) / 2;
+}
+
+export interface BootstrapOptions {
+  confidence: number;
+  resamples: number;
+  seed: number;
+}
+
+export const DEFAULT_BOOTSTRAP: BootstrapOptions = { confidence: 0.95, resamples: 2000, seed: 1 };
+
+export function ratioOfMedians(base: readonly number[], cur: readonly number[], o: BootstrapOptions = DEFAULT_BOOTSTRAP): RatioCi {
+  const ratio = median(cur as number[]) / median(base as number[]);
+  const rng = new Rng(o.seed);
+  const bb = new Float64Array(base.length);
+  const cb = new Float64Array(cur.length);
+  const draws = new Float64Array(o.resamples);
+  for (let r = 0; r < o.resamples; r++) {
+    for (let i = 0; i < bb.length; i++) bb[i] = base[rng.int(base.length)];
+    for (let i = 0; i < cb.length; i++) cb[i] = cur[rng.int(cur.length)];
+    draws[r] = medianOfDraw(cb) / medianOfDraw(bb);
+  }
+  return percentileCi(ratio, draws, o.confidence);
+}
+
+/**
+ * The same ratio of pooled medians, with a paired block bootstrap for interleaved A/B runs:
+ * base and cur are k blocks of `blockSize` consecutive samples, block i of each side measured
+ * back to back (one ABBA round). A draw picks k round indices with replacement and pools both
+ * sides' blocks of those rounds. Resampling whole rounds keeps what happens between rounds (a
+ * noisy neighbour for a second, a fresh session's placement) in the interval, which resampling
+ * single runs would hide; pairing keeps A and B of one round together, so a burst that slows
+ * both cancels in the ratio.
+ */
+export function ratioOfMediansPaired(base: readonly number[], cur: readonly number[], blockSize: number, o: BootstrapOptions = DEFAULT_BOOTSTRAP): RatioCi {
+  const k = base.length / blockSize;
+  if (!Number.isInteger(k) || cur.length !== base.length || k < 1) throw new Error(`paired blocks need equal sides of whole blocks: ${base.length} and ${cur.length} samples, blocks of ${blockSize}`);
+  const ratio = median(cur as number[]) / median(base as number[]);
+  const rng = new Rng(o.seed);
+  const bb = new Float64Array(base.length);
+  const cb = new Float64Array(cur.length);
+  const draws = new Float64Array(o.resamples);
+  for (let r = 0; r < o.resamples; r++) {
+    for (let j = 0; j < k; j++) {
+      const from = rng.int(k) * blockSize;
+      for (let i = 0; i < blockSize; i++) {
+        bb[j * blockSize + i] = base[from + i];
+        cb[j * blockSize + i] = cur[from + i];
+      }
+    }
+    draws[r] = medianOfDraw(cb) / medianOfDraw(bb);
+  }
+  return percentileCi(ratio, draws, o.confidence);
+}
+
+/**
+ * The ratio of pooled medians for two runs whose samples are in the order taken (unpaired): each
+ * side is cut into `blocks` runs of consecutive samples, and a draw picks that many blocks with
+ * replacement per side, independently (a moving-block bootstrap with fixed blocks). Consecutive
+ * runs share the machine's state (a busy neighbour, a clock step), so resampling blocks keeps that
+ * dependence in the interval where resampling single runs would average it away.
+ */
+export function ratioOfMediansBlocks(base: readonly number[], cur: readonly number[], blocks: number, o: BootstrapOptions = DEFAULT_BOOTSTRAP): RatioCi {
+  const ratio = median(cur as number[]) / median(base as number[]);
+  const rng = new Rng(o.seed);
+  const cut = (xs: readonly number[]) => {
+    const k = Math.max(1, Math.min(blocks, xs.length));
+    const size = Math.floor(xs.length / k);
+    return Array.from({ length: k }, (_, i) => xs.slice(i * size, i === k - 1 ? xs.length : (i + 1) * size));
+  };
+  const bBlocks = cut(base);
+  const cBlocks = cut(cur);
+  const draw = (bs: number[][]) => {
+    const picked = Array.from({ length: bs.length }, () => bs[rng.int(bs.length)]);
+    const buf = new Float64Array(picked.reduce((n, b) => n + b.length, 0));
+    let at = 0;
+    for (const b of picked) {
+      buf.set(b, at);
+      at += b.length;
+    }
+    return medianOfDraw(buf);
+  };
+  const draws = new Float64Array(o.resamples);
+  for (let r = 0; r < o.resamples; r++) {
+    const bm = draw(bBlocks);
+    draws[r] = draw(cBlocks) / bm;
+  }
+  return percentileCi(ratio, draws, o.confidence);
+}
+
+/** True when `xs` is ascending: samples a run stored sorted (older melbench), not in the order taken. */
+export function isAscending(xs: readonly number[]): boolean {
+  for (let i = 1; i < xs.length; i++) if (xs[i] < xs[i - 1]) return false;
+  return true;
+}
+
+function percentileCi(ratio: number, draws: Float64Array, confidence: number): RatioCi {
+  draws.sort();
+  const at = (q: number) => draws[Math.min(draws.length - 1, Math.max(0, Math.round(q * (draws.length - 1))))];
+  return { ratio, lo: at((1 - confidence) / 2), hi: at((1 + confidence) / 2), confidence };
+}
+
+/** Distribution-free CI of the median of `xs` from its order statistics (see the header). */
+export function medianCi(xs: readonly number[], confidence: number): { value: number; lo: number; hi: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  const half = (normalQuantile((1 + confidence) / 2) * Math.sqrt(n)) / 2;
+  const lo = Math.max(0, Math.floor(n / 2 - half));
+  const hi = Math.min(n - 1, Math.ceil(n / 2 + half) - 1);
+  return { value: median(s), lo: s[lo], hi: s[Math.max(lo, hi)] };
+}
