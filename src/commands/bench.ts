@@ -7,14 +7,15 @@ import { ZOO } from '../graph/zoo/index.ts';
 import { rowTable } from '../report/row-table.ts';
 import { RUNTIMES } from '../runners/runner.ts';
 import { readFeaturesNpy } from '../sweep/inputs.ts';
-import { newRunId, openRunFiles, runExitCode, runFilesText } from '../sweep/run-files.ts';
+import { reportAtEnd, type RunFileOptions, runExitCode, runFilesText, startRun } from '../sweep/run-files.ts';
 import { prepareModels, runSweep, SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
 import { prepareTrainedModels } from '../sweep/trained-models.ts';
 import { defaultTrainOptions } from '../train/run.ts';
+import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
 import { addMeasureOptions, checkedRuntimes, freeText, type MeasureOptions, nameList, positiveInt, timingOf } from './options.ts';
 
-interface BenchOptions extends MeasureOptions {
+interface BenchOptions extends MeasureOptions, RunFileOptions {
   models: string[];
   preset?: string;
   input?: string;
@@ -46,10 +47,13 @@ export const register: RegisterCommand = (program) => {
     .option('--suite <name>', 'suite name recorded in each row (1 to 128 characters)', freeText('--suite'), 'adhoc')
     .option('--dataset <spec>', 'train each model on this dataset first (cached), time it on its test clips and score its test macro-F1 per runtime')
     .option('--train-epochs <n>', 'epochs when --dataset trains a model', positiveInt('--train-epochs'), defaultTrainOptions().epochs)
-    .option('--eval-software', 'also score trained models on software (SwiftShader) adapters: slow');
-  addMeasureOptions(bench, RUNTIMES).action(async (o: BenchOptions) => {
+    .option('--eval-software', 'also score trained models on software (SwiftShader) adapters: slow')
+    .option('--resume <run.csv>', 'finish an interrupted run: skip its cells already done, append the rest to the same files (settings from the run)')
+    .option('--retry-failed', 'with --resume: measure crashed, timeout and error cells again')
+    .option('--no-report', 'do not write the HTML report at the end');
+  addMeasureOptions(bench, RUNTIMES).action(async (given: BenchOptions, cmd: Command) => {
+    const { runId, options: o, sinks, done, keptStatuses } = startRun('bench', given, cmd, progress);
     const timing = timingOf(o);
-    const runId = newRunId();
     const cfg: SweepConfig = {
       runId,
       suite: o.suite,
@@ -66,13 +70,14 @@ export const register: RegisterCommand = (program) => {
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
       evalSoftware: o.evalSoftware,
+      done,
     };
     const models = o.dataset ? await trainedModels(cfg, o.dataset, o) : prepareModels(cfg);
-    const sinks = openRunFiles(runId, o.out, progress);
     process.stderr.write(`melbench: run ${runId}: ${models.length} model(s) x ${cfg.runtimes.length} runtime(s) x ${cfg.batches.length} batch size(s) -> ${sinks.csv.path}\n`);
     const rows = await runSweep(cfg, models, sinks);
     process.stdout.write(rowTable(rows));
     process.stdout.write(runFilesText(sinks));
-    process.exitCode = runExitCode(rows, o.strict);
+    await reportAtEnd(sinks.csv.path, o);
+    process.exitCode = runExitCode([...keptStatuses.map((status) => ({ status })), ...rows], o.strict);
   });
 };

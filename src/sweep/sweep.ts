@@ -7,6 +7,7 @@
  */
 import type { FeatureTensor } from '../features/types.ts';
 import { type Column, type Row, makeRow } from '../report/columns.ts';
+import type { ConfusionLog } from '../report/confusion-log.ts';
 import type { CsvReport } from '../report/csv.ts';
 import type { SamplesLog } from '../report/samples.ts';
 import { type EnvironmentInfo, environmentInfo } from '../runners/environment.ts';
@@ -18,6 +19,8 @@ import { argmaxRows, confusionMatrix, metricsFrom } from '../train/metrics.ts';
 import { clipBatch, makeBatch, sha256 } from './inputs.ts';
 import { decodeOutputs, encode, type ModelIo } from './io-codec.ts';
 import { type EvalSet, type PreparedModel, prepareModel } from './models.ts';
+import { cellKey } from './resume.ts';
+import { testCrashFor } from './test-crash.ts';
 
 export interface SweepConfig {
   runId: string;
@@ -41,6 +44,8 @@ export interface SweepConfig {
   isolate: boolean;
   /** Score trained models on software (SwiftShader) adapters too: slow, a correctness check. */
   evalSoftware?: boolean;
+  /** `--resume`: cells (resume.ts's cellKey) already in the run, not measured again. */
+  done?: ReadonlySet<string>;
 }
 
 /** SwiftShader runs a 100 MMAC model in ~0.5 s: its rows check correctness, so 1 warm-up and 3 samples. */
@@ -49,6 +54,8 @@ export const SOFTWARE_TIMING: TimingConfig = { warmupIterations: 1, warmupTimeMs
 export interface SweepSinks {
   csv: CsvReport;
   samples: SamplesLog;
+  /** Confusion matrices of trained rows, one record per (model, variant, runtime). */
+  confusion?: ConfusionLog;
   onRow?(row: Row): void;
 }
 
@@ -216,6 +223,18 @@ function qualityColumns(p: Predictions, e: EvalSet, reference: Int32Array | unde
   return values;
 }
 
+/** Resume: the inputs of `m` on `runtime` whose cell is not in the run yet (all of them in a fresh run). */
+function pending<T extends { batch: number }>(cfg: SweepConfig, m: PreparedModel, runtime: RuntimeName, inputs: T[]): T[] {
+  const done = cfg.done;
+  return done ? inputs.filter((i) => !done.has(cellKey({ model: m.name, variant: m.variant, runtime, batch: i.batch }))) : inputs;
+}
+
+/** Records the test-split confusion matrix of a scored runtime, for the report's confusion section. */
+function logConfusion(sinks: SweepSinks, m: PreparedModel, runtime: RuntimeName, p: Predictions): void {
+  const e = m.trained!.evalSet;
+  sinks.confusion?.append({ model: m.name, variant: m.variant, runtime, classes: e.classes, matrix: confusionMatrix(e.y, p.pred!, e.classes.length) });
+}
+
 const scored = (m: PreparedModel): Scored => ({ bytes: m.bytes, io: m.io, input: m.graph.inputs[0].name, output: m.graph.outputs[0].name });
 
 /** Resolves every model up front: a bad name, file or shape fails before anything is timed. */
@@ -247,11 +266,14 @@ export async function runSweep(cfg: SweepConfig, models: PreparedModel[], sinks:
   const avail = await availabilities(cfg);
   const rows: Row[] = [];
   for (const m of models) {
-    const inputs = batchInputs(m, cfg.batches);
-    const refs = await referenceOutputs(m, inputs);
+    if (cfg.runtimes.every((rt) => !pending(cfg, m, rt, cfg.batches.map((batch) => ({ batch }))).length)) continue;
+    const allInputs = batchInputs(m, cfg.batches);
+    const refs = await referenceOutputs(m, allInputs);
     // The fp32 model's test-split predictions on cpu: agreement_fp32 of a trained model is over the whole split.
     const referencePred = m.trained ? await predictTestSet(cfg, m.reference ? { ...scored(m), bytes: m.reference.bytes, io: {} } : scored(m), m.trained.evalSet, 'cpu', false) : undefined;
     for (const runtime of cfg.runtimes) {
+      const inputs = pending(cfg, m, runtime, allInputs);
+      if (!inputs.length) continue;
       const a = avail.get(runtime)!;
       const job: MeasureJob = {
         runtime,
@@ -260,6 +282,7 @@ export async function runSweep(cfg: SweepConfig, models: PreparedModel[], sinks:
         open: cfg.threads > 0 ? { threads: cfg.threads } : {},
         timing: a.software ? cfg.softwareTiming : cfg.timing,
         timeoutMs: cfg.timeoutMs,
+        ...testCrashFor(runtime),
       };
       // NOTE: an unavailable runtime is not started again for every model: its rows say why at once.
       const results: BatchResult[] = !a.ok
@@ -277,6 +300,8 @@ export async function runSweep(cfg: SweepConfig, models: PreparedModel[], sinks:
           sinks.samples.append({ run_id: cfg.runId, model: m.name, variant: m.variant, runtime, batch: inputs[i].batch, samples_ms: r.timing.samplesMs });
         }
         rows.push(row);
+        // NOTE: once per runtime, with its first batch (so a resume that redoes later batches does not log it twice).
+        if (scoring?.pred && inputs[i].batch === allInputs[0].batch) logConfusion(sinks, m, runtime, scoring);
         sinks.onRow?.(row);
       });
     }
