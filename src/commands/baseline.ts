@@ -12,7 +12,8 @@ import { EXIT, UserError } from '../errors.ts';
 import { samplesPathOf } from '../report/run-files.ts';
 import { DEFAULT_TIMING } from '../runners/timing.ts';
 import { prepareModels, runSweep, SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
-import { newRunId, openSinks, printRows } from './bench.ts';
+import { rowTable } from '../report/row-table.ts';
+import { newRunId, openRunFiles } from '../sweep/run-files.ts';
 import type { RegisterCommand } from './command.ts';
 
 /** A few small zoo models on cpu, one thread (steadier on a shared runner), batch 1: about a minute. */
@@ -37,10 +38,10 @@ async function runQuickSuite(out: string): Promise<boolean> {
     isolate: true,
   };
   const models = prepareModels(cfg);
-  const sinks = openSinks(runId, out);
+  const sinks = openRunFiles(runId, out, (line) => process.stderr.write(`${line}\n`));
   process.stderr.write(`melbench: ${QUICK_SUITE.name} suite: ${QUICK_SUITE.models.join(', ')} on ${QUICK_SUITE.runtimes.join(', ')} -> ${out}\n`);
   const rows = await runSweep(cfg, models, sinks);
-  printRows(rows);
+  process.stdout.write(rowTable(rows));
   return rows.every((r) => r.status === 'ok');
 }
 

@@ -7,7 +7,7 @@ import { ZOO } from '../graph/zoo/index.ts';
 import { rowTable } from '../report/row-table.ts';
 import { RUNTIMES } from '../runners/runner.ts';
 import { readFeaturesNpy } from '../sweep/inputs.ts';
-import { reportAtEnd, type RunFileOptions, runExitCode, runFilesText, startRun } from '../sweep/run-files.ts';
+import { reportAtEnd, type RunFileOptions, runExitCode, runFilesText, openRun, planRun } from '../sweep/run-files.ts';
 import { prepareModels, runSweep, SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
 import { prepareTrainedModels } from '../sweep/trained-models.ts';
 import { defaultTrainOptions } from '../train/run.ts';
@@ -52,7 +52,8 @@ export const register: RegisterCommand = (program) => {
     .option('--retry-failed', 'with --resume: measure crashed, timeout and error cells again')
     .option('--no-report', 'do not write the HTML report at the end');
   addMeasureOptions(bench, RUNTIMES).action(async (given: BenchOptions, cmd: Command) => {
-    const { runId, options: o, sinks, done, keptStatuses } = startRun('bench', given, cmd, progress);
+    const plan = planRun('bench', given, cmd);
+    const { runId, options: o } = plan;
     const timing = timingOf(o);
     const cfg: SweepConfig = {
       runId,
@@ -70,9 +71,10 @@ export const register: RegisterCommand = (program) => {
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
       evalSoftware: o.evalSoftware,
-      done,
     };
     const models = o.dataset ? await trainedModels(cfg, o.dataset, o) : prepareModels(cfg);
+    const { sinks, done, keptStatuses } = openRun('bench', plan, progress);
+    cfg.done = done;
     process.stderr.write(`melbench: run ${runId}: ${models.length} model(s) x ${cfg.runtimes.length} runtime(s) x ${cfg.batches.length} batch size(s) -> ${sinks.csv.path}\n`);
     const rows = await runSweep(cfg, models, sinks);
     process.stdout.write(rowTable(rows));

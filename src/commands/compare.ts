@@ -6,17 +6,21 @@
  * 1: a regression; 2: usage or input error (bad option, missing or malformed file).
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { EXIT, UserError } from '../errors.ts';
 import { bencherMetricFormat, githubActionBenchmark, jsonReport, markdownReport, type ReportHeader } from '../report/compare-output.ts';
 import { type CellData, type CellResult, compareRuns, DEFAULT_GATE, type FingerprintDiff, fingerprintDiffs, type GateConfig, hasRegression } from '../report/compare.ts';
+import { compareSectionInput } from '../report/compare-section.ts';
+import { renderReport } from '../report/html.ts';
 import { loadRun, samplesPathOf } from '../report/run-files.ts';
 import { readFeaturesNpy } from '../sweep/inputs.ts';
 import { compareInterleaved } from '../sweep/interleave.ts';
 import { prepareModel } from '../sweep/models.ts';
+import { newRunId } from '../sweep/run-files.ts';
 import type { RegisterCommand } from './command.ts';
 import { checkedRuntimes, nameList, nonNegativeInt, positiveInt, positiveIntList } from './options.ts';
+import { writeHtml, writeReport } from './report.ts';
 
 interface CompareOptions {
   models?: string[];
@@ -41,6 +45,7 @@ interface CompareOptions {
   json?: string | true;
   exportBmf?: string;
   exportGab?: string;
+  report: boolean;
 }
 
 /** '5%' or '0.05'. */
@@ -76,7 +81,10 @@ function writeOut(path: string, text: string, inputs: string[]): void {
 
 interface Compared {
   results: CellResult[];
+  base: CellData[];
   current: CellData[];
+  /** The current run's CSV, when comparing stored runs. */
+  curCsv?: string;
   fingerprint: FingerprintDiff[];
   baseLabel: string;
   curLabel: string;
@@ -94,7 +102,9 @@ function compareFiles(files: string[], gate: GateConfig): Compared {
   }
   return {
     results: compareRuns(base.cells, cur.cells, gate),
+    base: base.cells,
     current: cur.cells,
+    curCsv: curPath,
     fingerprint: fingerprintDiffs(pairs),
     baseLabel: basePath,
     curLabel: curPath,
@@ -125,12 +135,27 @@ async function compareModels(o: CompareOptions, gate: GateConfig): Promise<Compa
   );
   return {
     results: cells.map((c) => c.result),
+    base: cells.map((c) => c.base),
     current: cells.map((c) => c.cur),
     fingerprint: [],
     baseLabel: o.models![0],
     curLabel: o.models![1],
     inputs: o.models!.filter((m) => m.endsWith('.onnx')).map((m) => resolve(m)),
   };
+}
+
+/**
+ * The HTML report of a comparison: for stored runs, the current run's page with the compare
+ * section, in `<its folder>/compare/<run>/index.html` (the run's own page stays as it is); for
+ * --models, which stores no run, a page with the compare section alone in reports/compare/ab-<id>/.
+ */
+async function compareReport(c: Compared): Promise<string> {
+  const compare = compareSectionInput(c.results, c.base, c.current, c.baseLabel, c.curLabel);
+  if (c.curCsv) return writeReport(c.curCsv, join(dirname(c.curCsv), 'compare'), { compare });
+  const name = `ab-${newRunId()}`;
+  const path = join('reports', 'compare', name, 'index.html');
+  writeHtml(path, await renderReport({ name, csvPath: '', header: [], rows: [], samples: [], confusion: [], profile: [], warnings: [] }, { compare }));
+  return path;
 }
 
 export const register: RegisterCommand = (program) => {
@@ -160,6 +185,7 @@ export const register: RegisterCommand = (program) => {
     .option('--json [file]', 'write the results as JSON to file, or to stdout instead of the Markdown')
     .option('--export-bmf <file>', "write the current run's metrics in Bencher Metric Format")
     .option('--export-gab <file>', "write the current run's metrics for github-action-benchmark (customSmallerIsBetter)")
+    .option('--no-report', 'do not write the HTML report (its path is printed on stderr)')
     .action(async (runs: string[], o: CompareOptions) => {
       const gate: GateConfig = { ...DEFAULT_GATE, latency: o.latencyThreshold, f1: o.f1Threshold, agreement: o.agreementThreshold, size: o.sizeThreshold, confidence: o.confidence, test: o.test, resamples: o.resamples };
       if (o.models && runs.length) throw new UserError('give either two reports or --models a b, not both');
@@ -183,6 +209,7 @@ export const register: RegisterCommand = (program) => {
           process.stderr.write(`melbench: warning: cannot append to $GITHUB_STEP_SUMMARY: ${(e as Error).message}\n`);
         }
       }
+      if (o.report) process.stderr.write(`melbench: html report: ${await compareReport(c)}\n`);
       if (hasRegression(c.results)) process.exitCode = 1;
     });
 };

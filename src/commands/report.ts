@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EXIT, UserError } from '../errors.ts';
-import { renderReport } from '../report/html.ts';
+import { renderReport, type ReportOptions } from '../report/html.ts';
 import { loadReportInputs } from '../report/report-inputs.ts';
 import type { RegisterCommand } from './command.ts';
 
@@ -17,18 +17,22 @@ export function reportPathOf(csvPath: string, outDir?: string): string {
 }
 
 /** Renders and writes the report of one run; returns its path. */
-export async function writeReport(csvPath: string, outDir?: string): Promise<string> {
+export async function writeReport(csvPath: string, outDir?: string, opts: ReportOptions = {}): Promise<string> {
   const inputs = loadReportInputs(csvPath);
   for (const w of inputs.warnings) process.stderr.write(`melbench: warning: ${w}\n`);
-  const html = await renderReport(inputs);
   const path = reportPathOf(csvPath, outDir);
+  writeHtml(path, await renderReport(inputs, opts));
+  return path;
+}
+
+/** Writes a page, creating its folder; an unwritable path is exit 5. */
+export function writeHtml(path: string, html: string): void {
   try {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, html);
   } catch (e) {
     throw new UserError(`cannot write the report ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; choose a writable -o folder`, EXIT.output);
   }
-  return path;
 }
 
 export const register: RegisterCommand = (program) => {

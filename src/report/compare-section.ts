@@ -17,6 +17,7 @@
  * `regressions` lists every flagged cell (category regression, improvement, new or missing);
  * cells with samples on both sides get a distribution plot, the others a table row only.
  */
+import { type CellData, type CellResult, cellLabel, keyString } from './compare.ts';
 import { chart, esc, fmt, section, table } from './html-parts.ts';
 import { renderSvg, sampleDistributionSpec } from './plots.ts';
 
@@ -43,6 +44,33 @@ export interface CompareSectionInput {
   baseline: string;
   current: string;
   regressions: CompareCellInput[];
+}
+
+/**
+ * The section's input from `compare`'s own result (compare.ts): every cell that is not
+ * unchanged, with its latency test and the raw samples of both sides, found by cell key.
+ */
+export function compareSectionInput(results: readonly CellResult[], base: readonly CellData[], cur: readonly CellData[], baseline: string, current: string): CompareSectionInput {
+  const samplesOf = (cells: readonly CellData[]) => new Map(cells.map((c) => [keyString(c.key), c.samples ?? []]));
+  const baseSamples = samplesOf(base);
+  const curSamples = samplesOf(cur);
+  return {
+    baseline,
+    current,
+    regressions: results
+      .filter((r) => r.category !== 'unchanged')
+      .map((r) => {
+        const l = r.latency;
+        return {
+          cell: cellLabel(r.key),
+          category: r.category,
+          reasons: r.reasons,
+          ...(l ? { baselineP50Ms: l.baseP50, currentP50Ms: l.curP50, ratio: l.ratio, ci: [l.lo, l.hi] as [number, number], p: l.p } : {}),
+          baselineSamplesMs: baseSamples.get(keyString(r.key)) ?? [],
+          currentSamplesMs: curSamples.get(keyString(r.key)) ?? [],
+        };
+      }),
+  };
 }
 
 /** The section's HTML: a table of the flagged cells, and their sample distributions. */

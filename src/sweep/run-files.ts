@@ -50,36 +50,51 @@ export interface RunFileOptions {
   report: boolean;
 }
 
-export interface StartedRun<T> {
+export interface RunPlan<T> {
   runId: string;
   /** The options to run with: on `--resume`, the run's saved settings. */
   options: T;
+  /** `--resume`: the CSV of the run to finish. */
+  resume?: string;
+}
+
+/**
+ * A new run, or with `--resume <run.csv>` the run to finish: its id, and its settings
+ * (run-settings.ts) checked against the options given again. Touches no file.
+ */
+export function planRun<T extends RunFileOptions>(command: string, o: T, cmd: Command): RunPlan<T> {
+  if (!o.resume) {
+    if (o.retryFailed) throw new UserError('--retry-failed only applies with --resume <run.csv>');
+    return { runId: newRunId(), options: o };
+  }
+  if (o.out !== undefined && o.out !== o.resume) throw new UserError('--resume appends to the run it names; drop -o/--out');
+  const saved = readRunSettings(o.resume, command);
+  return { runId: saved.run_id, options: resumedOptions(o, cmd, saved), resume: o.resume };
+}
+
+export interface OpenedRun {
   sinks: SweepSinks;
-  /** On `--resume`: the cells already done, and the status of every row kept. */
+  /** On `--resume`: the cells already done. */
   done?: Set<string>;
+  /** On `--resume`: the status of every row kept, for the exit code. */
   keptStatuses: string[];
 }
 
 /**
- * Starts a new run (saving its settings beside the CSV) or, with `--resume <run.csv>`, reopens
- * one: same run id, same files, settings from the run (run-settings.ts), torn last lines moved
- * aside by opening the sinks and the two files reconciled (resume.ts).
+ * Opens the files of a planned run. A new run saves its settings beside the CSV; a resumed one
+ * has torn last lines moved aside by opening the sinks, then its CSV and samples log reconciled
+ * (resume.ts).
  */
-export function startRun<T extends RunFileOptions>(command: string, o: T, cmd: Command, progress: (line: string) => void): StartedRun<T> {
-  if (!o.resume) {
-    if (o.retryFailed) throw new UserError('--retry-failed only applies with --resume <run.csv>');
-    const runId = newRunId();
-    const sinks = openRunFiles(runId, o.out, progress);
-    writeRunSettings(sinks.csv.path, { run_id: runId, command, options: settingsOf(o) });
-    return { runId, options: o, sinks, keptStatuses: [] };
+export function openRun<T extends RunFileOptions>(command: string, plan: RunPlan<T>, progress: (line: string) => void): OpenedRun {
+  const o = plan.options;
+  const sinks = openRunFiles(plan.runId, plan.resume ?? o.out, progress);
+  if (!plan.resume) {
+    writeRunSettings(sinks.csv.path, { run_id: plan.runId, command, options: settingsOf(o) });
+    return { sinks, keptStatuses: [] };
   }
-  if (o.out !== undefined && o.out !== o.resume) throw new UserError('--resume appends to the run it names; drop -o/--out');
-  const saved = readRunSettings(o.resume, command);
-  const options = resumedOptions(o, cmd, saved);
-  const sinks = openRunFiles(saved.run_id, o.resume, progress);
-  const state = reconcileForResume(sinks.csv.path, sinks.samples.path, saved.run_id, !!o.retryFailed, progress);
-  progress(`melbench: resuming run ${saved.run_id}: ${state.done.size} cell(s) already done${o.retryFailed ? '' : ' (failed cells kept; --retry-failed measures them again)'}`);
-  return { runId: saved.run_id, options, sinks, done: state.done, keptStatuses: state.keptStatuses };
+  const state = reconcileForResume(sinks.csv.path, sinks.samples.path, plan.runId, !!o.retryFailed, progress);
+  progress(`melbench: resuming run ${plan.runId}: ${state.done.size} cell(s) already done${o.retryFailed ? '' : ' (failed cells are kept; --retry-failed measures them again)'}`);
+  return { sinks, done: state.done, keptStatuses: state.keptStatuses };
 }
 
 /** Unless `--no-report`: writes the run's HTML report and prints its path on stdout. */
