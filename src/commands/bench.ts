@@ -8,6 +8,7 @@ import { UserError } from '../errors.ts';
 import { ZOO } from '../graph/zoo/index.ts';
 import type { Row } from '../report/columns.ts';
 import { CsvReport } from '../report/csv.ts';
+import { ProfileCsv, profilePathFor } from '../report/profile-csv.ts';
 import { SamplesLog } from '../report/samples.ts';
 import { RUNTIMES } from '../runners/runner.ts';
 import { readFeaturesNpy } from '../sweep/inputs.ts';
@@ -26,6 +27,7 @@ interface BenchOptions extends MeasureOptions {
   dataset?: string;
   trainEpochs: number;
   evalSoftware?: boolean;
+  profile?: boolean;
 }
 
 /** Trains (or takes from the run cache) every model on the dataset, with `melbench train`'s defaults. */
@@ -75,7 +77,7 @@ export function openSinks(runId: string, out: string | undefined): SweepSinks {
 
 /** Prints where the files are; with --strict, a row that is neither ok nor unavailable makes the exit code 1. */
 export function finishRun(rows: Row[], sinks: SweepSinks, strict: boolean | undefined): void {
-  process.stdout.write(`report: ${sinks.csv.path}\nsamples: ${sinks.samples.path}\n`);
+  process.stdout.write(`report: ${sinks.csv.path}\nsamples: ${sinks.samples.path}\n${sinks.profile ? `profile: ${sinks.profile.path}\n` : ''}`);
   if (strict && rows.some((r) => r.status !== 'ok' && r.status !== 'unavailable')) process.exitCode = 1;
 }
 
@@ -90,7 +92,8 @@ export const register: RegisterCommand = (program) => {
     .option('--suite <name>', 'suite name recorded in each row', 'adhoc')
     .option('--dataset <spec>', 'train each model on this dataset first (cached), time it on its test clips and score its test macro-F1 per runtime')
     .option('--train-epochs <n>', 'epochs when --dataset trains a model', positiveInt('--train-epochs'), defaultTrainOptions().epochs)
-    .option('--eval-software', 'also score trained models on software (SwiftShader) adapters: slow');
+    .option('--eval-software', 'also score trained models on software (SwiftShader) adapters: slow')
+    .option('--profile', 'also write <run>.profile.csv: every node, its provider and its time per run, from ORT\'s profiler (a separate profiled session per row)');
   addMeasureOptions(bench, RUNTIMES).action(async (o: BenchOptions) => {
     const timing = timingOf(o);
     const runId = newRunId();
@@ -110,9 +113,11 @@ export const register: RegisterCommand = (program) => {
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
       evalSoftware: o.evalSoftware,
+      profile: o.profile,
     };
     const models = o.dataset ? await trainedModels(cfg, o) : prepareModels(cfg);
     const sinks = openSinks(runId, o.out);
+    if (o.profile) sinks.profile = new ProfileCsv(profilePathFor(sinks.csv.path)).open();
     process.stderr.write(`melbench: run ${runId}: ${models.length} model(s) x ${cfg.runtimes.length} runtime(s) x ${cfg.batches.length} batch size(s) -> ${sinks.csv.path}\n`);
     const rows = await runSweep(cfg, models, sinks);
     printRows(rows);

@@ -1,6 +1,8 @@
 /**
  * Raw timing samples beside the CSV, one JSON object per row and line, so that `compare` can run
  * statistics on the samples themselves rather than on summaries. Appended like the CSV.
+ * `samples_ms` are in the order they were taken (drift and outliers stay where they happened);
+ * `first_sample_at` is the wall-clock ISO time the first of them started.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -12,6 +14,7 @@ export interface SampleRecord {
   runtime: string;
   batch: number;
   samples_ms: number[];
+  first_sample_at?: string;
 }
 
 export class SamplesLog {
