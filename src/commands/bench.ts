@@ -16,7 +16,7 @@ import { type PreparedModel, prepareTrained } from '../sweep/models.ts';
 import { prepareModels, runSweep, SOFTWARE_TIMING, type SweepConfig, type SweepSinks } from '../sweep/sweep.ts';
 import { defaultTrainOptions, loadTrainingData, trainRun } from '../train/run.ts';
 import type { RegisterCommand } from './command.ts';
-import { addMeasureOptions, checkedRuntimes, type MeasureOptions, nameList, positiveInt, timingOf } from './options.ts';
+import { addMeasureOptions, checkedRuntimes, type MeasureOptions, nameList, positiveInt, softwareTimingOf, timingOf } from './options.ts';
 
 interface BenchOptions extends MeasureOptions {
   models: string[];
@@ -109,7 +109,7 @@ export const register: RegisterCommand = (program) => {
       seed: o.seed,
       threads: o.threads,
       timing,
-      softwareTiming: SOFTWARE_TIMING,
+      softwareTiming: softwareTimingOf(o, SOFTWARE_TIMING),
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
       evalSoftware: o.evalSoftware,

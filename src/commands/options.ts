@@ -89,6 +89,14 @@ export function checkedRuntimes(names: string[]): RuntimeName[] {
   return names as RuntimeName[];
 }
 
+/**
+ * Timing on a software (SwiftShader) adapter: `fallback` (a few runs: a correctness check) unless
+ * --warmup or --samples is given, which then mean what they say there too.
+ */
+export function softwareTimingOf(o: MeasureOptions, fallback: TimingConfig): TimingConfig {
+  return o.warmup === undefined && o.samples === undefined ? fallback : timingOf(o);
+}
+
 /** Options given mean exactly what they say: --warmup N is N runs (no steady-state warm-up), --samples N is N samples (no minimum time unless --time-ms). */
 export function timingOf(o: MeasureOptions): TimingConfig {
   const { steady, ...fixed } = DEFAULT_TIMING;

@@ -57,7 +57,7 @@ export class ProfileCsv {
 
   /** One row per node; `isFallback` says which nodes count in the main row's fallback_nodes. */
   append(key: ProfileKey, nodes: readonly NodeProfile[], isFallback: (n: NodeProfile) => boolean): void {
-    const rows = nodes.map((n) => [key.run_id, key.model, key.variant, key.runtime, key.batch, n.name, n.opType, n.provider, isFallback(n), Number(n.meanUs.toFixed(3)), n.calls]);
+    const rows = nodes.map((n) => [key.run_id, key.model, key.variant, key.runtime, key.batch, n.name, n.opType, n.provider, String(isFallback(n)), Number(n.meanUs.toFixed(3)), n.calls]);
     if (rows.length > 0) appendFileSync(this.path, stringify(rows));
   }
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { timingOf } from '../../src/commands/options.ts';
+import { softwareTimingOf, timingOf } from '../../src/commands/options.ts';
 import { getRunner, type Session } from '../../src/runners/runner.ts';
 import { DEFAULT_TIMING, QUICK_TIMING, quantile, STEADY_WARMUP, summarize, tCritical975, timed, timeSession } from '../../src/runners/timing.ts';
 import { TINY_CNN, tinyInput } from './helpers.ts';
@@ -181,6 +181,13 @@ describe('timingOf (bench options)', () => {
     expect(timingOf(base)).toEqual(DEFAULT_TIMING);
     expect(timingOf({ ...base, warmup: 0, samples: 1 })).toEqual({ warmupIterations: 0, warmupTimeMs: 0, minSamples: 1, minTimeMs: 0 });
     expect(timingOf({ ...base, samples: 7, timeMs: 200 })).toEqual({ ...DEFAULT_TIMING, minSamples: 7, minTimeMs: 200 });
+  });
+
+  it('keeps the software-adapter timing unless --warmup or --samples is given', () => {
+    const base = { runtimes: [], batch: [1], seed: 1, threads: 0, timeoutS: 1, isolate: true };
+    expect(softwareTimingOf(base, QUICK_TIMING)).toBe(QUICK_TIMING);
+    expect(softwareTimingOf({ ...base, warmup: 0, samples: 1 }, QUICK_TIMING)).toEqual(timingOf({ ...base, warmup: 0, samples: 1 }));
+    expect(softwareTimingOf({ ...base, samples: 4 }, QUICK_TIMING).minSamples).toBe(4);
   });
 });
 
