@@ -8,13 +8,16 @@
  *
  * Warm-up, two kinds:
  * - a fixed count (`--warmup N`): exactly N runs, nothing added;
- * - steady state (the default): runs in windows of w runs, w fixed by the first window (at least
- *   `windowRuns` runs and `windowMs`), until the median of the last window is within `tolerance`
- *   of the previous window's median, or a cap (`maxRuns`, `maxTimeMs`) ends it. The count used and
+ * - steady state (the default): runs in windows (each at least `windowRuns` runs and `windowMs`)
+ *   until, after at least `minTimeMs`, the median of the last window is within `tolerance` of the
+ *   previous window's median, or a cap (`maxRuns`, `maxTimeMs`) ends it. The count used and
  *   whether it converged are recorded. NOTE: why it is needed: V8 first compiles WebAssembly with
- *   its baseline compiler (Liftoff) and recompiles hot functions with TurboFan in the background
- *   (dynamic tiering), so ORT-web's kernels get faster over the first tens of runs; a fixed count
- *   of 10 can end long before that (benchmarks/harness-vs-bare.ts, README).
+ *   its baseline compiler (Liftoff) and recompiles a hot function with TurboFan in the background
+ *   once it has run enough (dynamic tiering), so ORT-web's kernels get faster over the first tens
+ *   of runs of a 100 M-MAC model and the first hundreds of a 0.1 ms one; a fixed count of 10 ends
+ *   before that (benchmarks/harness-vs-bare.ts, README). Windows are timed, not counted, and a
+ *   minimum time applies, because a slow start followed by a plateau of baseline code looks
+ *   steady to two short windows (seen on a 0.04 ms model: converged at 0.11 ms after 54 runs).
  *
  * Percentiles use linear interpolation between order statistics (type 7, as numpy). The relative
  * margin of error is Student's t at 95% (two-sided) times the standard error, over the mean.
@@ -25,6 +28,8 @@ import type { Feeds, HostTensor, Session } from './runner.ts';
 export interface SteadyWarmup {
   windowRuns: number;
   windowMs: number;
+  /** No verdict before this much warm-up time. */
+  minTimeMs: number;
   /** Relative change of the window median that counts as steady, e.g. 0.03. */
   tolerance: number;
   maxRuns: number;
@@ -43,10 +48,11 @@ export interface TimingConfig {
 }
 
 /**
- * Windows of at least 5 runs and 100 ms, steady within 3%, at most 5 s or 10k runs. The time cap
- * bounds the cost per row on a noisy machine, where two window medians may never agree.
+ * Windows of at least 5 runs and 100 ms, steady within 3% after at least 1 s, at most 5 s or 20k
+ * runs. The time cap bounds the cost per row on a noisy machine, where two window medians may
+ * never agree.
  */
-export const STEADY_WARMUP: SteadyWarmup = { windowRuns: 5, windowMs: 100, tolerance: 0.03, maxRuns: 10_000, maxTimeMs: 5000 };
+export const STEADY_WARMUP: SteadyWarmup = { windowRuns: 5, windowMs: 100, minTimeMs: 1000, tolerance: 0.03, maxRuns: 20_000, maxTimeMs: 5000 };
 
 /**
  * Warm-up to steady state; then at least 50 samples and 1 s, which keeps the relative margin of
@@ -135,25 +141,25 @@ async function runTimed(session: Session, feeds: Feeds): Promise<number> {
   return performance.now() - t0;
 }
 
-/** Runs windows until two consecutive window medians agree within the tolerance, or a cap. */
+/** Runs timed windows until two consecutive window medians agree within the tolerance (after the minimum time), or a cap. */
 async function steadyWarmup(session: Session, feeds: Feeds, s: SteadyWarmup, minRuns: number): Promise<{ runs: number; converged: boolean }> {
   const start = performance.now();
   let runs = 0;
   let window: number[] = [];
-  let size = 0;
+  let windowStart = start;
   let previous: number | undefined;
   for (;;) {
     window.push(await runTimed(session, feeds));
     runs++;
-    const elapsed = performance.now() - start;
-    if (size === 0 && window.length >= s.windowRuns && elapsed >= s.windowMs) size = window.length;
-    if (size > 0 && window.length === size) {
+    const now = performance.now();
+    if (window.length >= s.windowRuns && now - windowStart >= s.windowMs) {
       const m = median(window);
-      if (previous !== undefined && Math.abs(m - previous) <= s.tolerance * previous && runs >= minRuns) return { runs, converged: true };
+      if (previous !== undefined && Math.abs(m - previous) <= s.tolerance * previous && runs >= minRuns && now - start >= s.minTimeMs) return { runs, converged: true };
       previous = m;
       window = [];
+      windowStart = now;
     }
-    if (runs >= s.maxRuns || elapsed >= s.maxTimeMs) return { runs, converged: false };
+    if (runs >= s.maxRuns || now - start >= s.maxTimeMs) return { runs, converged: false };
   }
 }
 

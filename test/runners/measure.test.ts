@@ -37,7 +37,7 @@ describe('measure', () => {
     expect(first.runtimeInitMs!).toBeGreaterThan(3 * second.runtimeInitMs!);
   });
 
-  it('gives per-node profiles with profile: true, and its fallback count is the row's, async () => {
+  it("gives per-node profiles with profile: true, and its fallback count is the row's", async () => {
     const [r] = await rows(job({ runtime: 'cpu', profile: true }));
     expect(r.status, r.error).toBe('ok');
     expect(r.nodes!.length).toBeGreaterThanOrEqual(4);

@@ -93,7 +93,7 @@ describe('timeSession', () => {
     // A kernel that speeds up run after run (as tiered-up WebAssembly does): 1 + 3 * 0.93^k ms.
     // Consecutive 5-run windows differ by 3 * 0.93^k * (1 - 0.93^5) / (1 + 3 * 0.93^k) <= 3% from k ~ 46.
     const session = scriptedSession((k) => 1 + 3 * 0.93 ** k);
-    const steady = { windowRuns: 5, windowMs: 5, tolerance: 0.03, maxRuns: 1000, maxTimeMs: 5000 };
+    const steady = { windowRuns: 5, windowMs: 5, minTimeMs: 0, tolerance: 0.03, maxRuns: 1000, maxTimeMs: 5000 };
     const t = await timeSession(session, {}, { warmupIterations: 0, warmupTimeMs: 0, steady, minSamples: 10, minTimeMs: 0 });
     expect(t.warmupConverged).toBe(true);
     expect(t.warmup).toBeGreaterThanOrEqual(40);
@@ -102,10 +102,22 @@ describe('timeSession', () => {
     expect(t.samplesMs.every((v) => v < 1.1)).toBe(true);
   });
 
+  it('gives no verdict before its minimum time: a slow plateau that later drops is not steady', async () => {
+    // 0.1 ms for 3000 runs (baseline code), then 0.04 ms: two 5 ms windows agree on the plateau.
+    const session = scriptedSession((k) => (k <= 3000 ? 0.1 : 0.04));
+    const steady = { windowRuns: 5, windowMs: 5, minTimeMs: 400, tolerance: 0.03, maxRuns: 100_000, maxTimeMs: 5000 };
+    const t = await timeSession(session, {}, { warmupIterations: 0, warmupTimeMs: 0, steady, minSamples: 10, minTimeMs: 0 });
+    expect(t.warmupConverged).toBe(true);
+    expect(t.warmup).toBeGreaterThan(3000);
+    expect(t.p50Ms).toBeCloseTo(0.04, 9);
+    const early = await timeSession(scriptedSession((k) => (k <= 3000 ? 0.1 : 0.04)), {}, { warmupIterations: 0, warmupTimeMs: 0, steady: { ...steady, minTimeMs: 0 }, minSamples: 10, minTimeMs: 0 });
+    expect(early.p50Ms).toBeCloseTo(0.1, 9);
+  });
+
   it('stops a warm-up that never settles at its cap, and says so', async () => {
     // Window medians alternate 1 ms and 2 ms forever.
     const session = scriptedSession((k) => (Math.floor((k - 1) / 5) % 2 === 0 ? 1 : 2));
-    const steady = { windowRuns: 5, windowMs: 0, tolerance: 0.03, maxRuns: 42, maxTimeMs: 10_000 };
+    const steady = { windowRuns: 5, windowMs: 0, minTimeMs: 0, tolerance: 0.03, maxRuns: 42, maxTimeMs: 10_000 };
     const t = await timeSession(session, {}, { warmupIterations: 0, warmupTimeMs: 0, steady, minSamples: 3, minTimeMs: 0 });
     expect(t.warmupConverged).toBe(false);
     expect(t.warmup).toBe(42);
