@@ -11,14 +11,16 @@
  * - `firstRunMs` (in the timing): the model's first run; then warm-up and steady-state samples.
  *
  * One session serves every batch of a job (as an application would keep it): each row reports
- * that session's creation time. The session is opened with profiling on, and profiling is ended
- * right after the first run: ORT's profiler sets itself disabled in EndProfiling, so the provider
- * of every node is known (hence the fallback count) while warm-up and timed runs carry no
- * profiling cost (benchmarks/harness-vs-bare.ts checks the timed runs against a bare loop).
+ * that session's creation time. That session is never profiled: the provider of every node (hence
+ * the fallback count) comes from a second, profiled session opened after the first batch's timed
+ * runs and run once. NOTE: a session opened with profiling and ended after its first run ran
+ * 3-4% slower on cpu than an unprofiled one (resnet, q10 of 600 runs, two pairs), so timing one
+ * is not a bare loop. On a software adapter (SwiftShader), where speed is never a claim and a new
+ * session recompiles every shader (30-100 s), the timed session's first run is profiled instead.
  *
- * With `profile`, each batch also gets a per-node profile from a second, profiled session opened
- * after its timed runs: 1 + up to 10 runs (2 on a software adapter, at most ~1 s), each node's
- * time averaged over the runs after the first. Its fallback count is the row's, so the two agree.
+ * With `profile`, each batch gets a per-node profile from such a second session, run 1 + up to 10
+ * times (2 on a software adapter, at most ~1 s), each node's time averaged over the runs after the
+ * first. Its fallback count is the row's, so the two agree.
  */
 import { errorLine } from '../errors.ts';
 import { type AdapterDetails, adapterDetails } from './environment.ts';
@@ -96,12 +98,11 @@ const PROFILE_RUNS = 10;
 const PROFILE_RUNS_SOFTWARE = 2;
 const PROFILE_TIME_MS = 1000;
 
-/** A per-node profile of `feeds` on a fresh profiled session: the first run, then steady runs. */
-async function profileNodes(runner: Runner, job: MeasureJob, feeds: Feeds, software: boolean): Promise<NodeProfile[]> {
+/** A per-node profile of `feeds` on a fresh profiled session: the first run, then up to `most` steady runs. */
+async function profileNodes(runner: Runner, job: MeasureJob, feeds: Feeds, most: number): Promise<NodeProfile[]> {
   const session = await runner.open(job.modelBytes, { ...job.open, profile: true });
   try {
     await session.run(feeds);
-    const most = software ? PROFILE_RUNS_SOFTWARE : PROFILE_RUNS;
     const start = performance.now();
     for (let i = 0; i < most && (i === 0 || performance.now() - start < PROFILE_TIME_MS); i++) await session.run(feeds);
     return await session.profile();
@@ -129,10 +130,12 @@ export async function measure(job: MeasureJob, emit: (row: BatchResult) => void)
   const adapter = await webgpuAdapter(job.runtime).catch(() => undefined);
   const common = { availability, ...(runtimeInitMs !== undefined ? { runtimeInitMs } : {}), ...(adapter ? { adapter } : {}) };
 
+  const software = availability.software === true;
+  const profileTimed = software && !job.profile;
   let session: Session;
   let sessionCreateMs: number;
   try {
-    const opened = await timed(() => runner.open(job.modelBytes, { ...job.open, profile: true }));
+    const opened = await timed(() => runner.open(job.modelBytes, { ...job.open, profile: profileTimed }));
     session = opened.value;
     sessionCreateMs = opened.ms;
   } catch (e) {
@@ -141,7 +144,6 @@ export async function measure(job: MeasureJob, emit: (row: BatchResult) => void)
     return;
   }
 
-  const software = availability.software === true;
   const timing = software && job.softwareTiming ? job.softwareTiming : job.timing;
   let fallbackNodes: number | null = null;
   let profiled = false;
@@ -151,7 +153,7 @@ export async function measure(job: MeasureJob, emit: (row: BatchResult) => void)
       try {
         const measured = await timeSession(session, feeds, timing, async (first) => {
           outputs = first;
-          if (!profiled) {
+          if (profileTimed && !profiled) {
             profiled = true;
             fallbackNodes = await session.profile().then(
               (nodes) => countFallbackNodes(nodes, runner.provider),
@@ -159,7 +161,14 @@ export async function measure(job: MeasureJob, emit: (row: BatchResult) => void)
             );
           }
         });
-        const nodes = job.profile ? await profileNodes(runner, job, feeds, software) : undefined;
+        const nodes = job.profile ? await profileNodes(runner, job, feeds, software ? PROFILE_RUNS_SOFTWARE : PROFILE_RUNS) : undefined;
+        if (!nodes && !profiled) {
+          profiled = true;
+          fallbackNodes = await profileNodes(runner, job, feeds, 0).then(
+            (n) => countFallbackNodes(n, runner.provider),
+            () => null,
+          );
+        }
         const fallback = nodes ? countFallbackNodes(nodes, runner.provider) : fallbackNodes;
         emit({ batch, status: 'ok', ...common, sessionCreateMs, timing: measured, outputs, fallbackNodes: fallback, ...(nodes ? { nodes } : {}) });
       } catch (e) {
