@@ -11,6 +11,9 @@
  * zoo model (resnet) and a fast model (<= 1 ms: one strided 3x3 conv, pooling and a dense layer).
  * Both sides pay their own process start, so neither sees the other's tiered-up WebAssembly.
  *
+ * `--harness-warmup N` replaces the harness's steady-state warm-up with the old fixed one (N runs
+ * and 100 ms; the default before 2026-11-29 was 10): the ablation that shows the warm-up was the cause.
+ *
  * `--curve` prints, instead, the warm-up curve of a bare loop in a fresh process: the median of
  * each window of 10 runs over the first `--curve-runs`, with optional V8 flags for that child
  * (`--node-flags=--no-liftoff` compiles all WebAssembly with the optimising compiler up front):
@@ -29,7 +32,7 @@ import { getPreset } from '../src/features/presets.ts';
 import { ModelBuilder } from '../src/graph/builder.ts';
 import { runIsolated, type MeasureJob } from '../src/runners/isolate.ts';
 import { getRunner, type Feeds, type RuntimeName } from '../src/runners/runner.ts';
-import { DEFAULT_TIMING, quantile } from '../src/runners/timing.ts';
+import { DEFAULT_TIMING, quantile, type TimingConfig } from '../src/runners/timing.ts';
 import { builtinFeatures, makeBatch } from '../src/sweep/inputs.ts';
 import { prepareModel } from '../src/sweep/models.ts';
 import { SOFTWARE_TIMING } from '../src/sweep/sweep.ts';
@@ -112,9 +115,9 @@ function modelFor(name: string): { bytes: Uint8Array; feeds: Feeds } {
   return { bytes: m.bytes, feeds: { [m.graph.inputs[0].name]: makeBatch(m.features, 1) } };
 }
 
-async function harness(runtime: RuntimeName, bytes: Uint8Array, feeds: Feeds): Promise<{ p50: number; warmup: number; converged: string; software: boolean }> {
+async function harness(runtime: RuntimeName, bytes: Uint8Array, feeds: Feeds, timing: TimingConfig): Promise<{ p50: number; warmup: number; converged: string; software: boolean }> {
   // As src/sweep/sweep.ts builds a job for `bench` with default options.
-  const job: MeasureJob = { runtime, modelBytes: bytes, batches: [{ batch: 1, feeds }], open: {}, timing: DEFAULT_TIMING, softwareTiming: SOFTWARE_TIMING, timeoutMs: 600_000 };
+  const job: MeasureJob = { runtime, modelBytes: bytes, batches: [{ batch: 1, feeds }], open: {}, timing, softwareTiming: SOFTWARE_TIMING, timeoutMs: 600_000 };
   const [row] = await runIsolated(job);
   if (row.status !== 'ok' || !row.timing) throw new Error(`harness row ${row.status}: ${row.error}`);
   const t = row.timing as typeof row.timing & { warmupConverged?: boolean | null };
@@ -137,14 +140,17 @@ async function main(): Promise<void> {
     .option('--bare-warmup-ms <n>', 'and at least this long', positive('--bare-warmup-ms'), 2000)
     .option('--bare-samples <n>', 'bare loop timed runs', positive('--bare-samples'), 200)
     .option('--bare-samples-ms <n>', 'and at least this long', positive('--bare-samples-ms'), 1000)
+    .option('--harness-warmup <n>', "the harness's warm-up: this many runs and 100 ms, instead of steady state", (v) => Number(v))
     .option('--curve', 'print the warm-up curve of a bare loop instead')
     .option('--curve-runs <n>', 'runs in the curve', positive('--curve-runs'), 300)
     .option('--node-flags <flags>', 'V8/Node flags for the --curve child, comma-separated (e.g. --no-liftoff)', list, [])
     .parse()
-    .opts<{ models: string[]; runtimes: string[]; pairs: number; bareWarmup: number; bareWarmupMs: number; bareSamples: number; bareSamplesMs: number; curve?: boolean; curveRuns: number; nodeFlags: string[] }>();
+    .opts<{ models: string[]; runtimes: string[]; pairs: number; bareWarmup: number; bareWarmupMs: number; bareSamples: number; bareSamplesMs: number; harnessWarmup?: number; curve?: boolean; curveRuns: number; nodeFlags: string[] }>();
 
   for (const r of o.runtimes) getRunner(r);
-  if (!o.curve) console.log(`harness: runIsolated with DEFAULT_TIMING, as bench; bare: >= ${o.bareWarmup} runs and ${o.bareWarmupMs} ms warm-up, >= ${o.bareSamples} runs and ${o.bareSamplesMs} ms timed; ${o.pairs} interleaved pairs`);
+  const { steady: _, ...fixed } = DEFAULT_TIMING;
+  const timing: TimingConfig = o.harnessWarmup === undefined ? DEFAULT_TIMING : { ...fixed, warmupIterations: o.harnessWarmup, warmupTimeMs: 100 };
+  if (!o.curve) console.log(`harness: runIsolated with ${o.harnessWarmup === undefined ? 'DEFAULT_TIMING, as bench' : `a fixed warm-up of ${o.harnessWarmup} runs and 100 ms`}; bare: >= ${o.bareWarmup} runs and ${o.bareWarmupMs} ms warm-up, >= ${o.bareSamples} runs and ${o.bareSamplesMs} ms timed; ${o.pairs} interleaved pairs`);
   for (const name of o.models) {
     const { bytes, feeds } = modelFor(name);
     for (const runtime of o.runtimes as RuntimeName[]) {
@@ -170,11 +176,11 @@ async function main(): Promise<void> {
         let h: Awaited<ReturnType<typeof harness>>;
         let b: number;
         if (p % 2 === 0) {
-          h = await harness(runtime, bytes, feeds);
+          h = await harness(runtime, bytes, feeds, timing);
           b = await runBare();
         } else {
           b = await runBare();
-          h = await harness(runtime, bytes, feeds);
+          h = await harness(runtime, bytes, feeds, timing);
         }
         if (h.software) note = ' [software adapter: correctness only]';
         hs.push(h.p50);
