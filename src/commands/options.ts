@@ -74,7 +74,7 @@ export function addMeasureOptions(cmd: Command, runtimes: readonly string[]): Co
     .option('--batch <sizes>', 'comma-separated batch sizes', positiveIntList('--batch'), [1])
     .option('--seed <n>', 'weight initialisation seed', nonNegativeInt('--seed'), 1)
     .option('--threads <n>', 'intra-op threads for cpu/webgpu (0: ORT default)', nonNegativeInt('--threads'), 0)
-    .option('--warmup <n>', 'exactly this many warm-up runs (default: until steady state, at most 5 s)', nonNegativeInt('--warmup'))
+    .option('--warmup <n>', 'exactly this many warm-up runs (default: until steady state, 2-8 s)', nonNegativeInt('--warmup'))
     .option('--samples <n>', `timed runs: exactly this many unless --time-ms is given (default: at least ${DEFAULT_TIMING.minSamples} and ${DEFAULT_TIMING.minTimeMs} ms)`, positiveInt('--samples'))
     .option('--time-ms <n>', 'and at least this much timed wall time', nonNegativeInt('--time-ms'))
     .option('--timeout-s <n>', 'give up on one (model, runtime) after this long: status timeout', positiveInt('--timeout-s'), 600)

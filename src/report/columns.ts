@@ -66,7 +66,7 @@ export const COLUMNS = [
   ['kept_fp32', "nodes a compression pass left in float32 and why, '; '-separated, e.g. 'probs (Softmax): no quantized form'"],
   // added in schema 3
   ['runtime_init_ms', "the runtime's one-off initialisation in its process (availability check, then a one-node model opened and run once, e.g. ORT-web compiling its WebAssembly); session_create_ms no longer includes it"],
-  ['warmup_converged', 'true: the warm-up reached steady state (two window medians within 3%); false: it hit its cap (5 s or 1M runs); empty: a fixed --warmup'],
+  ['warmup_converged', 'true: the warm-up reached steady state (three window medians in a row within 3%, after at least 2 s); false: it hit its cap (8 s or 1M runs); empty: a fixed --warmup'],
   ['cpu_flags', 'kernel-relevant CPU flags from /proc/cpuinfo (avx2, fma, avx512*, *vnni, amx_*, Arm asimd/i8mm/sve), space-separated'],
   ['mem_gib', 'total memory, GiB'],
   ['ort_node_version', 'onnxruntime-node package version'],

@@ -9,15 +9,17 @@
  * Warm-up, two kinds:
  * - a fixed count (`--warmup N`): exactly N runs, nothing added;
  * - steady state (the default): runs in windows (each at least `windowRuns` runs and `windowMs`)
- *   until, after at least `minTimeMs`, the median of the last window is within `tolerance` of the
- *   previous window's median, or a cap (`maxRuns`, `maxTimeMs`) ends it. The count used and
+ *   until, after at least `minTimeMs`, the medians of the last three windows are each within
+ *   `tolerance` of the one before, or a cap (`maxRuns`, `maxTimeMs`) ends it. The count used and
  *   whether it converged are recorded. NOTE: why it is needed: V8 first compiles WebAssembly with
  *   its baseline compiler (Liftoff) and recompiles a hot function with TurboFan in the background
  *   once it has run enough (dynamic tiering), so ORT-web's kernels get faster over the first tens
  *   of runs of a 100 M-MAC model and the first hundreds of a 0.1 ms one; a fixed count of 10 ends
  *   before that (benchmarks/harness-vs-bare.ts, README). Windows are timed, not counted, and a
  *   minimum time applies, because a slow start followed by a plateau of baseline code looks
- *   steady to two short windows (seen on a 0.04 ms model: converged at 0.11 ms after 54 runs).
+ *   steady to two short windows (seen on a 0.04 ms model: converged at 0.11 ms after 54 runs);
+ *   three windows rather than two, because on a loaded machine two noisy medians of a 100 M-MAC
+ *   wasm model still falling agreed by chance (converged after 1 s; the bare loop's 2 s was faster).
  *
  * Percentiles use linear interpolation between order statistics (type 7, as numpy). The relative
  * margin of error is Student's t at 95% (two-sided) times the standard error, over the mean.
@@ -48,12 +50,12 @@ export interface TimingConfig {
 }
 
 /**
- * Windows of at least 5 runs and 100 ms, steady within 3% after at least 1 s, at most 5 s or 1M
- * runs. The time cap bounds the cost per row on a noisy machine, where two window medians may
+ * Windows of at least 5 runs and 100 ms, three in a row within 3% after at least 2 s, at most 8 s
+ * or 1M runs. The time cap bounds the cost per row on a noisy machine, where two window medians may
  * never agree; the run cap stays above what 1 s holds of a 1 µs model, so it never cuts the
  * minimum time short (a 20k cap did, at 0.02 ms per run).
  */
-export const STEADY_WARMUP: SteadyWarmup = { windowRuns: 5, windowMs: 100, minTimeMs: 1000, tolerance: 0.03, maxRuns: 1_000_000, maxTimeMs: 5000 };
+export const STEADY_WARMUP: SteadyWarmup = { windowRuns: 5, windowMs: 100, minTimeMs: 2000, tolerance: 0.03, maxRuns: 1_000_000, maxTimeMs: 8000 };
 
 /**
  * Warm-up to steady state; then at least 50 samples and 1 s, which keeps the relative margin of
@@ -142,20 +144,22 @@ async function runTimed(session: Session, feeds: Feeds): Promise<number> {
   return performance.now() - t0;
 }
 
-/** Runs timed windows until two consecutive window medians agree within the tolerance (after the minimum time), or a cap. */
+/** Runs timed windows until three consecutive window medians agree within the tolerance (after the minimum time), or a cap. */
 async function steadyWarmup(session: Session, feeds: Feeds, s: SteadyWarmup, minRuns: number): Promise<{ runs: number; converged: boolean }> {
   const start = performance.now();
   let runs = 0;
   let window: number[] = [];
   let windowStart = start;
   let previous: number | undefined;
+  let agreed = 0;
   for (;;) {
     window.push(await runTimed(session, feeds));
     runs++;
     const now = performance.now();
     if (window.length >= s.windowRuns && now - windowStart >= s.windowMs) {
       const m = median(window);
-      if (previous !== undefined && Math.abs(m - previous) <= s.tolerance * previous && runs >= minRuns && now - start >= s.minTimeMs) return { runs, converged: true };
+      agreed = previous !== undefined && Math.abs(m - previous) <= s.tolerance * previous ? agreed + 1 : 0;
+      if (agreed >= 2 && runs >= minRuns && now - start >= s.minTimeMs) return { runs, converged: true };
       previous = m;
       window = [];
       windowStart = now;
