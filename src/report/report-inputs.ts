@@ -41,7 +41,7 @@ export interface ReportInputs {
   warnings: string[];
 }
 
-export const samplesPathOf = (csvPath: string): string => `${csvPath.replace(/\.csv$/, '')}.samples.jsonl`;
+export const samplesPathFor = (csvPath: string): string => `${csvPath.replace(/\.csv$/, '')}.samples.jsonl`;
 
 /** Joins a CSV row to its samples record (a samples record carries no threads or preset). */
 export const sampleKey = (o: { run_id?: string; runId?: string; model: string; variant: string; runtime: string; batch: string | number }): string =>
@@ -87,7 +87,7 @@ export function loadReportInputs(csvPath: string): ReportInputs {
     csvPath,
     header: headerOf(csvPath),
     rows,
-    samples: readSamples(samplesPathOf(csvPath), warnings),
+    samples: readSamples(samplesPathFor(csvPath), warnings),
     confusion: readConfusion(confusionPathOf(csvPath)),
     profile: readProfile(profilePathOf(csvPath)),
     warnings,
