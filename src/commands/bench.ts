@@ -4,6 +4,7 @@
  */
 import { UserError } from '../errors.ts';
 import { ZOO } from '../graph/zoo/index.ts';
+import { ProfileCsv, profilePathFor } from '../report/profile-csv.ts';
 import { rowTable } from '../report/row-table.ts';
 import { RUNTIMES } from '../runners/runner.ts';
 import { readFeaturesNpy } from '../sweep/inputs.ts';
@@ -13,7 +14,7 @@ import { prepareTrainedModels } from '../sweep/trained-models.ts';
 import { defaultTrainOptions } from '../train/run.ts';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
-import { addMeasureOptions, checkedRuntimes, freeText, type MeasureOptions, nameList, positiveInt, timingOf } from './options.ts';
+import { addMeasureOptions, checkedRuntimes, freeText, type MeasureOptions, nameList, positiveInt, softwareTimingOf, timingOf } from './options.ts';
 
 interface BenchOptions extends MeasureOptions, RunFileOptions {
   models: string[];
@@ -24,6 +25,7 @@ interface BenchOptions extends MeasureOptions, RunFileOptions {
   dataset?: string;
   trainEpochs: number;
   evalSoftware?: boolean;
+  profile?: boolean;
 }
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -48,6 +50,7 @@ export const register: RegisterCommand = (program) => {
     .option('--dataset <spec>', 'train each model on this dataset first (cached), time it on its test clips and score its test macro-F1 per runtime')
     .option('--train-epochs <n>', 'epochs when --dataset trains a model', positiveInt('--train-epochs'), defaultTrainOptions().epochs)
     .option('--eval-software', 'also score trained models on software (SwiftShader) adapters: slow')
+    .option('--profile', 'also write <run>.profile.csv: every node, its provider and its time per run, from ORT\'s profiler (a separate profiled session per row)')
     .option('--resume <run.csv>', 'finish an interrupted run: skip its cells already done, append the rest to the same files (settings from the run)')
     .option('--retry-failed', 'with --resume: measure crashed, timeout and error cells again')
     .option('--no-report', 'do not write the HTML report at the end');
@@ -67,14 +70,16 @@ export const register: RegisterCommand = (program) => {
       seed: o.seed,
       threads: o.threads,
       timing,
-      softwareTiming: SOFTWARE_TIMING,
+      softwareTiming: softwareTimingOf(o, SOFTWARE_TIMING),
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
       evalSoftware: o.evalSoftware,
+      profile: o.profile,
     };
     const models = o.dataset ? await trainedModels(cfg, o.dataset, o) : prepareModels(cfg);
     const { sinks, done, keptStatuses } = openRun('bench', plan, progress);
     cfg.done = done;
+    if (o.profile) sinks.profile = new ProfileCsv(profilePathFor(sinks.csv.path)).open();
     process.stderr.write(`melbench: run ${runId}: ${models.length} model(s) x ${cfg.runtimes.length} runtime(s) x ${cfg.batches.length} batch size(s) -> ${sinks.csv.path}\n`);
     const rows = await runSweep(cfg, models, sinks);
     process.stdout.write(rowTable(rows));

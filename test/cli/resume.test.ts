@@ -64,7 +64,7 @@ function melbench(args: string[], opts: { killAfter?: number; env?: NodeJS.Proce
   });
 }
 
-const cellOf = (r: { model: unknown; runtime: unknown; batch: unknown }) => `${r.model}|${r.runtime}|${r.batch}`;
+const cellOf = (r: Record<string, unknown>) => `${r.model}|${r.runtime}|${r.batch}`;
 
 /** The CSV's rows and the samples log, checked to agree row for row. */
 function readRun(csv: string) {
@@ -109,7 +109,7 @@ describe('bench --resume', () => {
     // A kill in mid-write: a torn last line in each file, and an ok row whose samples record never made it.
     const samplesPath = csv.replace(/\.csv$/, '.samples.jsonl');
     const lines = readFileSync(samplesPath, 'utf8').split('\n').filter(Boolean);
-    const orphan = JSON.parse(lines[lines.length - 1]) as { model: string; runtime: string; batch: number };
+    const orphan = JSON.parse(lines[lines.length - 1]) as Record<string, string>;
     writeFileSync(samplesPath, `${lines.slice(0, -1).join('\n')}\n{"run_id":"${runId}","model":"dws-`);
     appendFileSync(csv, `2,${runId},2026-11-29T21:00:00.000Z,adhoc,bir-res`);
 
