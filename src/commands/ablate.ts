@@ -9,7 +9,7 @@ import { getZooEntry } from '../graph/zoo/index.ts';
 import { parseSuite, SUITES } from '../ablate/suites.ts';
 import { parseCalibration } from '../ablate/variants.ts';
 import type { Row } from '../report/columns.ts';
-import { newRunId, openRunFiles, runExitCode, runFilesText } from '../sweep/run-files.ts';
+import { newRunId, openRunFiles, reportAtEnd, runExitCode, runFilesText } from '../sweep/run-files.ts';
 import { SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
 import { CALIBRATION_METHODS } from '../train/calibrate.ts';
 import { defaultTrainOptions } from '../train/run.ts';
@@ -29,6 +29,7 @@ interface AblateOptions extends MeasureOptions {
   fineTuneEpochs: number;
   fineTuneLr: number;
   exclude: string[];
+  report: boolean;
 }
 
 const num = (v: Row[keyof Row], digits = 3) => (typeof v === 'number' ? Number(v.toPrecision(digits)).toString() : '');
@@ -81,7 +82,8 @@ export const register: RegisterCommand = (program) => {
     .option('--ratios <list>', 'prune ratios in (0, 1)', fractionList('--ratios'), [0.3, 0.5, 0.7])
     .option('--fine-tune-epochs <n>', 'epochs of fine-tuning after channel pruning (0: none)', nonNegativeInt('--fine-tune-epochs'), 20)
     .option('--exclude <nodes>', 'node names the quantizers keep in float32, e.g. the first conv and the classifier (see `melbench export`)', nameList, [])
-    .option('--fine-tune-lr <x>', 'peak learning rate of fine-tuning', nonNegativeNumber('--fine-tune-lr'), 0.05);
+    .option('--fine-tune-lr <x>', 'peak learning rate of fine-tuning', nonNegativeNumber('--fine-tune-lr'), 0.05)
+    .option('--no-report', 'do not write the HTML report at the end');
   addMeasureOptions(ablate, ['cpu', 'wasm']).action(async (o: AblateOptions) => {
     const suite = parseSuite(o.suite);
     o.models.forEach((m) => getZooEntry(m));
@@ -118,6 +120,7 @@ export const register: RegisterCommand = (program) => {
     printAblation(rows);
     if (suite === 'seed001') printSeed001Table(rows);
     process.stdout.write(runFilesText(sinks));
+    await reportAtEnd(sinks.csv.path, o);
     process.exitCode = runExitCode(rows, o.strict);
   });
 };
