@@ -82,7 +82,7 @@ export const register: RegisterCommand = (program) => {
     if (o.profile) sinks.profile = new ProfileCsv(profilePathFor(sinks.csv.path)).open();
     process.stderr.write(`melbench: run ${runId}: ${models.length} model(s) x ${cfg.runtimes.length} runtime(s) x ${cfg.batches.length} batch size(s) -> ${sinks.csv.path}\n`);
     const rows = await runSweep(cfg, models, sinks);
-    process.stdout.write(rowTable(rows));
+    process.stdout.write(done && !rows.length ? `every cell of run ${runId} was already done\n` : rowTable(rows));
     process.stdout.write(runFilesText(sinks));
     await reportAtEnd(sinks.csv.path, o);
     process.exitCode = runExitCode([...keptStatuses.map((status) => ({ status })), ...rows], o.strict);
