@@ -15,6 +15,7 @@ import { getPreset } from '../features/presets.ts';
 import { makeRow, type Row } from '../report/columns.ts';
 import { modelIo } from '../sweep/io-codec.ts';
 import { type PreparedModel, prepareTrained } from '../sweep/models.ts';
+import { cellKey } from '../sweep/resume.ts';
 import { runSweep, type SweepConfig, type SweepSinks } from '../sweep/sweep.ts';
 import { testEvalSet } from '../sweep/trained-models.ts';
 import { loadTrainingData } from '../train/run.ts';
@@ -48,6 +49,7 @@ export async function runAblation(cfg: AblationConfig, sinks: SweepSinks): Promi
     const base = await trainedBase(model, data, { dataset: cfg.dataset, preset: cfg.preset, epochs: cfg.trainEpochs, seed: cfg.sweep.seed, cacheRoot: cfg.trainCacheRoot, log: cfg.build.log });
     const trained = prepareTrained(model, base.onnxPath, base.runDir, cfg.preset, evalSet);
     for (const v of variants) {
+      if (alreadyDone(cfg.sweep, model, variantName(v))) continue;
       let prepared: PreparedModel;
       try {
         const built = await buildVariant(base, v, cfg.build);
@@ -73,6 +75,17 @@ export async function runAblation(cfg: AblationConfig, sinks: SweepSinks): Promi
     }
   }
   return rows;
+}
+
+/**
+ * `--resume`: a variant whose every cell is in the run, or whose build failed there (a row with no
+ * runtime), is not built again.
+ */
+function alreadyDone(sweep: SweepConfig, model: string, variant: string): boolean {
+  const done = sweep.done;
+  if (!done) return false;
+  if (done.has(cellKey({ model, variant, runtime: '', batch: '' }))) return true;
+  return sweep.runtimes.every((runtime) => sweep.batches.every((batch) => done.has(cellKey({ model, variant, runtime, batch }))));
 }
 
 function variantFailedRow(cfg: AblationConfig, model: string, variant: string, mode: string, e: unknown): Row {

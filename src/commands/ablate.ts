@@ -9,14 +9,15 @@ import { getZooEntry } from '../graph/zoo/index.ts';
 import { parseSuite, SUITES } from '../ablate/suites.ts';
 import { parseCalibration } from '../ablate/variants.ts';
 import type { Row } from '../report/columns.ts';
-import { newRunId, openRunFiles, reportAtEnd, runExitCode, runFilesText } from '../sweep/run-files.ts';
+import { openRun, planRun, reportAtEnd, type RunFileOptions, runExitCode, runFilesText } from '../sweep/run-files.ts';
 import { SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
 import { CALIBRATION_METHODS } from '../train/calibrate.ts';
 import { defaultTrainOptions } from '../train/run.ts';
+import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
 import { addMeasureOptions, checkedRuntimes, fractionList, type MeasureOptions, nameList, nonNegativeInt, nonNegativeNumber, positiveInt, softwareTimingOf, timingOf } from './options.ts';
 
-interface AblateOptions extends MeasureOptions {
+interface AblateOptions extends MeasureOptions, RunFileOptions {
   suite: string;
   models: string[];
   dataset: string;
@@ -29,7 +30,6 @@ interface AblateOptions extends MeasureOptions {
   fineTuneEpochs: number;
   fineTuneLr: number;
   exclude: string[];
-  report: boolean;
 }
 
 const num = (v: Row[keyof Row], digits = 3) => (typeof v === 'number' ? Number(v.toPrecision(digits)).toString() : '');
@@ -83,12 +83,15 @@ export const register: RegisterCommand = (program) => {
     .option('--fine-tune-epochs <n>', 'epochs of fine-tuning after channel pruning (0: none)', nonNegativeInt('--fine-tune-epochs'), 20)
     .option('--exclude <nodes>', 'node names the quantizers keep in float32, e.g. the first conv and the classifier (see `melbench export`)', nameList, [])
     .option('--fine-tune-lr <x>', 'peak learning rate of fine-tuning', nonNegativeNumber('--fine-tune-lr'), 0.05)
+    .option('--resume <run.csv>', 'finish an interrupted ablation: skip its cells already done (settings from the run)')
+    .option('--retry-failed', 'with --resume: measure crashed, timeout and error cells again (and rebuild failed variants)')
     .option('--no-report', 'do not write the HTML report at the end');
-  addMeasureOptions(ablate, ['cpu', 'wasm']).action(async (o: AblateOptions) => {
+  addMeasureOptions(ablate, ['cpu', 'wasm']).action(async (given: AblateOptions, cmd: Command) => {
+    const plan = planRun('ablate', given, cmd);
+    const { runId, options: o } = plan;
     const suite = parseSuite(o.suite);
     o.models.forEach((m) => getZooEntry(m));
     const suiteOptions = { calibration: parseCalibration(o.calibration), calibrations: o.calibrations.map(parseCalibration), ratios: o.ratios, fineTuneEpochs: o.fineTuneEpochs };
-    const runId = newRunId();
     const sweep: SweepConfig = {
       runId,
       suite,
@@ -103,7 +106,8 @@ export const register: RegisterCommand = (program) => {
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
     };
-    const sinks = openRunFiles(runId, o.out, (line) => process.stderr.write(`${line}\n`));
+    const { sinks, done, keptStatuses } = openRun('ablate', plan, (line) => process.stderr.write(`${line}\n`));
+    sweep.done = done;
     process.stderr.write(`melbench: ablation ${suite}, run ${runId}: ${o.models.join(', ')} x ${sweep.runtimes.join(', ')} -> ${sinks.csv.path}\n`);
     const rows = await runAblation(
       {
@@ -121,6 +125,6 @@ export const register: RegisterCommand = (program) => {
     if (suite === 'seed001') printSeed001Table(rows);
     process.stdout.write(runFilesText(sinks));
     await reportAtEnd(sinks.csv.path, o);
-    process.exitCode = runExitCode(rows, o.strict);
+    process.exitCode = runExitCode([...keptStatuses.map((status) => ({ status })), ...rows], o.strict);
   });
 };
