@@ -6,7 +6,7 @@
  * 1: a regression; 2: usage or input error (bad option, missing or malformed file).
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { EXIT, UserError } from '../errors.ts';
 import { bencherMetricFormat, githubActionBenchmark, jsonReport, markdownReport, type ReportHeader } from '../report/compare-output.ts';
@@ -146,13 +146,14 @@ async function compareModels(o: CompareOptions, gate: GateConfig): Promise<Compa
 }
 
 /**
- * The HTML report of a comparison: for stored runs, the current run's page with the compare
- * section, in `<its folder>/compare/<run>/index.html` (the run's own page stays as it is); for
- * --models, which stores no run, a page with the compare section alone in reports/compare/ab-<id>/.
+ * The HTML report of a comparison, under reports/compare/ (never beside the inputs: a baseline's
+ * folder is committed): for stored runs, the current run's page with the compare section, in
+ * `reports/compare/<current run>/index.html` (the run's own page stays as it is); for --models,
+ * which stores no run, a page with the compare section alone in `reports/compare/ab-<id>/`.
  */
 async function compareReport(c: Compared): Promise<string> {
   const compare = compareSectionInput(c.results, c.base, c.current, c.baseLabel, c.curLabel);
-  if (c.curCsv) return writeReport(c.curCsv, join(dirname(c.curCsv), 'compare'), { compare });
+  if (c.curCsv) return writeReport(c.curCsv, join('reports', 'compare'), { compare });
   const name = `ab-${newRunId()}`;
   const path = join('reports', 'compare', name, 'index.html');
   writeHtml(path, await renderReport({ name, csvPath: '', header: [], rows: [], samples: [], confusion: [], profile: [], warnings: [] }, { compare }));

@@ -46,7 +46,8 @@ describe('reports at the end of a run', () => {
     copyFileSync(join(dir, 'run.samples.jsonl'), join(dir, 'cur.samples.jsonl'));
     const c = melbench('compare', csv, cur);
     expect(c.status, c.stderr).toBe(1);
-    const comparePage = join(dir, 'compare', 'cur', 'index.html');
+    // Under reports/compare/ of the working directory, never beside the inputs (a baseline's folder is committed).
+    const comparePage = join('reports', 'compare', 'cur', 'index.html');
     expect(c.stderr).toContain(`melbench: html report: ${comparePage}\n`);
     const ch = readFileSync(comparePage, 'utf8');
     expect(ch).toMatch(/<section id="compare"[\s\S]*1 flagged cell/);
