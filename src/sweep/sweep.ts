@@ -13,7 +13,7 @@ import { type EnvironmentInfo, environmentInfo } from '../runners/environment.ts
 import { availableIsolated, type BatchResult, type MeasureJob, runInProcess, runIsolated } from '../runners/isolate.ts';
 import { type Availability, type Feeds, getRunner, type HostTensor, type RuntimeName } from '../runners/runner.ts';
 import type { TimingConfig } from '../runners/timing.ts';
-import { argmaxAgreement, maxAbsDiff } from './compare-outputs.ts';
+import { argmaxAgreement, maxAbsDiff, nonFiniteOutputs } from './compare-outputs.ts';
 import { argmaxRows, confusionMatrix, metricsFrom } from '../train/metrics.ts';
 import { clipBatch, makeBatch, sha256 } from './inputs.ts';
 import { decodeOutputs, encode, type ModelIo } from './io-codec.ts';
@@ -91,6 +91,22 @@ async function referenceOutputs(m: PreparedModel, inputs: BatchInput[]): Promise
   return refs;
 }
 
+/**
+ * Status and the columns that compare a run's outputs with the reference. Outputs with NaN or ±Inf
+ * make an `ok` run `nonfinite` (the error says which output and how many values), and neither
+ * `max_abs_diff` nor `agreement_fp32` is computed over non-numbers: they stay empty, as they do
+ * when the reference itself is not finite.
+ */
+function outputColumns(m: PreparedModel, r: BatchResult, raw: Record<string, HostTensor>, ref: Record<string, HostTensor> | undefined): Partial<Row> {
+  const outputs = decodeOutputs(raw, m.graph.outputs[0].name, m.io.output);
+  const bad = nonFiniteOutputs(outputs);
+  if (bad) return r.status === 'ok' ? { status: 'nonfinite', error: bad } : {};
+  if (!ref) return {};
+  const badRef = nonFiniteOutputs(ref);
+  if (badRef) return r.status === 'ok' ? { error: `fp32 cpu reference is not finite (${badRef}): no agreement computed` } : {};
+  return { max_abs_diff: maxAbsDiff(outputs, ref), agreement_fp32: argmaxAgreement(outputs, ref) };
+}
+
 function rowFor(cfg: SweepConfig, m: PreparedModel, runtime: RuntimeName, input: BatchInput, r: BatchResult, ref: Record<string, HostTensor> | undefined, env: EnvironmentInfo): Row {
   const t = r.timing;
   const values: Partial<Row> = {
@@ -128,11 +144,7 @@ function rowFor(cfg: SweepConfig, m: PreparedModel, runtime: RuntimeName, input:
     os: env.os,
   };
   if (r.status === 'ok' || r.sessionCreateMs > 0) values.session_create_ms = r.sessionCreateMs;
-  if (r.outputs && ref) {
-    const outputs = decodeOutputs(r.outputs, m.graph.outputs[0].name, m.io.output);
-    values.max_abs_diff = maxAbsDiff(outputs, ref);
-    values.agreement_fp32 = argmaxAgreement(outputs, ref);
-  }
+  if (r.outputs) Object.assign(values, outputColumns(m, r, r.outputs, ref));
   if (t) {
     const speed: Partial<Record<Column, number>> = {
       first_run_ms: t.firstRunMs,
@@ -270,8 +282,8 @@ export async function runSweep(cfg: SweepConfig, models: PreparedModel[], sinks:
       const scoring = m.trained && a.ok && (!a.software || cfg.evalSoftware) ? await predictTestSet(cfg, scored(m), m.trained.evalSet, runtime, cfg.isolate) : undefined;
       results.forEach((r, i) => {
         const row = rowFor(cfg, m, runtime, inputs[i], r, refs.get(inputs[i].batch), env);
-        if (scoring?.pred && r.status === 'ok') Object.assign(row, qualityColumns(scoring, m.trained!.evalSet, referencePred?.pred));
-        else if (scoring?.error && r.status === 'ok') row.error = scoring.error;
+        if (scoring?.pred && row.status === 'ok') Object.assign(row, qualityColumns(scoring, m.trained!.evalSet, referencePred?.pred));
+        else if (scoring?.error && row.status === 'ok') row.error = scoring.error;
         sinks.csv.append(row);
         if (r.timing) {
           sinks.samples.append({ run_id: cfg.runId, model: m.name, variant: m.variant, runtime, batch: inputs[i].batch, samples_ms: r.timing.samplesMs });
