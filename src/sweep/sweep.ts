@@ -17,6 +17,7 @@ import { argmaxAgreement, maxAbsDiff, nonFiniteOutputs } from './compare-outputs
 import { argmaxRows, confusionMatrix, metricsFrom } from '../train/metrics.ts';
 import { clipBatch, makeBatch, sha256 } from './inputs.ts';
 import { decodeOutputs, encode, type ModelIo } from './io-codec.ts';
+import { type Reference, referenceRun } from './reference.ts';
 import { type EvalSet, type PreparedModel, prepareModel } from './models.ts';
 
 export interface SweepConfig {
@@ -41,6 +42,8 @@ export interface SweepConfig {
   isolate: boolean;
   /** Score trained models on software (SwiftShader) adapters too: slow, a correctness check. */
   evalSoftware?: boolean;
+  /** Test-only: the isolated reference run of the model with this name dies or hangs. */
+  referenceCrashForTest?: { model: string; how: NonNullable<MeasureJob['crashForTest']> };
 }
 
 /** SwiftShader runs a 100 MMAC model in ~0.5 s: its rows check correctness, so 1 warm-up and 3 samples. */
@@ -71,24 +74,15 @@ function batchInputs(m: PreparedModel, batches: number[]): BatchInput[] {
   });
 }
 
-/**
- * Outputs of the fp32 model on the cpu runtime, untimed: what every other row is compared
- * against. For a compressed variant that is its uncompressed model, fed the float32 features.
- */
-async function referenceOutputs(m: PreparedModel, inputs: BatchInput[]): Promise<Map<number, Record<string, HostTensor>>> {
-  const results = await runInProcess({
-    runtime: 'cpu',
-    modelBytes: m.reference?.bytes ?? m.bytes,
-    batches: inputs.map(({ batch, feeds, floatFeeds }) => ({ batch, feeds: m.reference ? floatFeeds : feeds })),
-    open: {},
-    timing: { warmupIterations: 0, warmupTimeMs: 0, minSamples: 1, minTimeMs: 0 },
-    timeoutMs: 0,
-  });
-  const refs = new Map<number, Record<string, HostTensor>>();
-  results.forEach((r, i) => {
-    if (r.outputs) refs.set(inputs[i].batch, m.reference ? r.outputs : decodeOutputs(r.outputs, m.graph.outputs[0].name, m.io.output));
-  });
-  return refs;
+/** The reference run of a model, in a child when the sweep isolates, with the sweep's timeout. */
+function modelReference(cfg: SweepConfig, m: PreparedModel, inputs: BatchInput[]): Promise<Reference> {
+  const crash = cfg.referenceCrashForTest?.model === m.name ? cfg.referenceCrashForTest.how : undefined;
+  return referenceRun(m, inputs, { isolate: cfg.isolate, timeoutMs: cfg.timeoutMs, ...(crash ? { crashForTest: crash } : {}) });
+}
+
+/** A row that was not measured because its model's reference run died or hung. */
+function referenceFailed(batch: number, a: Availability, failure: NonNullable<Reference['failure']>): BatchResult {
+  return { batch, status: failure.status, error: failure.error, availability: a, sessionCreateMs: 0, fallbackNodes: null };
 }
 
 /**
@@ -260,11 +254,21 @@ export async function runSweep(cfg: SweepConfig, models: PreparedModel[], sinks:
   const rows: Row[] = [];
   for (const m of models) {
     const inputs = batchInputs(m, cfg.batches);
-    const refs = await referenceOutputs(m, inputs);
+    const reference = await modelReference(cfg, m, inputs);
+    const refs = reference.outputs;
     // The fp32 model's test-split predictions on cpu: agreement_fp32 of a trained model is over the whole split.
-    const referencePred = m.trained ? await predictTestSet(cfg, m.reference ? { ...scored(m), bytes: m.reference.bytes, io: {} } : scored(m), m.trained.evalSet, 'cpu', false) : undefined;
+    const referencePred = m.trained && !reference.failure ? await predictTestSet(cfg, m.reference ? { ...scored(m), bytes: m.reference.bytes, io: {} } : scored(m), m.trained.evalSet, 'cpu', cfg.isolate) : undefined;
     for (const runtime of cfg.runtimes) {
       const a = avail.get(runtime)!;
+      if (reference.failure && a.ok) {
+        for (const input of inputs) {
+          const row = rowFor(cfg, m, runtime, input, referenceFailed(input.batch, a, reference.failure), undefined, env);
+          sinks.csv.append(row);
+          rows.push(row);
+          sinks.onRow?.(row);
+        }
+        continue;
+      }
       const job: MeasureJob = {
         runtime,
         modelBytes: m.bytes,
