@@ -7,6 +7,7 @@
  * The numbers follow the shapes of real runs (quantized variants smaller and a little faster,
  * pruned ones cut MACs by about 1 − (1 − r)², F1 near the fp32 model's), not real measurements.
  */
+import { PROFILE_COLUMNS } from '../src/report/profile-csv.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../src/rng.ts';
@@ -85,7 +86,7 @@ export function writeSyntheticRun(dir: string, runId: string, opts: Partial<Synt
   const csv = new CsvReport(csvPath).open();
   const samples = new SamplesLog(`${base}.samples.jsonl`);
   const confusion = new ConfusionLog(`${base}.confusion.jsonl`);
-  const profileLines = ['model,variant,runtime,batch,node,op_type,provider,time_us'];
+  const profileLines = [PROFILE_COLUMNS.join(',')];
   const env = { cpu: 'AMD EPYC 7B13', cores: 2, node: 'v20.20.2', ort_version: '1.30.0', os: 'linux 6.1.0' };
   let rows = 0;
   o.models.forEach((model, mi) => {
@@ -141,7 +142,7 @@ export function writeSyntheticRun(dir: string, runId: string, opts: Partial<Synt
             ['block1/add', 'QLinearAdd', runtime === 'webgpu' ? 'CPUExecutionProvider' : ep, 40], ['pool', 'GlobalAveragePool', ep, 12],
             ['head/gemm', 'Gemm', ep, 9], ['probs', 'Softmax', ep, 3], ['input_q', 'QuantizeLinear', ep, 6],
           ];
-          for (const [node, op, provider, us] of nodes) profileLines.push([model, v.variant, runtime, 1, node, op, provider, us * (runtime === 'webgpu' ? 40 : 1)].join(','));
+          for (const [node, op, provider, us] of nodes) profileLines.push([runId, model, v.variant, runtime, 1, node, op, provider, provider !== ep, us * (runtime === 'webgpu' ? 40 : 1), 10].join(','));
         }
       }
     }

@@ -14,7 +14,7 @@ import { SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
 import { CALIBRATION_METHODS } from '../train/calibrate.ts';
 import { defaultTrainOptions } from '../train/run.ts';
 import type { RegisterCommand } from './command.ts';
-import { addMeasureOptions, checkedRuntimes, fractionList, type MeasureOptions, nameList, nonNegativeInt, nonNegativeNumber, positiveInt, timingOf } from './options.ts';
+import { addMeasureOptions, checkedRuntimes, fractionList, type MeasureOptions, nameList, nonNegativeInt, nonNegativeNumber, positiveInt, softwareTimingOf, timingOf } from './options.ts';
 
 interface AblateOptions extends MeasureOptions {
   suite: string;
@@ -97,7 +97,7 @@ export const register: RegisterCommand = (program) => {
       seed: o.seed,
       threads: o.threads,
       timing: timingOf(o),
-      softwareTiming: SOFTWARE_TIMING,
+      softwareTiming: softwareTimingOf(o, SOFTWARE_TIMING),
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
     };

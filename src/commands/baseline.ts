@@ -9,10 +9,11 @@
  */
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { EXIT, UserError } from '../errors.ts';
-import { samplesPathOf } from '../report/run-files.ts';
+import { rowTable } from '../report/row-table.ts';
+import { samplesPathFor } from '../report/csv.ts';
 import { DEFAULT_TIMING } from '../runners/timing.ts';
+import { newRunId, openRunFiles } from '../sweep/run-files.ts';
 import { prepareModels, runSweep, SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
-import { newRunId, openSinks, printRows } from './bench.ts';
 import type { RegisterCommand } from './command.ts';
 
 /** A few small zoo models on cpu, one thread (steadier on a shared runner), batch 1: about a minute. */
@@ -37,10 +38,10 @@ async function runQuickSuite(out: string): Promise<boolean> {
     isolate: true,
   };
   const models = prepareModels(cfg);
-  const sinks = openSinks(runId, out);
+  const sinks = openRunFiles(runId, out, (line) => process.stderr.write(`${line}\n`));
   process.stderr.write(`melbench: ${QUICK_SUITE.name} suite: ${QUICK_SUITE.models.join(', ')} on ${QUICK_SUITE.runtimes.join(', ')} -> ${out}\n`);
   const rows = await runSweep(cfg, models, sinks);
-  printRows(rows);
+  process.stdout.write(rowTable(rows));
   return rows.every((r) => r.status === 'ok');
 }
 
@@ -63,11 +64,11 @@ export const register: RegisterCommand = (program) => {
       const tmp = o.path.replace(/\.csv$/, '') + `.new-${process.pid}.csv`;
       try {
         if (!(await runQuickSuite(tmp))) throw new UserError(`some rows of the new run are not ok; ${o.path} left as it was (the new run is in ${tmp})`, EXIT.rowsFailed);
-        renameSync(samplesPathOf(tmp), samplesPathOf(o.path));
+        renameSync(samplesPathFor(tmp), samplesPathFor(o.path));
         renameSync(tmp, o.path);
-        process.stdout.write(`baseline: ${o.path} (+ ${samplesPathOf(o.path)}); review and commit it\n`);
+        process.stdout.write(`baseline: ${o.path} (+ ${samplesPathFor(o.path)}); review and commit it\n`);
       } catch (e) {
-        if (!(e instanceof UserError)) for (const p of [tmp, samplesPathOf(tmp)]) rmSync(p, { force: true });
+        if (!(e instanceof UserError)) for (const p of [tmp, samplesPathFor(tmp)]) rmSync(p, { force: true });
         throw e;
       }
     });

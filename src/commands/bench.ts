@@ -4,6 +4,7 @@
  */
 import { UserError } from '../errors.ts';
 import { ZOO } from '../graph/zoo/index.ts';
+import { ProfileCsv, profilePathFor } from '../report/profile-csv.ts';
 import { rowTable } from '../report/row-table.ts';
 import { RUNTIMES } from '../runners/runner.ts';
 import { readFeaturesNpy } from '../sweep/inputs.ts';
@@ -12,7 +13,7 @@ import { prepareModels, runSweep, SOFTWARE_TIMING, type SweepConfig } from '../s
 import { prepareTrainedModels } from '../sweep/trained-models.ts';
 import { defaultTrainOptions } from '../train/run.ts';
 import type { RegisterCommand } from './command.ts';
-import { addMeasureOptions, checkedRuntimes, freeText, type MeasureOptions, nameList, positiveInt, timingOf } from './options.ts';
+import { addMeasureOptions, checkedRuntimes, freeText, type MeasureOptions, nameList, positiveInt, softwareTimingOf, timingOf } from './options.ts';
 
 interface BenchOptions extends MeasureOptions {
   models: string[];
@@ -23,6 +24,7 @@ interface BenchOptions extends MeasureOptions {
   dataset?: string;
   trainEpochs: number;
   evalSoftware?: boolean;
+  profile?: boolean;
 }
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -46,7 +48,8 @@ export const register: RegisterCommand = (program) => {
     .option('--suite <name>', 'suite name recorded in each row (1 to 128 characters)', freeText('--suite'), 'adhoc')
     .option('--dataset <spec>', 'train each model on this dataset first (cached), time it on its test clips and score its test macro-F1 per runtime')
     .option('--train-epochs <n>', 'epochs when --dataset trains a model', positiveInt('--train-epochs'), defaultTrainOptions().epochs)
-    .option('--eval-software', 'also score trained models on software (SwiftShader) adapters: slow');
+    .option('--eval-software', 'also score trained models on software (SwiftShader) adapters: slow')
+    .option('--profile', 'also write <run>.profile.csv: every node, its provider and its time per run, from ORT\'s profiler (a separate profiled session per row)');
   addMeasureOptions(bench, RUNTIMES).action(async (o: BenchOptions) => {
     const timing = timingOf(o);
     const runId = newRunId();
@@ -62,13 +65,15 @@ export const register: RegisterCommand = (program) => {
       seed: o.seed,
       threads: o.threads,
       timing,
-      softwareTiming: SOFTWARE_TIMING,
+      softwareTiming: softwareTimingOf(o, SOFTWARE_TIMING),
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
       evalSoftware: o.evalSoftware,
+      profile: o.profile,
     };
     const models = o.dataset ? await trainedModels(cfg, o.dataset, o) : prepareModels(cfg);
     const sinks = openRunFiles(runId, o.out, progress);
+    if (o.profile) sinks.profile = new ProfileCsv(profilePathFor(sinks.csv.path)).open();
     process.stderr.write(`melbench: run ${runId}: ${models.length} model(s) x ${cfg.runtimes.length} runtime(s) x ${cfg.batches.length} batch size(s) -> ${sinks.csv.path}\n`);
     const rows = await runSweep(cfg, models, sinks);
     process.stdout.write(rowTable(rows));

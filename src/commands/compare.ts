@@ -11,7 +11,8 @@ import { InvalidArgumentError } from 'commander';
 import { EXIT, UserError } from '../errors.ts';
 import { bencherMetricFormat, githubActionBenchmark, jsonReport, markdownReport, type ReportHeader } from '../report/compare-output.ts';
 import { type CellData, type CellResult, compareRuns, DEFAULT_GATE, type FingerprintDiff, fingerprintDiffs, type GateConfig, hasRegression } from '../report/compare.ts';
-import { loadRun, samplesPathOf } from '../report/run-files.ts';
+import { samplesPathFor } from '../report/csv.ts';
+import { loadRun } from '../report/run-files.ts';
 import { readFeaturesNpy } from '../sweep/inputs.ts';
 import { compareInterleaved } from '../sweep/interleave.ts';
 import { prepareModel } from '../sweep/models.ts';
@@ -98,7 +99,7 @@ function compareFiles(files: string[], gate: GateConfig): Compared {
     fingerprint: fingerprintDiffs(pairs),
     baseLabel: basePath,
     curLabel: curPath,
-    inputs: [basePath, curPath].flatMap((p) => [resolve(p), resolve(samplesPathOf(p))]),
+    inputs: [basePath, curPath].flatMap((p) => [resolve(p), resolve(samplesPathFor(p))]),
   };
 }
 

@@ -171,9 +171,11 @@ export interface MeasureOptions {
   batch: number[];
   seed: number;
   threads: number;
-  warmup: number;
-  samples: number;
-  timeMs: number;
+  /** Undefined when not given: warm up until steady state. */
+  warmup?: number;
+  /** Undefined when not given: DEFAULT_TIMING's. */
+  samples?: number;
+  timeMs?: number;
   timeoutS: number;
   isolate: boolean;
   out?: string;
@@ -186,9 +188,9 @@ export function addMeasureOptions(cmd: Command, runtimes: readonly string[]): Co
     .option('--batch <sizes>', 'comma-separated batch sizes', positiveIntList('--batch'), [1])
     .option('--seed <n>', 'weight initialisation seed', nonNegativeInt('--seed'), 1)
     .option('--threads <n>', 'intra-op threads for cpu/webgpu (0: ORT default)', nonNegativeInt('--threads'), 0)
-    .option('--warmup <n>', 'warm-up runs before timing', nonNegativeInt('--warmup'), DEFAULT_TIMING.warmupIterations)
-    .option('--samples <n>', 'at least this many timed runs', positiveInt('--samples'), DEFAULT_TIMING.minSamples)
-    .option('--time-ms <n>', 'and at least this much timed wall time', nonNegativeInt('--time-ms'), DEFAULT_TIMING.minTimeMs)
+    .option('--warmup <n>', 'exactly this many warm-up runs (default: until steady state, 2-8 s)', nonNegativeInt('--warmup'))
+    .option('--samples <n>', `timed runs: exactly this many unless --time-ms is given (default: at least ${DEFAULT_TIMING.minSamples} and ${DEFAULT_TIMING.minTimeMs} ms)`, positiveInt('--samples'))
+    .option('--time-ms <n>', 'and at least this much timed wall time', nonNegativeInt('--time-ms'))
     .option('--timeout-s <n>', 'give up on one (model, runtime) after this long: status timeout', positiveInt('--timeout-s'), 600)
     .option('--no-isolate', 'run runtimes in this process (faster start; a native crash ends the sweep)')
     .option('-o, --out <file.csv>', 'report path (default: reports/<run id>.csv); rows are appended')
@@ -201,6 +203,21 @@ export function checkedRuntimes(names: string[]): RuntimeName[] {
   return names as RuntimeName[];
 }
 
+/**
+ * Timing on a software (SwiftShader) adapter: `fallback` (a few runs: a correctness check) unless
+ * --warmup or --samples is given, which then mean what they say there too.
+ */
+export function softwareTimingOf(o: MeasureOptions, fallback: TimingConfig): TimingConfig {
+  return o.warmup === undefined && o.samples === undefined ? fallback : timingOf(o);
+}
+
+/** Options given mean exactly what they say: --warmup N is N runs (no steady-state warm-up), --samples N is N samples (no minimum time unless --time-ms). */
 export function timingOf(o: MeasureOptions): TimingConfig {
-  return { ...DEFAULT_TIMING, warmupIterations: o.warmup, minSamples: o.samples, minTimeMs: o.timeMs };
+  const { steady, ...fixed } = DEFAULT_TIMING;
+  return {
+    ...fixed,
+    ...(o.warmup === undefined ? { steady } : { warmupIterations: o.warmup, warmupTimeMs: 0 }),
+    minSamples: o.samples ?? DEFAULT_TIMING.minSamples,
+    minTimeMs: o.timeMs ?? (o.samples === undefined ? DEFAULT_TIMING.minTimeMs : 0),
+  };
 }

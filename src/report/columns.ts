@@ -3,7 +3,7 @@
  * renamed or reordered silently: `SCHEMA_VERSION` changes when they do, and the README's
  * column table is checked against this list by a test.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const COLUMNS = [
   // identity
@@ -64,6 +64,17 @@ export const COLUMNS = [
   ['os', 'platform and kernel'],
   // added in schema 2
   ['kept_fp32', "nodes a compression pass left in float32 and why, '; '-separated, e.g. 'probs (Softmax): no quantized form'"],
+  // added in schema 3
+  ['runtime_init_ms', "the runtime's one-off initialisation in its process (availability check, then a one-node model opened and run once, e.g. ORT-web compiling its WebAssembly); session_create_ms no longer includes it"],
+  ['warmup_converged', 'true: the warm-up reached steady state (three window medians in a row within 3%, after at least 2 s); false: it hit its cap (8 s or 1M runs); empty: a fixed --warmup'],
+  ['cpu_flags', 'kernel-relevant CPU flags from /proc/cpuinfo (avx2, fma, avx512*, *vnni, amx_*, Arm asimd/i8mm/sve), space-separated'],
+  ['mem_gib', 'total memory, GiB'],
+  ['ort_node_version', 'onnxruntime-node package version'],
+  ['ort_web_version', 'onnxruntime-web package version'],
+  ['adapter_vendor', 'WebGPU adapter vendor (webgpu runtimes only)'],
+  ['adapter_architecture', 'WebGPU adapter architecture (webgpu runtimes only)'],
+  ['adapter_driver', "WebGPU adapter description, on Vulkan the driver's name and version (webgpu runtimes only)"],
+  ['git_commit', "melbench's git commit (`git rev-parse HEAD`, '-dirty' when tracked files differ); empty when not a git checkout"],
 ] as const satisfies readonly (readonly [string, string])[];
 
 export type Column = (typeof COLUMNS)[number][0];

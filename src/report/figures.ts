@@ -9,7 +9,6 @@
  *   latency ratio  p50 / p50 of the same model's fp32 variant on the same runtime and batch.
  *   fallback     a profiled node whose provider is not the one its runtime asked for.
  */
-import { ORT_PROVIDER_NAMES } from '../runners/profile.ts';
 import { quantile } from '../runners/timing.ts';
 import type { ConfusionRecord } from './confusion-log.ts';
 import type { ProfileRow } from './profile-read.ts';
@@ -362,38 +361,22 @@ export interface OpTime {
   fallback: boolean;
 }
 
-/** The provider a runtime's nodes should run on, as ORT names it in profiles. */
-function wantedProvider(runtime: string, rowProvider: string | undefined): string {
-  const p = rowProvider || runtime;
-  return ORT_PROVIDER_NAMES[p] ?? p;
-}
-
-/** Nodes ORT inserts to move tensors between devices: glue, not fallbacks (as src/runners/profile.ts counts). */
-const isTransfer = (opType: string) => opType === 'MemcpyToHost' || opType === 'MemcpyFromHost';
-
-export function isFallback(p: ProfileRow, rowProvider?: string): boolean {
-  return p.provider !== '' && !isTransfer(p.opType) && p.provider !== wantedProvider(p.runtime, rowProvider);
-}
-
 const cellOf = (p: { model: string; variant: string; runtime: string; batch: number | string }) => `${p.model} · ${p.variant} · ${p.runtime} · b${p.batch}`;
 
 /** Per cell and op type (split by provider), the summed time; the row's `provider` column says what was asked. */
 export function opTimes(profile: ProfileRow[], rows: CsvRow[]): OpTime[] {
-  const asked = new Map(rows.map((r) => [`${r.model}|${r.variant}|${r.runtime}|${Number(r.batch)}`, r.provider]));
   const out: OpTime[] = [];
-  for (const g of groupBy(profile, (p) => `${cellOf(p)}|${p.opType}|${p.provider}`).values()) {
+  for (const g of groupBy(profile, (p) => `${cellOf(p)}|${p.opType}|${p.provider}|${p.fallback}`).values()) {
     const p = g[0];
-    const fallback = isFallback(p, asked.get(`${p.model}|${p.variant}|${p.runtime}|${p.batch}`));
-    out.push({ cell: cellOf(p), opType: p.opType, provider: p.provider || 'unknown', timeUs: g.reduce((s, x) => s + x.timeUs, 0), nodes: g.length, fallback });
+    out.push({ cell: cellOf(p), opType: p.opType, provider: p.provider || 'unknown', timeUs: g.reduce((s, x) => s + x.timeUs, 0), nodes: g.length, fallback: p.fallback });
   }
   return out;
 }
 
 /** Every profiled node that fell back, slowest first. */
 export function fallbackNodes(profile: ProfileRow[], rows: CsvRow[]): (ProfileRow & { cell: string })[] {
-  const asked = new Map(rows.map((r) => [`${r.model}|${r.variant}|${r.runtime}|${Number(r.batch)}`, r.provider]));
   return profile
-    .filter((p) => isFallback(p, asked.get(`${p.model}|${p.variant}|${p.runtime}|${p.batch}`)))
+    .filter((p) => p.fallback)
     .map((p) => ({ ...p, cell: cellOf(p) }))
     .sort((a, b) => b.timeUs - a.timeUs);
 }

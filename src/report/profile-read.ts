@@ -1,7 +1,7 @@
 /**
  * Reads `<run>.profile.csv`, the per-node profile beside a run (written by `bench --profile`):
  * one row per node and measured cell, with columns model, variant, runtime, batch, node, op_type,
- * provider, time_us (mean µs per run). Other columns are ignored, so the file may grow.
+ * provider, fallback, time_us_per_run (src/report/profile-csv.ts writes them). Other columns are ignored, so the file may grow.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
@@ -16,13 +16,13 @@ export interface ProfileRow {
   opType: string;
   /** ORT's execution provider that ran the node, e.g. 'CPUExecutionProvider'; '' when unknown. */
   provider: string;
+  /** The node ran on another provider than its runtime asked for (src/runners/profile.ts decides; the main row's fallback_nodes counts these). */
+  fallback: boolean;
   timeUs: number;
 }
 
-const REQUIRED = ['model', 'variant', 'runtime', 'batch', 'node', 'op_type', 'provider', 'time_us'] as const;
+const REQUIRED = ['model', 'variant', 'runtime', 'batch', 'node', 'op_type', 'provider', 'fallback', 'time_us_per_run'] as const;
 
-/** `reports/r.csv` → `reports/r.profile.csv`. */
-export const profilePathOf = (csvPath: string): string => `${csvPath.replace(/\.csv$/, '')}.profile.csv`;
 
 /** The profile's rows; [] when the file does not exist (a run without `--profile`). */
 export function readProfile(path: string): ProfileRow[] {
@@ -37,9 +37,9 @@ export function readProfile(path: string): ProfileRow[] {
   const missing = REQUIRED.filter((c) => !(c in records[0]));
   if (missing.length) throw new UserError(`${path} is not a melbench profile: no column ${missing.join(', ')}`, EXIT.badInput);
   return records.map((r, i) => {
-    const timeUs = Number(r.time_us);
+    const timeUs = Number(r.time_us_per_run);
     const batch = Number(r.batch);
-    if (!Number.isFinite(timeUs) || timeUs < 0) throw new UserError(`${path}:${i + 2}: time_us is '${r.time_us}', not a non-negative number`, EXIT.badInput);
-    return { model: r.model, variant: r.variant, runtime: r.runtime, batch, node: r.node, opType: r.op_type, provider: r.provider, timeUs };
+    if (!Number.isFinite(timeUs) || timeUs < 0) throw new UserError(`${path}:${i + 2}: time_us_per_run is '${r.time_us_per_run}', not a non-negative number`, EXIT.badInput);
+    return { model: r.model, variant: r.variant, runtime: r.runtime, batch, node: r.node, opType: r.op_type, provider: r.provider, fallback: r.fallback === 'true', timeUs };
   });
 }

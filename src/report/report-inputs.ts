@@ -13,8 +13,9 @@ import { basename } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { EXIT, UserError } from '../errors.ts';
 import { type ConfusionRecord, confusionPathOf, readConfusion } from './confusion-log.ts';
-import { readReport } from './csv.ts';
-import { type ProfileRow, profilePathOf, readProfile } from './profile-read.ts';
+import { readReport, samplesPathFor } from './csv.ts';
+import { profilePathFor } from './profile-csv.ts';
+import { type ProfileRow, readProfile } from './profile-read.ts';
 
 /** One `<run>.samples.jsonl` record, reduced to what the report uses. */
 export interface SampleSeries {
@@ -40,8 +41,6 @@ export interface ReportInputs {
   /** Problems with the sidecars that did not stop the report, shown on the page. */
   warnings: string[];
 }
-
-export const samplesPathOf = (csvPath: string): string => `${csvPath.replace(/\.csv$/, '')}.samples.jsonl`;
 
 /** Joins a CSV row to its samples record (a samples record carries no threads or preset). */
 export const sampleKey = (o: { run_id?: string; runId?: string; model: string; variant: string; runtime: string; batch: string | number }): string =>
@@ -87,9 +86,9 @@ export function loadReportInputs(csvPath: string): ReportInputs {
     csvPath,
     header: headerOf(csvPath),
     rows,
-    samples: readSamples(samplesPathOf(csvPath), warnings),
+    samples: readSamples(samplesPathFor(csvPath), warnings),
     confusion: readConfusion(confusionPathOf(csvPath)),
-    profile: readProfile(profilePathOf(csvPath)),
+    profile: readProfile(profilePathFor(csvPath)),
     warnings,
   };
 }

@@ -11,6 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { EXIT, UserError } from '../errors.ts';
+import { samplesPathFor } from './csv.ts';
 import { type CellData, type CellKey, cellLabel, KEY_FIELDS, keyString } from './compare.ts';
 
 export interface LoadedRun {
@@ -24,7 +25,7 @@ export interface LoadedRun {
 const REQUIRED = ['run_id', ...KEY_FIELDS, 'status'];
 const bad = (msg: string) => new UserError(msg, EXIT.usage);
 
-export const samplesPathOf = (csvPath: string): string => `${csvPath.replace(/\.csv$/, '')}.samples.jsonl`;
+
 
 function readText(path: string, what: string): string {
   try {
@@ -101,7 +102,7 @@ function readSamples(path: string): Map<string, SampleRecord> {
 export function loadRun(csvPath: string): LoadedRun {
   if (!existsSync(csvPath)) throw bad(`no such report: ${csvPath}`);
   const records = readCsv(csvPath);
-  const samplesPath = samplesPathOf(csvPath);
+  const samplesPath = samplesPathFor(csvPath);
   const needsSamples = records.some((r) => r.row.status === 'ok');
   const samples = needsSamples || existsSync(samplesPath) ? readSamples(samplesPath) : new Map<string, SampleRecord>();
   const cells: CellData[] = [];

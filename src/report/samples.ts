@@ -3,6 +3,8 @@
  * statistics on the samples themselves rather than on summaries. Appended like the CSV: one whole
  * line per write, paired with the CSV report so that the two agree row for row after any failure
  * (append-line.ts), and a torn last line is moved aside before the first append (torn-line.ts).
+ * `samples_ms` are in the order they were taken (drift and outliers stay where they happened);
+ * `first_sample_at` is the wall-clock ISO time the first of them started.
  */
 import { statSync } from 'node:fs';
 import { type FileOps, LineFile, NODE_FILE_OPS, pairWith, rowKey } from './append-line.ts';
@@ -16,6 +18,7 @@ export interface SampleRecord {
   runtime: string;
   batch: number;
   samples_ms: number[];
+  first_sample_at?: string;
 }
 
 /** A line (without '\n') is whole when it is one JSON object. */

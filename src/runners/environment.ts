@@ -1,24 +1,71 @@
 /**
  * The environment fingerprint written beside every result: enough to tell two machines or two
- * installs apart (CPU, cores, memory, OS, Node, both ORT packages and the WebGPU adapter), and
- * nothing that identifies a person (no host name, no user, no paths).
+ * installs apart (CPU and the instruction sets its kernels pick, cores, memory, OS, Node, both ORT
+ * packages, the WebGPU adapter, the harness's own commit), and nothing that identifies a person
+ * (no host name, no user, no paths).
+ *
+ * CPU flags: the ones that change which kernels ORT (MLAS) and V8's WebAssembly SIMD run: AVX2
+ * and FMA (the x86-64 baseline of fast kernels), AVX-512 (wider GEMM/conv), VNNI (int8 dot
+ * products without the int16 saturation of VPMADDUBSW), AMX (tile int8/bf16), and on Arm
+ * NEON/asimddp/i8mm/sve. Read from /proc/cpuinfo, so empty off Linux.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface EnvironmentInfo {
   cpu: string;
+  /** Kernel-relevant CPU flags present, space-separated, in KERNEL_FLAGS order ('' when unknown). */
+  cpuFlags: string;
   cores: number;
   totalMemGiB: number;
   os: string;
   node: string;
   ortNode: string;
   ortWeb: string;
+  /** `git rev-parse HEAD` of the harness's checkout, '-dirty' when tracked files differ; '' when not a git checkout. */
+  gitCommit: string;
   adapter?: string;
 }
 
+/** The WebGPU adapter as Dawn reports it (GPUAdapterInfo). */
+export interface AdapterDetails {
+  vendor: string;
+  architecture: string;
+  /** Dawn's description: on Vulkan the driver's name and version. */
+  driver: string;
+  software: boolean;
+}
+
+export const KERNEL_FLAGS = [
+  'sse4_2',
+  'avx',
+  'avx2',
+  'fma',
+  'f16c',
+  'avx512f',
+  'avx512bw',
+  'avx512vl',
+  'avx512_vnni',
+  'avx_vnni',
+  'avx512_bf16',
+  'avx512_fp16',
+  'amx_tile',
+  'amx_int8',
+  'amx_bf16',
+  'asimd',
+  'asimddp',
+  'i8mm',
+  'bf16',
+  'sve',
+] as const;
+
 const require = createRequire(import.meta.url);
+/** The harness's root: two levels above this file (src/runners). */
+const HARNESS_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** A package's version from its package.json, or 'missing' when it is not installed. */
 export function packageVersion(name: string): string {
@@ -32,24 +79,71 @@ export function packageVersion(name: string): string {
   }
 }
 
-/** Async so that later probes (e.g. reading /proc) need no signature change. */
+/** The kernel-relevant flags of the first processor in a /proc/cpuinfo text ('flags' on x86, 'Features' on Arm). */
+export function kernelFlags(cpuinfo: string): string {
+  const line = /^(?:flags|Features)\s*:\s*(.*)$/m.exec(cpuinfo);
+  if (!line) return '';
+  const have = new Set(line[1].trim().split(/\s+/));
+  return KERNEL_FLAGS.filter((f) => have.has(f)).join(' ');
+}
+
+function readCpuinfo(): string {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function git(args: string[], cwd: string, timeoutMs: number): Promise<{ ok: boolean; out: string }> {
+  return new Promise((done) => {
+    execFile('git', args, { cwd, timeout: timeoutMs, windowsHide: true }, (e, stdout) => done({ ok: !e, out: String(stdout).trim() }));
+  });
+}
+
+/**
+ * The commit of the git checkout at `root`, or '' when `root` is not the top of one (e.g. melbench
+ * installed under another project's node_modules, whose HEAD says nothing about melbench), when
+ * git is missing, or when git takes longer than `timeoutMs`.
+ */
+export async function gitCommit(root = HARNESS_ROOT, timeoutMs = 2000): Promise<string> {
+  const top = await git(['rev-parse', '--show-toplevel'], root, timeoutMs);
+  if (!top.ok || resolve(top.out) !== resolve(root)) return '';
+  const head = await git(['rev-parse', 'HEAD'], root, timeoutMs);
+  if (!head.ok || !/^[0-9a-f]{40}$/.test(head.out)) return '';
+  // NOTE: `diff --quiet` exits 1 when tracked files differ from HEAD (untracked files do not count).
+  const clean = await git(['diff', '--quiet', 'HEAD', '--'], root, timeoutMs);
+  return clean.ok ? head.out : `${head.out}-dirty`;
+}
+
+let commit: Promise<string> | undefined;
+
 export async function environmentInfo(adapter?: string): Promise<EnvironmentInfo> {
   const list = cpus();
+  commit ??= gitCommit();
   return {
     cpu: list[0]?.model.trim() ?? 'unknown',
+    cpuFlags: kernelFlags(readCpuinfo()),
     cores: list.length,
     totalMemGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     os: `${platform()} ${release()} ${arch()}`,
     node: process.versions.node,
     ortNode: packageVersion('onnxruntime-node'),
     ortWeb: packageVersion('onnxruntime-web'),
+    gitCommit: await commit,
     ...(adapter ? { adapter } : {}),
   };
 }
 
-/** One line for CSV cells: "AMD EPYC x2, 23.4 GiB, linux ... x64, node 20.20.2, ort-node 1.30.0, ort-web 1.30.0[, adapter]". */
+/** Dawn's description of an adapter, for the adapter columns. */
+export function adapterDetails(info: Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'description'>, software: boolean): AdapterDetails {
+  return { vendor: info.vendor ?? '', architecture: info.architecture ?? '', driver: info.description ?? '', software };
+}
+
+/** One line for CSV cells: "AMD EPYC x2 (avx2 fma), 23.4 GiB, linux ... x64, node 20.20.2, ort-node 1.30.0, ort-web 1.30.0[, adapter][, commit]". */
 export function fingerprint(env: EnvironmentInfo): string {
-  const parts = [`${env.cpu} x${env.cores}`, `${env.totalMemGiB} GiB`, env.os, `node ${env.node}`, `ort-node ${env.ortNode}`, `ort-web ${env.ortWeb}`];
+  const parts = [`${env.cpu} x${env.cores}${env.cpuFlags ? ` (${env.cpuFlags})` : ''}`, `${env.totalMemGiB} GiB`, env.os, `node ${env.node}`, `ort-node ${env.ortNode}`, `ort-web ${env.ortWeb}`];
   if (env.adapter) parts.push(env.adapter);
+  if (env.gitCommit) parts.push(`melbench ${env.gitCommit.slice(0, 12)}${env.gitCommit.endsWith('-dirty') ? '-dirty' : ''}`);
   return parts.join(', ');
 }

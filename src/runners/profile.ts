@@ -7,15 +7,21 @@
  * `NodeProfile`s, and the nodes whose provider differs from the one asked for are the fallbacks:
  * an op the EP has no kernel for (or declined, for that type or shape) that ORT quietly ran on CPU.
  *
- * onnxruntime-web has no such output in Node: its WASM profiler writes to the console only, and
- * its WebGPU profiling mode times GPU kernels (all on WebGPU by construction) with no record of the
- * nodes that were assigned to the CPU. Its fallback count is therefore `null`: unknown.
+ * Time per run: each `cat: "Session"` event named `model_run` spans one `session.run`; a node's
+ * kernel events inside that span (by `ts`) are its time in that run (a node inside a Loop body may
+ * run several times per run: summed). `meanUs` is the mean over the runs after the first when the
+ * trace holds several runs, since the first pays one-off costs (allocation, shader compilation);
+ * with one run it is that run. A trace without `model_run` events counts each call as a run.
+ *
+ * onnxruntime-web writes the same events as lines of JSON on stdout, which ort-web.ts captures
+ * and hands to the same parser, so wasm and webgpu-web rows get per-node profiles too.
  */
 import type { NodeProfile } from './contract.ts';
 
 interface TraceEvent {
   cat?: string;
   name?: string;
+  ts?: number;
   dur?: number;
   args?: { op_name?: string; provider?: string };
 }
@@ -34,16 +40,33 @@ const TRANSFER_OPS = new Set(['MemcpyToHost', 'MemcpyFromHost']);
 
 export function parseOrtProfile(json: string): NodeProfile[] {
   const events = JSON.parse(json) as TraceEvent[];
-  const byNode = new Map<string, { opType: string; provider: string; totalUs: number; calls: number }>();
+  const runs = events
+    .filter((e) => e.cat === 'Session' && e.name === 'model_run' && e.ts !== undefined)
+    .map((e) => ({ start: e.ts!, end: e.ts! + (e.dur ?? 0) }))
+    .sort((a, b) => a.start - b.start);
+  const runOf = (ts: number | undefined): number => (ts === undefined ? -1 : runs.findIndex((r) => ts >= r.start && ts <= r.end));
+  const byNode = new Map<string, { opType: string; provider: string; perRun: Map<number, number>; calls: number }>();
   for (const e of events) {
     if (e.cat !== 'Node' || !e.name?.endsWith(KERNEL_SUFFIX)) continue;
     const name = e.name.slice(0, -KERNEL_SUFFIX.length);
-    const entry = byNode.get(name) ?? { opType: e.args?.op_name ?? '', provider: e.args?.provider ?? '', totalUs: 0, calls: 0 };
-    entry.totalUs += e.dur ?? 0;
+    const entry = byNode.get(name) ?? { opType: e.args?.op_name ?? '', provider: e.args?.provider ?? '', perRun: new Map<number, number>(), calls: 0 };
+    // NOTE: without model_run spans (or outside them) each call is its own run, numbered after the spans.
+    const run = runs.length > 0 && runOf(e.ts) >= 0 ? runOf(e.ts) : runs.length + entry.calls;
+    entry.perRun.set(run, (entry.perRun.get(run) ?? 0) + (e.dur ?? 0));
     entry.calls += 1;
     byNode.set(name, entry);
   }
-  return [...byNode].map(([name, n]) => ({ name, opType: n.opType, provider: n.provider, meanUs: n.totalUs / n.calls, calls: n.calls }));
+  return [...byNode].map(([name, n]) => {
+    const times = [...n.perRun].sort((a, b) => a[0] - b[0]).map(([, us]) => us);
+    const steady = times.length > 1 ? times.slice(1) : times;
+    return { name, opType: n.opType, provider: n.provider, meanUs: steady.reduce((a, b) => a + b, 0) / steady.length, calls: n.calls };
+  });
+}
+
+/** Whether `node` ran on a provider other than `provider` (a runtime's EP name or ORT's full name); device copies never count. */
+export function isFallbackNode(node: NodeProfile, provider: string): boolean {
+  const wanted = ORT_PROVIDER_NAMES[provider] ?? provider;
+  return !TRANSFER_OPS.has(node.opType) && node.provider !== wanted;
 }
 
 /**
@@ -52,6 +75,5 @@ export function parseOrtProfile(json: string): NodeProfile[] {
  */
 export function countFallbackNodes(profile: readonly NodeProfile[] | null, provider: string): number | null {
   if (!profile || profile.length === 0 || profile.every((n) => n.provider === '')) return null;
-  const wanted = ORT_PROVIDER_NAMES[provider] ?? provider;
-  return profile.filter((n) => !TRANSFER_OPS.has(n.opType) && n.provider !== wanted).length;
+  return profile.filter((n) => isFallbackNode(n, provider)).length;
 }

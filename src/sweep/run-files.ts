@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { EXIT } from '../errors.ts';
 import type { Row } from '../report/columns.ts';
-import { CsvReport } from '../report/csv.ts';
+import { CsvReport, samplesPathFor } from '../report/csv.ts';
 import { formatCell } from '../report/row-table.ts';
 import { SamplesLog } from '../report/samples.ts';
 import type { SweepSinks } from './sweep.ts';
@@ -21,14 +21,14 @@ export function openRunFiles(runId: string, out: string | undefined, progress: (
   const csvPath = out ?? `reports/${runId}.csv`;
   return {
     csv: new CsvReport(csvPath).open(),
-    samples: new SamplesLog(`${csvPath.replace(/\.csv$/, '')}.samples.jsonl`),
+    samples: new SamplesLog(samplesPathFor(csvPath)),
     onRow: (r) => progress(`  ${r.model}${r.variant === 'fp32' || r.variant === 'trained-fp32' ? '' : ` ${r.variant}`} ${r.runtime} b${r.batch}: ${r.status}${r.p50_ms !== null ? ` p50 ${formatCell(r.p50_ms)} ms` : ''}${r.error ? ` (${r.error})` : ''}`),
   };
 }
 
 /** Where the files are, as lines for stdout. */
 export function runFilesText(sinks: SweepSinks): string {
-  return `report: ${sinks.csv.path}\nsamples: ${sinks.samples.path}\n`;
+  return `report: ${sinks.csv.path}\nsamples: ${sinks.samples.path}\n${sinks.profile ? `profile: ${sinks.profile.path}\n` : ''}`;
 }
 
 /**

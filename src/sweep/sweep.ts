@@ -8,8 +8,10 @@
 import type { FeatureTensor } from '../features/types.ts';
 import { type Column, type Row, makeRow } from '../report/columns.ts';
 import type { CsvReport } from '../report/csv.ts';
+import type { ProfileCsv } from '../report/profile-csv.ts';
 import type { SamplesLog } from '../report/samples.ts';
 import { type EnvironmentInfo, environmentInfo } from '../runners/environment.ts';
+import { isFallbackNode } from '../runners/profile.ts';
 import { availableIsolated, type BatchResult, type MeasureJob, runInProcess, runIsolated } from '../runners/isolate.ts';
 import { type Availability, type Feeds, getRunner, type HostTensor, type RuntimeName } from '../runners/runner.ts';
 import type { TimingConfig } from '../runners/timing.ts';
@@ -42,6 +44,8 @@ export interface SweepConfig {
   isolate: boolean;
   /** Score trained models on software (SwiftShader) adapters too: slow, a correctness check. */
   evalSoftware?: boolean;
+  /** Per-node profiles of every ok row, to `SweepSinks.profile`. */
+  profile?: boolean;
   /** Test-only: the isolated reference run of the model with this name dies or hangs. */
   referenceCrashForTest?: { model: string; how: NonNullable<MeasureJob['crashForTest']> };
 }
@@ -52,6 +56,8 @@ export const SOFTWARE_TIMING: TimingConfig = { warmupIterations: 1, warmupTimeMs
 export interface SweepSinks {
   csv: CsvReport;
   samples: SamplesLog;
+  /** Per-node profiles (with `SweepConfig.profile`). */
+  profile?: ProfileCsv;
   onRow?(row: Row): void;
 }
 
@@ -136,6 +142,16 @@ function rowFor(cfg: SweepConfig, m: PreparedModel, runtime: RuntimeName, input:
     node: env.node,
     ort_version: r.availability.version,
     os: env.os,
+    runtime_init_ms: r.runtimeInitMs ?? null,
+    warmup_converged: t?.warmupConverged ?? null,
+    cpu_flags: env.cpuFlags,
+    mem_gib: env.totalMemGiB,
+    ort_node_version: env.ortNode,
+    ort_web_version: env.ortWeb,
+    adapter_vendor: r.adapter?.vendor ?? null,
+    adapter_architecture: r.adapter?.architecture ?? null,
+    adapter_driver: r.adapter?.driver ?? null,
+    git_commit: env.gitCommit,
   };
   if (r.status === 'ok' || r.sessionCreateMs > 0) values.session_create_ms = r.sessionCreateMs;
   if (r.outputs) Object.assign(values, outputColumns(m, r, r.outputs, ref));
@@ -276,6 +292,7 @@ export async function runSweep(cfg: SweepConfig, models: PreparedModel[], sinks:
         open: cfg.threads > 0 ? { threads: cfg.threads } : {},
         timing: a.software ? cfg.softwareTiming : cfg.timing,
         timeoutMs: cfg.timeoutMs,
+        ...(cfg.profile ? { profile: true } : {}),
       };
       // NOTE: an unavailable runtime is not started again for every model: its rows say why at once.
       const results: BatchResult[] = !a.ok
@@ -290,7 +307,11 @@ export async function runSweep(cfg: SweepConfig, models: PreparedModel[], sinks:
         else if (scoring?.error && row.status === 'ok') row.error = scoring.error;
         sinks.csv.append(row);
         if (r.timing) {
-          sinks.samples.append({ run_id: cfg.runId, model: m.name, variant: m.variant, runtime, batch: inputs[i].batch, samples_ms: r.timing.samplesMs });
+          sinks.samples.append({ run_id: cfg.runId, model: m.name, variant: m.variant, runtime, batch: inputs[i].batch, samples_ms: r.timing.samplesMs, first_sample_at: r.timing.firstSampleAt });
+        }
+        if (r.nodes && sinks.profile) {
+          const key = { run_id: cfg.runId, model: m.name, variant: m.variant, runtime, batch: inputs[i].batch };
+          sinks.profile.append(key, r.nodes, (n) => isFallbackNode(n, r.availability.provider));
         }
         rows.push(row);
         sinks.onRow?.(row);

@@ -188,16 +188,16 @@ describe('confusion sidecar', () => {
 });
 
 describe('profile sidecar', () => {
-  it('flags the nodes that ran on another provider than their runtime asked for; memcpy is glue, not a fallback', () => {
+  it('lists the nodes the profile marks as fallbacks (memcpy is glue: the writer never marks it)', () => {
     const path = join(tmp(), 'r.profile.csv');
     writeFileSync(
       path,
       [
-        'model,variant,runtime,batch,node,op_type,provider,time_us,extra',
-        'm,v,webgpu,1,conv,Conv,WebGpuExecutionProvider,100,x',
-        'm,v,webgpu,1,add,QLinearAdd,CPUExecutionProvider,40,x',
-        'm,v,webgpu,1,copy,MemcpyToHost,CPUExecutionProvider,5,x',
-        'm,v,cpu,1,add,QLinearAdd,CPUExecutionProvider,4,x',
+        'run_id,model,variant,runtime,batch,node,op_type,provider,fallback,time_us_per_run,calls,extra',
+        'r,m,v,webgpu,1,conv,Conv,WebGpuExecutionProvider,false,100,3,x',
+        'r,m,v,webgpu,1,add,QLinearAdd,CPUExecutionProvider,true,40,3,x',
+        'r,m,v,webgpu,1,copy,MemcpyToHost,CPUExecutionProvider,false,5,3,x',
+        'r,m,v,cpu,1,add,QLinearAdd,CPUExecutionProvider,false,4,3,x',
       ].join('\n'),
     );
     const profile = readProfile(path);
@@ -209,7 +209,7 @@ describe('profile sidecar', () => {
   it('without its columns is a bad input', () => {
     const path = join(tmp(), 'r.profile.csv');
     writeFileSync(path, 'model,node\nm,conv\n');
-    expect(() => readProfile(path)).toThrow(/not a melbench profile: no column variant, runtime, batch, op_type, provider, time_us/);
+    expect(() => readProfile(path)).toThrow(/not a melbench profile: no column variant, runtime, batch, op_type, provider, fallback, time_us_per_run/);
   });
 });
 
