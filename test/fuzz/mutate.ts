@@ -13,14 +13,17 @@ export interface Mutant {
 /** Values that break length and count fields: zero, one, sign bits, all ones, off by one. */
 const EXTREMES = [0, 1, 2, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff];
 
+/** A copy: NOTE: `Buffer#slice` is a view, not a copy, and would mutate the source in place. */
+const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b);
+
 export function truncate(src: Uint8Array, rng: Rng): Mutant {
   const n = rng.int(src.length);
-  return { bytes: src.slice(0, n), what: `truncated to ${n} of ${src.length} bytes` };
+  return { bytes: copy(src.subarray(0, n)), what: `truncated to ${n} of ${src.length} bytes` };
 }
 
 /** 1 to 8 bit flips; half the time within the first `header` bytes, where the fields are. */
 export function bitFlips(src: Uint8Array, rng: Rng, header: number): Mutant {
-  const b = src.slice();
+  const b = copy(src);
   const at: number[] = [];
   for (let k = 1 + rng.int(8); k > 0; k--) {
     const i = rng.next() < 0.5 ? rng.int(Math.min(header, b.length)) : rng.int(b.length);
@@ -32,7 +35,7 @@ export function bitFlips(src: Uint8Array, rng: Rng, header: number): Mutant {
 
 /** Swaps two `width`-byte fields within the first `header` bytes. */
 export function fieldSwap(src: Uint8Array, rng: Rng, header: number): Mutant {
-  const b = src.slice();
+  const b = copy(src);
   const width = [1, 2, 4][rng.int(3)];
   const i = rng.int(Math.max(1, Math.min(header, b.length) - width));
   const j = rng.int(Math.max(1, Math.min(header, b.length) - width));
@@ -42,7 +45,7 @@ export function fieldSwap(src: Uint8Array, rng: Rng, header: number): Mutant {
 
 /** Writes an extreme or random value into the field at `offset` (little- or big-endian). */
 export function setField(src: Uint8Array, rng: Rng, offset: number, width: 1 | 2 | 4, littleEndian: boolean, label: string): Mutant {
-  const b = src.slice();
+  const b = copy(src);
   const v = (rng.next() < 0.7 ? EXTREMES[rng.int(EXTREMES.length)] : Math.floor(rng.next() * 2 ** 32)) % 2 ** (8 * width);
   if (offset + width <= b.length) {
     const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
