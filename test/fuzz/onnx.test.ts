@@ -194,7 +194,7 @@ describe('fuzz: mutated ONNX models through bench --runtimes cpu', () => {
           outcome = 'hang';
         } else {
           outcome = `row ${result.map((r) => r.status).join('/')}`;
-          for (const r of result) if (r.error && ENGINE_ERROR.test(r.error)) failures.push(`${id}: row error is a JavaScript bug: ${r.error}`);
+          for (const r of result) if (r.error && ENGINE_ERROR.test(String(r.error))) failures.push(`${id}: row error is a JavaScript bug: ${r.error}`);
         }
       } catch (e) {
         if (e instanceof UserError) {
