@@ -20,7 +20,7 @@ import { compareInterleaved } from '../sweep/interleave.ts';
 import { prepareModel } from '../sweep/models.ts';
 import { newRunId } from '../sweep/run-files.ts';
 import type { RegisterCommand } from './command.ts';
-import { checkedRuntimes, nameList, nonNegativeInt, positiveInt, positiveIntList } from './options.ts';
+import { checkedRuntimes, fraction, nameList, nonNegativeInt, positiveInt, positiveIntList } from './options.ts';
 import { writeHtml, writeReport } from './report.ts';
 
 interface CompareOptions {
@@ -50,22 +50,6 @@ interface CompareOptions {
 }
 
 /** '5%' or '0.05'. */
-function fraction(label: string) {
-  return (v: string): number => {
-    const pct = v.trim().endsWith('%');
-    const n = Number(pct ? v.trim().slice(0, -1) : v);
-    const x = pct ? n / 100 : n;
-    if (!Number.isFinite(x) || x < 0) throw new InvalidArgumentError(`${label} must be a non-negative fraction like 0.05 or 5%, got '${v}'`);
-    return x;
-  };
-}
-
-function confidence(v: string): number {
-  const x = fraction('--confidence')(v);
-  if (!(x > 0 && x < 1)) throw new InvalidArgumentError(`--confidence must be in (0, 1), e.g. 0.95 or 95%, got '${v}'`);
-  return x;
-}
-
 function testName(v: string): 'bootstrap' | 'mwu' {
   if (v !== 'bootstrap' && v !== 'mwu') throw new InvalidArgumentError(`--test must be bootstrap or mwu, got '${v}'`);
   return v;
@@ -181,7 +165,7 @@ export const register: RegisterCommand = (program) => {
     .option('--f1-threshold <x>', 'macro-F1 drop that matters, absolute', fraction('--f1-threshold'), DEFAULT_GATE.f1)
     .option('--agreement-threshold <x>', 'agreement_fp32 drop that matters, absolute', fraction('--agreement-threshold'), DEFAULT_GATE.agreement)
     .option('--size-threshold <x>', 'model_bytes growth that matters, relative', fraction('--size-threshold'), DEFAULT_GATE.size)
-    .option('--confidence <c>', 'confidence of the latency test and CI', confidence, DEFAULT_GATE.confidence)
+    .option('--confidence <c>', 'confidence of the latency test and CI', fraction('--confidence'), DEFAULT_GATE.confidence)
     .option('--test <name>', 'latency significance: bootstrap (CI of the ratio of medians excludes 1) or mwu (Mann-Whitney U)', testName, DEFAULT_GATE.test)
     .option('--resamples <n>', 'bootstrap resamples', positiveInt('--resamples'), DEFAULT_GATE.resamples)
     .option('--json [file]', 'write the results as JSON to file, or to stdout instead of the Markdown')

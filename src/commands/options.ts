@@ -47,6 +47,15 @@ export const BOUNDS: Readonly<Record<string, Bound>> = {
   '--l1-gamma': { min: 0, max: 1 },
   '--clips-per-class': { min: 0, max: 100_000 },
   '--snr': { min: -100, max: 100 },
+  '--rounds': { min: 1, max: 10_000 },
+  '--runs-per-round': { min: 1, max: 100_000 },
+  '--resamples': { min: 1, max: 1_000_000 },
+  // compare's thresholds, as fractions (0.05 or 5%); relative ones may exceed 1 (a 3x slowdown)
+  '--latency-threshold': { min: 0, max: 100 },
+  '--size-threshold': { min: 0, max: 100 },
+  '--f1-threshold': { min: 0, max: 1 },
+  '--agreement-threshold': { min: 0, max: 1 },
+  '--confidence': { min: 0.5, max: 0.9999 },
 };
 
 /** A flag missing from BOUNDS still gets a range that no timer or typed array overflows (test/cli/bounds.test.ts fails on it). */
@@ -112,6 +121,18 @@ export function nonNegativeInt(label: string) {
     if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError(`${label} must be a non-negative integer, got '${clip(v)}' (range ${rangeText(b)})`);
     if (n < b.min || n > b.max) throw new InvalidArgumentError(`${label} must be in ${rangeText(b)}, got '${clip(v)}'`);
     return n;
+  });
+}
+
+/** A fraction written as 0.05 or 5%, within the flag's range. */
+export function fraction(label: string) {
+  return bounded(label, (v: string): number => {
+    const b = boundOf(label, 0);
+    const pct = v.trim().endsWith('%');
+    const n = Number(pct ? v.trim().slice(0, -1) : v);
+    const x = pct ? n / 100 : n;
+    if (v.trim() === '' || !Number.isFinite(x) || x < b.min || x > b.max) throw new InvalidArgumentError(`${label} must be a fraction like 0.05 or 5% in ${rangeText(b)}, got '${clip(v)}'`);
+    return x;
   });
 }
 

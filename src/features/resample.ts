@@ -23,10 +23,34 @@ export async function resample(audio: Audio, targetRate: number): Promise<Audio>
   if (ratio < 1 / 256 || ratio > 256) {
     throw new UserError(`cannot resample ${audio.sampleRate} Hz to ${targetRate} Hz: ratio outside [1/256, 256]`, EXIT.usage);
   }
+  const rates = converterRates(audio.sampleRate, targetRate);
+  if (!rates) {
+    throw new UserError(`cannot resample ${audio.sampleRate} Hz to ${targetRate} Hz: the converter takes rates up to ${MAX_CONVERTER_RATE} Hz and this ratio cannot be scaled below it`, EXIT.badInput);
+  }
   const want = Math.round(audio.channels[0]?.length * ratio) || 0;
   const channels: Float32Array[] = [];
-  for (const x of audio.channels) channels.push(await resampleChannel(x, audio.sampleRate, targetRate, want));
+  for (const x of audio.channels) channels.push(await resampleChannel(x, rates[0], rates[1], want));
   return { sampleRate: targetRate, channels };
+}
+
+/** libsamplerate-js refuses rates outside [1, 192000] Hz. */
+const MAX_CONVERTER_RATE = 192_000;
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * The rates handed to the converter. Its output depends only on the ratio r_out / r_in, so a pair
+ * above 192 kHz (a 384 kHz recording, allowed by the decoder's limits) is reduced by its gcd and
+ * scaled back up as far as 192 kHz allows: 384000 -> 16000 becomes 192000 -> 8000, the same ratio.
+ * NOTE: the pair is kept as large as possible because libsamplerate-js chunks long inputs by
+ * r_in / 10 samples. Undefined when no integer pair within the range has that ratio.
+ */
+function converterRates(from: number, to: number): [number, number] | undefined {
+  if (from <= MAX_CONVERTER_RATE && to <= MAX_CONVERTER_RATE) return [from, to];
+  if (!Number.isInteger(from) || !Number.isInteger(to)) return undefined;
+  const g = gcd(from, to);
+  const m = Math.floor(MAX_CONVERTER_RATE / Math.max(from / g, to / g));
+  return m >= 1 ? [(from / g) * m, (to / g) * m] : undefined;
 }
 
 /**

@@ -53,7 +53,7 @@ export const COLUMNS = [
   ['throughput_per_s', 'clips per second at the median: batch / p50'],
   ['test_set_ms', 'time to evaluate the whole held-out set (empty for an untrained model)'],
   // outcome and environment
-  ['status', 'ok | unavailable | unsupported | crashed | timeout | error'],
+  ['status', 'ok | unavailable | unsupported | crashed | timeout | error | nonfinite'],
   ['error', 'one-line reason when status is not ok'],
   ['device', "adapter or CPU the runtime used; 'software' adapters are correctness checks, never speed claims"],
   ['software_adapter', 'true when the GPU is emulated on the CPU (SwiftShader)'],

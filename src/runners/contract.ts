@@ -13,7 +13,8 @@ export type RuntimeName = 'cpu' | 'wasm' | 'webgpu' | 'webgpu-web';
 
 export const RUNTIMES: readonly RuntimeName[] = ['cpu', 'wasm', 'webgpu', 'webgpu-web'];
 
-export type RowStatus = 'ok' | 'unavailable' | 'unsupported' | 'crashed' | 'timeout' | 'error';
+/** `nonfinite`: the run finished but an output holds NaN or ±Inf; never `ok`. */
+export type RowStatus = 'ok' | 'unavailable' | 'unsupported' | 'crashed' | 'timeout' | 'error' | 'nonfinite';
 
 /** The element types a host tensor carries (src/graph/dtype.ts): ORT's type names. */
 export type TensorType = HostDType;

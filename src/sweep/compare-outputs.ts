@@ -3,8 +3,43 @@
  *   max_abs_diff   = max over every output element of |y - y_ref|
  *   agreement_fp32 = fraction of samples whose argmax (over the last axis of the first output)
  *                    equals the reference's
+ * Both are only meaningful when every value is finite: `nonFiniteOutputs` says which output holds
+ * NaN or ±Inf, and the sweep then leaves them empty instead of computing them over non-numbers.
  */
+import { fromHalfArray } from '../export/passes/fp16-bits.ts';
 import type { HostTensor } from '../runners/runner.ts';
+
+/** The float values of a tensor, or undefined for integer types (always finite). */
+function floatValues(t: HostTensor): ArrayLike<number> | undefined {
+  if (t.type === 'float16') return fromHalfArray(t.data as Uint16Array);
+  if (t.type === 'float32') return t.data as Float32Array;
+  return undefined;
+}
+
+/**
+ * One line naming each output with NaN or ±Inf values and how many, e.g.
+ * "output 'logits': 3 NaN, 1 +Inf of 10 values"; undefined when every value is finite.
+ */
+export function nonFiniteOutputs(outputs: Record<string, HostTensor>): string | undefined {
+  const parts: string[] = [];
+  for (const [name, t] of Object.entries(outputs)) {
+    const x = floatValues(t);
+    if (!x) continue;
+    let nan = 0;
+    let pos = 0;
+    let neg = 0;
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      if (Number.isNaN(v)) nan++;
+      else if (v === Number.POSITIVE_INFINITY) pos++;
+      else if (v === Number.NEGATIVE_INFINITY) neg++;
+    }
+    if (nan + pos + neg === 0) continue;
+    const counts = [nan && `${nan} NaN`, pos && `${pos} +Inf`, neg && `${neg} -Inf`].filter(Boolean).join(', ');
+    parts.push(`output '${name}': ${counts} of ${x.length} values`);
+  }
+  return parts.length ? parts.join('; ') : undefined;
+}
 
 function asNumbers(t: HostTensor): ArrayLike<number> {
   if (t.data instanceof BigInt64Array) return Array.from(t.data, Number);

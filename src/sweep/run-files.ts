@@ -37,9 +37,22 @@ export function runFilesText(sinks: SweepSinks): string {
   return `report: ${sinks.csv.path}\nsamples: ${sinks.samples.path}\n${sinks.profile ? `profile: ${sinks.profile.path}\n` : ''}`;
 }
 
-/** The exit code of a finished run: with `strict`, a row that is neither ok nor unavailable fails it. */
-export function runExitCode(rows: readonly Pick<Row, 'status'>[], strict: boolean | undefined): number {
-  return strict && rows.some((r) => r.status !== 'ok' && r.status !== 'unavailable') ? EXIT.rowsFailed : EXIT.ok;
+/**
+ * Why `--strict` fails a finished run, or undefined: a row that is neither ok nor unavailable
+ * (nonfinite included), or no ok row at all (every runtime unavailable measures nothing).
+ */
+export function strictFailure(rows: readonly Pick<Row, 'status'>[]): string | undefined {
+  const failed = rows.filter((r) => r.status !== 'ok' && r.status !== 'unavailable');
+  if (failed.length) return `--strict: ${failed.length} of ${rows.length} row(s) failed (${[...new Set(failed.map((r) => r.status))].join(', ')})`;
+  if (!rows.some((r) => r.status === 'ok')) return `--strict: no row was measured: all ${rows.length} row(s) are unavailable`;
+  return undefined;
+}
+
+/** The exit code of a finished run; with `strict`, a failure is also said in one line through `say`. */
+export function runExitCode(rows: readonly Pick<Row, 'status'>[], strict: boolean | undefined, say: (line: string) => void = (l) => process.stderr.write(`melbench: ${l}\n`)): number {
+  const why = strict ? strictFailure(rows) : undefined;
+  if (why) say(why);
+  return why ? EXIT.rowsFailed : EXIT.ok;
 }
 
 /** What `bench` and `ablate` add to the measure options for resuming and reporting. */

@@ -16,10 +16,11 @@ import { isFallbackNode } from '../runners/profile.ts';
 import { availableIsolated, type BatchResult, type MeasureJob, runInProcess, runIsolated } from '../runners/isolate.ts';
 import { type Availability, type Feeds, getRunner, type HostTensor, type RuntimeName } from '../runners/runner.ts';
 import type { TimingConfig } from '../runners/timing.ts';
-import { argmaxAgreement, maxAbsDiff } from './compare-outputs.ts';
+import { argmaxAgreement, maxAbsDiff, nonFiniteOutputs } from './compare-outputs.ts';
 import { argmaxRows, confusionMatrix, metricsFrom } from '../train/metrics.ts';
 import { clipBatch, makeBatch, sha256 } from './inputs.ts';
 import { decodeOutputs, encode, type ModelIo } from './io-codec.ts';
+import { type Reference, referenceRun } from './reference.ts';
 import { type EvalSet, type PreparedModel, prepareModel } from './models.ts';
 import { cellKey } from './resume.ts';
 import { testCrashFor } from './test-crash.ts';
@@ -50,6 +51,8 @@ export interface SweepConfig {
   done?: ReadonlySet<string>;
   /** Per-node profiles of every ok row, to `SweepSinks.profile`. */
   profile?: boolean;
+  /** Test-only: the isolated reference run of the model with this name dies or hangs. */
+  referenceCrashForTest?: { model: string; how: NonNullable<MeasureJob['crashForTest']> };
 }
 
 /** SwiftShader runs a 100 MMAC model in ~0.5 s: its rows check correctness, so 1 warm-up and 3 samples. */
@@ -84,24 +87,31 @@ function batchInputs(m: PreparedModel, batches: number[]): BatchInput[] {
   });
 }
 
+/** The reference run of a model, in a child when the sweep isolates, with the sweep's timeout. */
+function modelReference(cfg: SweepConfig, m: PreparedModel, inputs: BatchInput[]): Promise<Reference> {
+  const crash = cfg.referenceCrashForTest?.model === m.name ? cfg.referenceCrashForTest.how : undefined;
+  return referenceRun(m, inputs, { isolate: cfg.isolate, timeoutMs: cfg.timeoutMs, ...(crash ? { crashForTest: crash } : {}) });
+}
+
+/** A row that was not measured because its model's reference run died or hung. */
+function referenceFailed(batch: number, a: Availability, failure: NonNullable<Reference['failure']>): BatchResult {
+  return { batch, status: failure.status, error: failure.error, availability: a, sessionCreateMs: 0, fallbackNodes: null };
+}
+
 /**
- * Outputs of the fp32 model on the cpu runtime, untimed: what every other row is compared
- * against. For a compressed variant that is its uncompressed model, fed the float32 features.
+ * Status and the columns that compare a run's outputs with the reference. Outputs with NaN or ±Inf
+ * make an `ok` run `nonfinite` (the error says which output and how many values), and neither
+ * `max_abs_diff` nor `agreement_fp32` is computed over non-numbers: they stay empty, as they do
+ * when the reference itself is not finite.
  */
-async function referenceOutputs(m: PreparedModel, inputs: BatchInput[]): Promise<Map<number, Record<string, HostTensor>>> {
-  const results = await runInProcess({
-    runtime: 'cpu',
-    modelBytes: m.reference?.bytes ?? m.bytes,
-    batches: inputs.map(({ batch, feeds, floatFeeds }) => ({ batch, feeds: m.reference ? floatFeeds : feeds })),
-    open: {},
-    timing: { warmupIterations: 0, warmupTimeMs: 0, minSamples: 1, minTimeMs: 0 },
-    timeoutMs: 0,
-  });
-  const refs = new Map<number, Record<string, HostTensor>>();
-  results.forEach((r, i) => {
-    if (r.outputs) refs.set(inputs[i].batch, m.reference ? r.outputs : decodeOutputs(r.outputs, m.graph.outputs[0].name, m.io.output));
-  });
-  return refs;
+function outputColumns(m: PreparedModel, r: BatchResult, raw: Record<string, HostTensor>, ref: Record<string, HostTensor> | undefined): Partial<Row> {
+  const outputs = decodeOutputs(raw, m.graph.outputs[0].name, m.io.output);
+  const bad = nonFiniteOutputs(outputs);
+  if (bad) return r.status === 'ok' ? { status: 'nonfinite', error: bad } : {};
+  if (!ref) return {};
+  const badRef = nonFiniteOutputs(ref);
+  if (badRef) return r.status === 'ok' ? { error: `fp32 cpu reference is not finite (${badRef}): no agreement computed` } : {};
+  return { max_abs_diff: maxAbsDiff(outputs, ref), agreement_fp32: argmaxAgreement(outputs, ref) };
 }
 
 function rowFor(cfg: SweepConfig, m: PreparedModel, runtime: RuntimeName, input: BatchInput, r: BatchResult, ref: Record<string, HostTensor> | undefined, env: EnvironmentInfo): Row {
@@ -151,11 +161,7 @@ function rowFor(cfg: SweepConfig, m: PreparedModel, runtime: RuntimeName, input:
     git_commit: env.gitCommit,
   };
   if (r.status === 'ok' || r.sessionCreateMs > 0) values.session_create_ms = r.sessionCreateMs;
-  if (r.outputs && ref) {
-    const outputs = decodeOutputs(r.outputs, m.graph.outputs[0].name, m.io.output);
-    values.max_abs_diff = maxAbsDiff(outputs, ref);
-    values.agreement_fp32 = argmaxAgreement(outputs, ref);
-  }
+  if (r.outputs) Object.assign(values, outputColumns(m, r, r.outputs, ref));
   if (t) {
     const speed: Partial<Record<Column, number>> = {
       first_run_ms: t.firstRunMs,
@@ -284,13 +290,23 @@ export async function runSweep(cfg: SweepConfig, models: PreparedModel[], sinks:
   for (const m of models) {
     if (cfg.runtimes.every((rt) => !pending(cfg, m, rt, cfg.batches.map((batch) => ({ batch }))).length)) continue;
     const allInputs = batchInputs(m, cfg.batches);
-    const refs = await referenceOutputs(m, allInputs);
+    const reference = await modelReference(cfg, m, allInputs);
+    const refs = reference.outputs;
     // The fp32 model's test-split predictions on cpu: agreement_fp32 of a trained model is over the whole split.
-    const referencePred = m.trained ? await predictTestSet(cfg, m.reference ? { ...scored(m), bytes: m.reference.bytes, io: {} } : scored(m), m.trained.evalSet, 'cpu', false) : undefined;
+    const referencePred = m.trained && !reference.failure ? await predictTestSet(cfg, m.reference ? { ...scored(m), bytes: m.reference.bytes, io: {} } : scored(m), m.trained.evalSet, 'cpu', cfg.isolate) : undefined;
     for (const runtime of cfg.runtimes) {
       const inputs = pending(cfg, m, runtime, allInputs);
       if (!inputs.length) continue;
       const a = avail.get(runtime)!;
+      if (reference.failure && a.ok) {
+        for (const input of inputs) {
+          const row = rowFor(cfg, m, runtime, input, referenceFailed(input.batch, a, reference.failure), undefined, env);
+          sinks.csv.append(row);
+          rows.push(row);
+          sinks.onRow?.(row);
+        }
+        continue;
+      }
       const job: MeasureJob = {
         runtime,
         modelBytes: m.bytes,
@@ -310,8 +326,8 @@ export async function runSweep(cfg: SweepConfig, models: PreparedModel[], sinks:
       const scoring = m.trained && a.ok && (!a.software || cfg.evalSoftware) ? await predictTestSet(cfg, scored(m), m.trained.evalSet, runtime, cfg.isolate) : undefined;
       results.forEach((r, i) => {
         const row = rowFor(cfg, m, runtime, inputs[i], r, refs.get(inputs[i].batch), env);
-        if (scoring?.pred && r.status === 'ok') Object.assign(row, qualityColumns(scoring, m.trained!.evalSet, referencePred?.pred));
-        else if (scoring?.error && r.status === 'ok') row.error = scoring.error;
+        if (scoring?.pred && row.status === 'ok') Object.assign(row, qualityColumns(scoring, m.trained!.evalSet, referencePred?.pred));
+        else if (scoring?.error && row.status === 'ok') row.error = scoring.error;
         sinks.csv.append(row);
         if (r.timing) {
           sinks.samples.append({ run_id: cfg.runId, model: m.name, variant: m.variant, runtime, batch: inputs[i].batch, samples_ms: r.timing.samplesMs, first_sample_at: r.timing.firstSampleAt });

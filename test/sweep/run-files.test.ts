@@ -17,10 +17,23 @@ describe('run files', () => {
   });
 
   it('--strict fails a run with a row neither ok nor unavailable, and only then', () => {
+    const said: string[] = [];
+    const say = (l: string) => said.push(l);
     const fine = [row('ok'), row('unavailable')];
-    expect(runExitCode(fine, true)).toBe(EXIT.ok);
-    expect(runExitCode([...fine, row('crashed')], true)).toBe(EXIT.rowsFailed);
-    expect(runExitCode([...fine, row('crashed')], false)).toBe(EXIT.ok);
+    expect(runExitCode(fine, true, say)).toBe(EXIT.ok);
+    expect(runExitCode([...fine, row('crashed')], true, say)).toBe(EXIT.rowsFailed);
+    expect(runExitCode([...fine, row('crashed')], false, say)).toBe(EXIT.ok);
+    expect(runExitCode([...fine, row('nonfinite')], true, say)).toBe(EXIT.rowsFailed);
+    expect(said).toEqual(['--strict: 1 of 3 row(s) failed (crashed)', '--strict: 1 of 3 row(s) failed (nonfinite)']);
+  });
+
+  it('--strict fails a run in which no row is ok, saying no row was measured', () => {
+    const said: string[] = [];
+    const allUnavailable = [row('unavailable'), row('unavailable', { runtime: 'webgpu' })];
+    expect(runExitCode(allUnavailable, true, (l) => said.push(l))).toBe(EXIT.rowsFailed);
+    expect(said).toEqual(['--strict: no row was measured: all 2 row(s) are unavailable']);
+    expect(runExitCode(allUnavailable, false, (l) => said.push(l))).toBe(EXIT.ok);
+    expect(said).toHaveLength(1);
   });
 
   it('writes each row to the CSV and says one line per row', () => {
