@@ -60,7 +60,9 @@ function writeRun(dir: string, name: string, cells: FakeCell[], seed: number): s
   return path;
 }
 
+/** Runs the CLI in-process; `compare` without its HTML page (test/cli/report-at-end.test.ts checks that). */
 async function melbench(...args: string[]) {
+  if (args[0] === 'compare') args = [...args, '--no-report'];
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
