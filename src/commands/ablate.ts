@@ -6,7 +6,7 @@
 import Table from 'cli-table3';
 import { runAblation } from '../ablate/run-ablation.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
-import { parseSuite, SUITES } from '../ablate/suites.ts';
+import { applyRecipe, MISSION_RECIPE, parseSuite, SUITES } from '../ablate/suites.ts';
 import { parseCalibration } from '../ablate/variants.ts';
 import type { Row } from '../report/columns.ts';
 import { newRunId, openRunFiles, runExitCode, runFilesText } from '../sweep/run-files.ts';
@@ -14,6 +14,7 @@ import { SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
 import { CALIBRATION_METHODS } from '../train/calibrate.ts';
 import { defaultTrainOptions } from '../train/run.ts';
 import type { RegisterCommand } from './command.ts';
+import { writeReport } from './report.ts';
 import { addMeasureOptions, checkedRuntimes, fractionList, type MeasureOptions, nameList, nonNegativeInt, nonNegativeNumber, positiveInt, softwareTimingOf, timingOf } from './options.ts';
 
 interface AblateOptions extends MeasureOptions {
@@ -84,6 +85,7 @@ export const register: RegisterCommand = (program) => {
     .option('--fine-tune-lr <x>', 'peak learning rate of fine-tuning', nonNegativeNumber('--fine-tune-lr'), 0.05);
   addMeasureOptions(ablate, ['cpu', 'wasm']).action(async (o: AblateOptions) => {
     const suite = parseSuite(o.suite);
+    if (suite === 'mission') applyRecipe(o, MISSION_RECIPE, (key) => ablate.getOptionValueSource(key) === 'default');
     o.models.forEach((m) => getZooEntry(m));
     const suiteOptions = { calibration: parseCalibration(o.calibration), calibrations: o.calibrations.map(parseCalibration), ratios: o.ratios, fineTuneEpochs: o.fineTuneEpochs };
     const runId = newRunId();
@@ -118,6 +120,8 @@ export const register: RegisterCommand = (program) => {
     printAblation(rows);
     if (suite === 'seed001') printSeed001Table(rows);
     process.stdout.write(runFilesText(sinks));
+    // The main job ends in its HTML report (other suites: `melbench report <csv>`).
+    if (suite === 'mission') process.stdout.write(`report: ${await writeReport(sinks.csv.path)}\n`);
     process.exitCode = runExitCode(rows, o.strict);
   });
 };
