@@ -1,7 +1,9 @@
 /**
- * `melbench ablate --suite quant|prune|seed001`: train each model (or reuse the cached run),
+ * `melbench ablate --suite quant|prune|seed001|mission`: train each model (or reuse the cached run),
  * build the suite's compressed variants, and sweep them over runtimes into one CSV, then print
  * a summary with each variant's latency as a multiple of its fp32 model's on the same runtime.
+ * `mission` (the main job, `npm start`) takes its defaults from MISSION_RECIPE and ends with the
+ * HTML report.
  */
 import Table from 'cli-table3';
 import { runAblation } from '../ablate/run-ablation.ts';
