@@ -8,12 +8,15 @@
  *            channel pruning without and with fine-tuning
  *   seed001  the rows of seed 001's Table 2: basic (fp32), int (static, float I/O), full int,
  *            float16, dynamic range; full-int once calibrated and once naive
+ *   mission  the main job (`npm start`): fp32, BN-folded, 50% of channels pruned (L1) and
+ *            fine-tuned, fp16, static int8 (QDQ u8s8, per-channel, min-max), with its own short
+ *            recipe (MISSION_RECIPE) so that it runs in minutes on a 2-core machine
  */
 import { UserError } from '../errors.ts';
 import type { CalibrationMethod } from '../train/calibrate.ts';
 import { checkRatio, staticQuant, type VariantSpec } from './variants.ts';
 
-export const SUITES = ['quant', 'prune', 'seed001'] as const;
+export const SUITES = ['quant', 'prune', 'seed001', 'mission'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export interface SuiteOptions {
@@ -25,6 +28,20 @@ export interface SuiteOptions {
   /** Fine-tuning epochs of the prune suite's fine-tuned rows (0: none). */
   fineTuneEpochs: number;
 }
+
+/**
+ * The mission suite's recipe: the values its options take when the command line leaves them at
+ * their defaults. Kept short so that feature extraction, training, variants and timing of a fresh
+ * clone fit in about 5 minutes on a shared 2-core machine (README, "The main job").
+ */
+export const MISSION_RECIPE = {
+  models: ['dws-resnet'],
+  trainEpochs: 12,
+  ratios: [0.5],
+  fineTuneEpochs: 4,
+  calibration: 'minmax' as CalibrationMethod,
+  calibrationClips: 128,
+};
 
 export function parseSuite(name: string): SuiteName {
   if (!(SUITES as readonly string[]).includes(name)) throw new UserError(`unknown --suite '${name}'; choose from: ${SUITES.join(', ')}`);
@@ -69,5 +86,19 @@ export function suiteVariants(suite: SuiteName, o: SuiteOptions): VariantSpec[] 
         { kind: 'fp16', keepIo: true },
         { kind: 'dynamic' },
       ];
+    case 'mission':
+      o.ratios.forEach((r) => checkRatio(r, 'a prune ratio'));
+      return [
+        { kind: 'fp32' },
+        { kind: 'fold-bn' },
+        ...o.ratios.map((ratio): VariantSpec => ({ kind: 'channels', criterion: 'l1', ratio, fineTuneEpochs: o.fineTuneEpochs })),
+        { kind: 'fp16', keepIo: true },
+        staticQuant({ calibration: c }),
+      ];
   }
+}
+
+/** Sets each option of `recipe` that the command line left at its default (`isDefault`). */
+export function applyRecipe<T extends object>(o: T, recipe: Partial<T>, isDefault: (key: string) => boolean): void {
+  for (const [key, value] of Object.entries(recipe)) if (isDefault(key)) (o as Record<string, unknown>)[key] = value;
 }

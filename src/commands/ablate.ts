@@ -1,12 +1,14 @@
 /**
- * `melbench ablate --suite quant|prune|seed001`: train each model (or reuse the cached run),
+ * `melbench ablate --suite quant|prune|seed001|mission`: train each model (or reuse the cached run),
  * build the suite's compressed variants, and sweep them over runtimes into one CSV, then print
  * a summary with each variant's latency as a multiple of its fp32 model's on the same runtime.
+ * `mission` (the main job, `npm start`) takes its defaults from MISSION_RECIPE and ends with the
+ * HTML report.
  */
 import Table from 'cli-table3';
 import { runAblation } from '../ablate/run-ablation.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
-import { parseSuite, SUITES } from '../ablate/suites.ts';
+import { applyRecipe, MISSION_RECIPE, parseSuite, SUITES } from '../ablate/suites.ts';
 import { parseCalibration } from '../ablate/variants.ts';
 import type { Row } from '../report/columns.ts';
 import { openRun, planRun, reportAtEnd, type RunFileOptions, runExitCode, runFilesText } from '../sweep/run-files.ts';
@@ -90,6 +92,7 @@ export const register: RegisterCommand = (program) => {
     const plan = planRun('ablate', given, cmd);
     const { runId, options: o } = plan;
     const suite = parseSuite(o.suite);
+    if (suite === 'mission') applyRecipe(o, MISSION_RECIPE, (key) => ablate.getOptionValueSource(key) === 'default');
     o.models.forEach((m) => getZooEntry(m));
     const suiteOptions = { calibration: parseCalibration(o.calibration), calibrations: o.calibrations.map(parseCalibration), ratios: o.ratios, fineTuneEpochs: o.fineTuneEpochs };
     const sweep: SweepConfig = {
