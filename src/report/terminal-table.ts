@@ -68,7 +68,8 @@ export function fitTable(columns: readonly TableColumn[], rows: readonly string[
     }),
   );
   const natural = columns.map((col, i) => Math.max(col.head.length, ...cells.map((r) => r[i].length)) + 2);
-  let keep = columns.map((_, i) => i);
+  // A notes column with no note is left out.
+  let keep = columns.map((_, i) => i).filter((i) => !columns[i].note || cells.some((r) => r[i] !== ''));
   const total = (w: readonly number[]) => keep.reduce((s, i) => s + w[i], 0) + keep.length + 1;
   // Narrows the wrappable columns, widest first, down to `floor` each; returns the widths.
   const narrowed = (floor: number) => {
