@@ -5,6 +5,7 @@
 import { UserError } from '../errors.ts';
 import { ZOO } from '../graph/zoo/index.ts';
 import { ProfileCsv, profilePathFor } from '../report/profile-csv.ts';
+import { checkRowExports, type RowExports, writeRowExports } from '../report/row-export.ts';
 import { rowTable } from '../report/row-table.ts';
 import { RUNTIMES } from '../runners/runner.ts';
 import { readFeaturesNpy } from '../sweep/inputs.ts';
@@ -15,7 +16,7 @@ import { defaultTrainOptions } from '../train/run.ts';
 import type { RegisterCommand } from './command.ts';
 import { addMeasureOptions, checkedRuntimes, freeText, type MeasureOptions, nameList, positiveInt, softwareTimingOf, timingOf } from './options.ts';
 
-interface BenchOptions extends MeasureOptions {
+interface BenchOptions extends MeasureOptions, RowExports {
   models: string[];
   preset?: string;
   input?: string;
@@ -49,9 +50,12 @@ export const register: RegisterCommand = (program) => {
     .option('--dataset <spec>', 'train each model on this dataset first (cached), time it on its test clips and score its test macro-F1 per runtime')
     .option('--train-epochs <n>', 'epochs when --dataset trains a model', positiveInt('--train-epochs'), defaultTrainOptions().epochs)
     .option('--eval-software', 'also score trained models on software (SwiftShader) adapters: slow')
-    .option('--profile', 'also write <run>.profile.csv: every node, its provider and its time per run, from ORT\'s profiler (a separate profiled session per row)');
+    .option('--profile', 'also write <run>.profile.csv: every node, its provider and its time per run, from ORT\'s profiler (a separate profiled session per row)')
+    .option('--export-json <file>', "also write the run's rows as a JSON array of row objects")
+    .option('--export-markdown <file>', "also write the run's main columns as a Markdown table");
   addMeasureOptions(bench, RUNTIMES).action(async (o: BenchOptions) => {
     const timing = timingOf(o);
+    checkRowExports(o);
     const runId = newRunId();
     const cfg: SweepConfig = {
       runId,
@@ -77,7 +81,7 @@ export const register: RegisterCommand = (program) => {
     process.stderr.write(`melbench: run ${runId}: ${models.length} model(s) x ${cfg.runtimes.length} runtime(s) x ${cfg.batches.length} batch size(s) -> ${sinks.csv.path}\n`);
     const rows = await runSweep(cfg, models, sinks);
     process.stdout.write(rowTable(rows));
-    process.stdout.write(runFilesText(sinks));
+    process.stdout.write(runFilesText(sinks) + writeRowExports(rows, o));
     process.exitCode = runExitCode(rows, o.strict);
   });
 };
