@@ -25,7 +25,7 @@ function barWanted(): boolean {
   return Boolean(process.stderr.isTTY) && !(ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false');
 }
 
-export function progressBar(label: string, total: number, enabled = progressEnabled(), bar = barWanted(), write = (s: string) => process.stderr.write(s)): Progress {
+export function progressBar(label: string, total: number, enabled = progressEnabled(), bar = barWanted(), write: (s: string) => unknown = (s) => process.stderr.write(s)): Progress {
   if (!enabled) return { tick() {}, stop() {} };
   let value = 0;
   let max = Math.max(1, total);
