@@ -3,6 +3,7 @@
  * and turns failures into one line and a documented exit code (src/errors.ts):
  * user mistakes never print a stack trace; melbench bugs do only under MELBENCH_DEBUG=1.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { register as ablate } from './commands/ablate.ts';
 import { register as baseline } from './commands/baseline.ts';
@@ -22,12 +23,19 @@ import { EXIT, InternalError, UserError } from './errors.ts';
 
 const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate, compare, baseline, report];
 
+/** melbench's version, from its package.json. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(commands: readonly RegisterCommand[] = COMMANDS): Command {
   const program = new Command('melbench')
     .description('ONNX-centric, cross-runtime benchmark harness for small audio classifiers')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .version(packageVersion(), '-V, --version', 'print the version')
+    // NOTE: commander's own errors ("error: unknown option '--x'") get the prefix every melbench error has.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`melbench: ${s.startsWith('error: ') ? s : `error: ${s}`}`) });
   for (const r of commands) r(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;

@@ -5,6 +5,7 @@
 import { UserError } from '../errors.ts';
 import { ZOO } from '../graph/zoo/index.ts';
 import { ProfileCsv, profilePathFor } from '../report/profile-csv.ts';
+import { checkRowExports, type RowExports, writeRowExports } from '../report/row-export.ts';
 import { rowTable } from '../report/row-table.ts';
 import { RUNTIMES } from '../runners/runner.ts';
 import { readFeaturesNpy } from '../sweep/inputs.ts';
@@ -16,7 +17,7 @@ import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
 import { addMeasureOptions, checkedRuntimes, freeText, type MeasureOptions, nameList, positiveInt, softwareTimingOf, timingOf } from './options.ts';
 
-interface BenchOptions extends MeasureOptions, RunFileOptions {
+interface BenchOptions extends MeasureOptions, RunFileOptions, RowExports {
   models: string[];
   preset?: string;
   input?: string;
@@ -53,11 +54,14 @@ export const register: RegisterCommand = (program) => {
     .option('--profile', 'also write <run>.profile.csv: every node, its provider and its time per run, from ORT\'s profiler (a separate profiled session per row)')
     .option('--resume <run.csv>', 'finish an interrupted run: skip its cells already done, append the rest to the same files (settings from the run)')
     .option('--retry-failed', 'with --resume: measure crashed, timeout and error cells again')
-    .option('--no-report', 'do not write the HTML report at the end');
+    .option('--no-report', 'do not write the HTML report at the end')
+    .option('--export-json <file>', "also write the run's rows as a JSON array of row objects")
+    .option('--export-markdown <file>', "also write the run's main columns as a Markdown table");
   addMeasureOptions(bench, RUNTIMES).action(async (given: BenchOptions, cmd: Command) => {
     const plan = planRun('bench', given, cmd);
     const { runId, options: o } = plan;
     const timing = timingOf(o);
+    checkRowExports(o);
     const cfg: SweepConfig = {
       runId,
       suite: o.suite,
@@ -83,7 +87,7 @@ export const register: RegisterCommand = (program) => {
     process.stderr.write(`melbench: run ${runId}: ${models.length} model(s) x ${cfg.runtimes.length} runtime(s) x ${cfg.batches.length} batch size(s) -> ${sinks.csv.path}\n`);
     const rows = await runSweep(cfg, models, sinks);
     process.stdout.write(done && !rows.length ? `every cell of run ${runId} was already done\n` : rowTable(rows));
-    process.stdout.write(runFilesText(sinks));
+    process.stdout.write(runFilesText(sinks) + writeRowExports(rows, o));
     await reportAtEnd(sinks.csv.path, o);
     process.exitCode = runExitCode([...keptStatuses.map((status) => ({ status })), ...rows], o.strict);
   });

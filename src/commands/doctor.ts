@@ -5,7 +5,7 @@
  * settings of src/runners/vulkan-env.ts), so doctor's answer is the sweep's answer. Unavailable
  * runtimes are a finding, not a failure: the command exits 0.
  */
-import Table from 'cli-table3';
+import { fitTable, terminalWidth, wrapText } from '../report/terminal-table.ts';
 import { environmentInfo, fingerprint } from '../runners/environment.ts';
 import { availableIsolated } from '../runners/isolate.ts';
 import { RUNTIMES, type Availability } from '../runners/runner.ts';
@@ -25,11 +25,11 @@ export const register: RegisterCommand = (program) => {
         process.stdout.write(`${JSON.stringify({ runtimes, environment: env }, null, 2)}\n`);
         return;
       }
-      const t = new Table({ head: ['runtime', 'available', 'provider', 'version', 'device / adapter', 'software', 'reason'], wordWrap: true, colWidths: [12, 11, 10, 9, 34, 10, 50] });
-      for (const a of runtimes) {
-        t.push([a.runtime, a.ok ? 'yes' : 'no', a.provider, a.version, a.device ?? '', a.software ? 'yes' : 'no', a.reason ?? '']);
-      }
-      const note = runtimes.some((a) => a.software) ? 'software: a CPU-emulated GPU (e.g. SwiftShader): its rows check correctness, never speed\n' : '';
-      process.stdout.write(`${t.toString()}\n${note}environment: ${fingerprint(env)}\n`);
+      const width = terminalWidth();
+      const head = [{ head: 'runtime' }, { head: 'available' }, { head: 'provider', drop: 2 }, { head: 'version', drop: 1 }, { head: 'device / adapter', wrap: true }, { head: 'software' }, { head: 'reason', note: true }];
+      const cells = runtimes.map((a) => [a.runtime, a.ok ? 'yes' : 'no', a.provider, a.version, a.device ?? '', a.software ? 'yes' : 'no', a.reason ?? '']);
+      const note = runtimes.some((a) => a.software) ? 'software: a CPU-emulated GPU (e.g. SwiftShader): its rows check correctness, never speed' : '';
+      const lines = [...(note ? wrapText(note, width) : []), ...wrapText(`environment: ${fingerprint(env)}`, width)];
+      process.stdout.write(`${fitTable(head, cells, width)}${lines.map((l) => `${l}\n`).join('')}`);
     });
 };

@@ -1,8 +1,8 @@
 /**
  * `melbench models`: the zoo with its source, default input shape, parameters and MACs.
  */
-import Table from 'cli-table3';
 import { getPreset } from '../features/presets.ts';
+import { fitTable } from '../report/terminal-table.ts';
 import { modelCost } from '../export/cost.ts';
 import { toOnnx } from '../export/onnx.ts';
 import { ZOO } from '../graph/zoo/index.ts';
@@ -36,10 +36,8 @@ export const register: RegisterCommand = (program) => {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         return;
       }
-      const t = new Table({ head: ['model', 'input CxMxT', 'preset', 'params', 'MACs', 'size', 'source'] });
-      for (const r of rows) {
-        t.push([r.name, r.input, r.preset, r.params.toLocaleString('en'), `${(r.macs / 1e6).toFixed(1)} M`, `${(r.bytes / 1024).toFixed(0)} KiB`, r.source]);
-      }
-      process.stdout.write(`${t.toString()}\n`);
+      const head = [{ head: 'model' }, { head: 'input CxMxT', drop: 2 }, { head: 'preset', drop: 3 }, { head: 'params' }, { head: 'MACs' }, { head: 'size', drop: 1 }, { head: 'source', wrap: true }];
+      const cells = rows.map((r) => [r.name, r.input, r.preset, r.params.toLocaleString('en'), `${(r.macs / 1e6).toFixed(1)} M`, `${(r.bytes / 1024).toFixed(0)} KiB`, r.source]);
+      process.stdout.write(fitTable(head, cells));
     });
 };

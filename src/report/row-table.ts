@@ -1,21 +1,38 @@
 /**
  * Rows as a terminal table: the summary `bench` prints after a run (the CSV holds everything).
  */
-import Table from 'cli-table3';
 import type { Row } from './columns.ts';
+import { fitTable, type TableColumn } from './terminal-table.ts';
 
 /** A cell: numbers to `digits` significant digits, empty for a value not measured. */
 export function formatCell(v: Row[keyof Row], digits = 3): string {
   return v === null || v === '' ? '' : typeof v === 'number' ? Number(v.toPrecision(digits)).toString() : String(v);
 }
 
-/** One line per row: status, latency percentiles, agreement and F1, and why a row is not ok. */
-export function rowTable(rows: readonly Row[]): string {
-  const t = new Table({ head: ['model', 'runtime', 'batch', 'status', 'p50 ms', 'p90 ms', 'rme %', 'n', 'max|Δ|', 'agree', 'F1', 'note'] });
-  for (const r of rows) {
-    const note = r.status === 'ok' ? (r.software_adapter === true ? 'software adapter: correctness only' : '') : String(r.error ?? '').slice(0, 70);
+const COLUMNS: TableColumn[] = [
+  { head: 'model', wrap: true },
+  { head: 'runtime' },
+  { head: 'batch' },
+  { head: 'status' },
+  { head: 'p50 ms' },
+  { head: 'p90 ms', drop: 2 },
+  { head: 'rme %', drop: 3 },
+  { head: 'n', drop: 4 },
+  { head: 'max|Δ|', drop: 5 },
+  { head: 'agree', drop: 1 },
+  { head: 'F1', drop: 1 },
+  { head: 'note', note: true },
+];
+
+/**
+ * One line per row: status, latency percentiles, agreement and F1; why a row is not ok goes below
+ * the table as a numbered note. Fits `width` (src/report/terminal-table.ts).
+ */
+export function rowTable(rows: readonly Row[], width?: number): string {
+  const cells = rows.map((r) => {
+    const note = r.status === 'ok' ? (r.software_adapter === true ? 'software adapter: correctness only' : '') : String(r.error ?? '');
     const f = formatCell;
-    t.push([r.model, r.runtime, r.batch, r.status, f(r.p50_ms), f(r.p90_ms), f(r.rme_pct, 2), f(r.samples), f(r.max_abs_diff, 2), f(r.agreement_fp32, 3), f(r.macro_f1, 3), note] as string[]);
-  }
-  return `${t.toString()}\n`;
+    return [String(r.model), String(r.runtime), String(r.batch), String(r.status), f(r.p50_ms), f(r.p90_ms), f(r.rme_pct, 2), f(r.samples), f(r.max_abs_diff, 2), f(r.agreement_fp32, 3), f(r.macro_f1, 3), note];
+  });
+  return fitTable(COLUMNS, cells, width);
 }

@@ -2,7 +2,7 @@
  * The op registry: every OpDef, looked up by (domain, opType). Registering the same op twice is a
  * bug. Nothing under ops/ imports this module: op definitions stay leaves, the registry their root.
  */
-import { invariant, UserError } from '../../errors.ts';
+import { EXIT, invariant, UserError } from '../../errors.ts';
 import type { Node } from '../ir.ts';
 import { BatchNormalization } from './batchnorm.ts';
 import { Conv, ConvTranspose } from './conv.ts';
@@ -80,7 +80,12 @@ export function traitsOf(node: Pick<Node, 'opType' | 'domain'>): OpTraits {
 
 export function getOp(opType: string, domain = ''): OpDef<any> {
   const def = findOp(opType, domain);
-  if (!def) throw new UserError(`op ${domain ? `${domain}.` : ''}${opType} is not supported by melbench's IR (supported: ${[...REGISTRY.values()].map((d) => d.opType).join(', ')})`);
+  if (!def) {
+    const op = `${domain ? `${domain}.` : ''}${opType}`;
+    const supported = [...REGISTRY.values()].map((d) => d.opType).join(', ');
+    // A model melbench cannot use (exit 4), not a usage error (README, exit codes).
+    throw new UserError(`op ${op} is not supported by melbench's IR, so this model cannot be used: re-export it with only supported ops (supported: ${supported})`, EXIT.badModel);
+  }
   return def;
 }
 
