@@ -6,6 +6,7 @@
  * HTML report.
  */
 import Table from 'cli-table3';
+import { PLAIN_STYLE } from '../report/terminal-table.ts';
 import { runAblation } from '../ablate/run-ablation.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
 import { applyRecipe, MISSION_RECIPE, parseSuite, SUITES } from '../ablate/suites.ts';
@@ -40,7 +41,7 @@ const kib = (v: Row[keyof Row]) => (typeof v === 'number' ? (v / 1024).toFixed(1
 /** One line per (model, variant, runtime, batch), with p50 relative to the fp32 row of the same runtime and batch. */
 export function printAblation(rows: Row[]): void {
   const fp32 = new Map(rows.filter((r) => r.variant === 'fp32' && r.status === 'ok').map((r) => [`${r.model}|${r.runtime}|${r.batch}`, r.p50_ms as number]));
-  const t = new Table({ head: ['model', 'variant', 'runtime', 'b', 'status', 'KiB', 'gzip KiB', 'nonzero', 'MMACs', 'F1', 'agree', 'p50 ms', '× fp32', 'note'] });
+  const t = new Table({ head: ['model', 'variant', 'runtime', 'b', 'status', 'KiB', 'gzip KiB', 'nonzero', 'MMACs', 'F1', 'agree', 'p50 ms', '× fp32', 'note'], style: PLAIN_STYLE });
   for (const r of rows) {
     const base = fp32.get(`${r.model}|${r.runtime}|${r.batch}`);
     const ratio = typeof r.p50_ms === 'number' && base ? (r.p50_ms / base).toFixed(2) : '';
@@ -61,7 +62,7 @@ const SEED001_ROWS: Record<string, [string, string]> = {
 
 /** Seed 001's Table 2 on our data: format, quantized, size, inference time (cpu, batch 1), F1. */
 export function printSeed001Table(rows: Row[]): void {
-  const t = new Table({ head: ['model', 'format', 'variant', 'quantized', 'size KB', 'inference ms (cpu p50)', 'macro-F1'] });
+  const t = new Table({ head: ['model', 'format', 'variant', 'quantized', 'size KB', 'inference ms (cpu p50)', 'macro-F1'], style: PLAIN_STYLE });
   for (const r of rows.filter((x) => x.runtime === 'cpu' && x.batch === 1 && x.status === 'ok')) {
     const [format, what] = SEED001_ROWS[String(r.quant_mode)] ?? [String(r.quant_mode), ''];
     t.push([r.model, format, r.variant, what, kib(r.model_bytes), num(r.p50_ms), num(r.macro_f1, 4)] as string[]);

@@ -4,6 +4,7 @@
  * mean ± std of each metric (seed 000 trains each model 10 times).
  */
 import Table from 'cli-table3';
+import { PLAIN_STYLE } from '../report/terminal-table.ts';
 import { UserError } from '../errors.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
 import { isRuntimeName, type RuntimeName } from '../runners/runner.ts';
@@ -111,7 +112,7 @@ export const register: RegisterCommand = (program) => {
         if (out.cached) process.stderr.write(`  cached: ${out.dir}\n`);
         outcomes.push(out);
       }
-      const t = new Table({ head: ['seed', 'best epoch', 'val macro-F1', 'test macro-F1', 'test accuracy', 'train s', 'model'] });
+      const t = new Table({ head: ['seed', 'best epoch', 'val macro-F1', 'test macro-F1', 'test accuracy', 'train s', 'model'], style: PLAIN_STYLE });
       outcomes.forEach((out, i) => {
         const s = out.sidecar;
         t.push([o.seed + i, `${s.bestEpoch}/${s.epochsRun}`, s.val.macroF1.toFixed(4), s.test.macroF1.toFixed(4), s.test.accuracy.toFixed(4), s.trainSeconds.toFixed(0), out.onnxPath]);
@@ -122,7 +123,7 @@ export const register: RegisterCommand = (program) => {
         process.stdout.write(`mean ± std over ${outcomes.length} seeds: test macro-F1 ${col((x) => x.sidecar.test.macroF1)}, test accuracy ${col((x) => x.sidecar.test.accuracy)}, val macro-F1 ${col((x) => x.sidecar.val.macroF1)}\n`);
       }
       const last = outcomes.at(-1)!.sidecar;
-      const pc = new Table({ head: ['class', 'test F1'] });
+      const pc = new Table({ head: ['class', 'test F1'], style: PLAIN_STYLE });
       last.classes.forEach((c, i) => pc.push([c, last.test.perClassF1[i].toFixed(3)]));
       process.stdout.write(`${pc.toString()}\n`);
     });

@@ -12,6 +12,9 @@
  */
 import Table from 'cli-table3';
 
+/** cli-table3 draws in colour by default (red headers, grey borders); melbench's tables never do. */
+export const PLAIN_STYLE = { head: [] as string[], border: [] as string[] };
+
 export interface TableColumn {
   head: string;
   /** 0: always shown; higher ranks are dropped first when the table is too wide. */
@@ -94,7 +97,7 @@ export function fitTable(columns: readonly TableColumn[], rows: readonly string[
     head: keep.map((i) => columns[i].head),
     colWidths: keep.map((i) => widths[i]),
     wordWrap: true,
-    style: { head: [], border: [] },
+    style: PLAIN_STYLE,
   });
   for (const r of cells) t.push(keep.map((i) => r[i]));
   const noteLines = notes.flatMap((n, k) => {
