@@ -243,14 +243,14 @@ describe('melbench compare --models (interleaved A/B, end to end)', () => {
     const cells = await compareInterleaved(
       m,
       m,
-      { runtimes: ['cpu'], batches: [1], threads: 1, rounds: 8, runsPerRound: 25, warmup: 10, timeoutMs: 60_000, slowdownForTest: 1 },
+      { runtimes: ['cpu'], batches: [1], threads: 1, rounds: 16, runsPerRound: 50, warmup: 10, timeoutMs: 60_000, slowdownForTest: 1 },
       DEFAULT_GATE,
     );
-    expect(cells[0].order).toBe('ABBAABBAABBAABBA');
+    expect(cells[0].order).toBe('ABBA'.repeat(8));
     expect(cells[0].result.category).toBe('regression');
     expect(cells[0].result.latency!.ratio).toBeGreaterThan(1.5);
     expect(cells[0].result.latency!.lo).toBeGreaterThan(1.05);
-    expect(cells[0].base.roundSize).toBe(25);
+    expect(cells[0].base.roundSize).toBe(50);
   });
 
   it('a child that aborts or hangs costs its runtime only: crashed and timeout, the other runtime compared', async () => {
