@@ -242,3 +242,52 @@ export function timingOf(o: MeasureOptions): TimingConfig {
     minTimeMs: o.timeMs ?? (o.samples === undefined ? DEFAULT_TIMING.minTimeMs : 0),
   };
 }
+
+// ---- model inputs (#12): --dim, --shape, --input, repeatable ----
+
+/** Largest size of one dim given by --dim or --shape (a whole input is bounded by MAX_BATCH_VALUES). */
+export const MAX_DIM = 2 ** 28;
+
+/** A repeatable option: each occurrence parsed, collected in order. */
+export function collect<T>(parse: (v: string) => T) {
+  return (v: string, prev: T[] = []): T[] => [...prev, parse(v)];
+}
+
+function nameValue(flag: string, v: string, form: string): [string, string] {
+  const i = v.indexOf('=');
+  const name = v.slice(0, i).trim();
+  if (i < 1 || !name) throw new InvalidArgumentError(`${flag} must be ${form}, got '${clip(v)}'`);
+  if (CONTROL.test(v)) throw new InvalidArgumentError(`${flag} may not contain control characters, got ${clip(JSON.stringify(v))}`);
+  return [name, v.slice(i + 1).trim()];
+}
+
+function dimSize(flag: string, v: string, text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > MAX_DIM) throw new InvalidArgumentError(`${flag}: '${clip(v)}' needs a size that is an integer in [0, ${MAX_DIM}]`);
+  return n;
+}
+
+/** `--dim name=value`: a named free dim of the model's inputs (onnxruntime_perf_test's -f). */
+export function dimFlag(v: string): [string, number] {
+  const [name, text] = nameValue('--dim', v, 'name=value (e.g. --dim batch=1)');
+  return [name, dimSize('--dim', v, text)];
+}
+
+/** `--shape input=1x512` (`input=` for a scalar): a whole input's shape. */
+export function shapeFlag(v: string): [string, number[]] {
+  const [name, text] = nameValue('--shape', v, 'input=AxBx... (e.g. --shape input=1x512)');
+  return [name, text === '' ? [] : text.split('x').map((d) => dimSize('--shape', v, d.trim()))];
+}
+
+/** `--input name=<file.npy|number|audio.wav>`, or a bare features .npy for the log-mel input. */
+export function inputFlag(v: string): { name?: string; value: string } {
+  const i = v.indexOf('=');
+  // NOTE: a path may hold '=' too; a name never holds '/'.
+  if (i < 1 || v.slice(0, i).includes('/')) {
+    if (!v.trim()) throw new InvalidArgumentError(`--input must be name=<file.npy|number|audio.wav> or a features .npy, got ''`);
+    return { value: v };
+  }
+  const [name, value] = nameValue('--input', v, 'name=<file.npy|number|audio.wav>');
+  if (!value) throw new InvalidArgumentError(`--input ${name}= needs a value: a .npy file, a number or a .wav/.flac file`);
+  return { name, value };
+}

@@ -17,9 +17,8 @@ import { type CellData, type CellKey, type CellResult, compareCell, type GateCon
 import type { Availability, Feeds, RowStatus, RuntimeName } from '../runners/runner.ts';
 import { gpuChildEnv } from '../runners/vulkan-env.ts';
 import type { AbPlan, AbSide } from './ab-rounds.ts';
-import { makeBatch } from './inputs.ts';
-import { encode } from './io-codec.ts';
-import type { PreparedModel } from './models.ts';
+import { modelFeeds } from './model-feeds.ts';
+import type { BenchModel } from './models.ts';
 
 export interface InterleaveJob extends AbPlan {
   runtime: RuntimeName;
@@ -98,16 +97,14 @@ export interface AbCell {
   order: string;
 }
 
-function feedsOf(m: PreparedModel, batch: number): Feeds {
-  return { [m.graph.inputs[0].name]: encode(makeBatch(m.features, batch), m.io.input) };
-}
+const feedsOf = (m: BenchModel, batch: number): Feeds => modelFeeds(m, batch).feeds;
 
 /**
  * A (the baseline) against B (the candidate) on every runtime and batch. A pair whose child
  * fails cannot say which model broke it, so it counts as a regression of B (status
  * crashed/timeout/error/unsupported) unless the runtime is merely unavailable here.
  */
-export async function compareInterleaved(a: PreparedModel, b: PreparedModel, o: AbOptions, gate: GateConfig): Promise<AbCell[]> {
+export async function compareInterleaved(a: BenchModel, b: BenchModel, o: AbOptions, gate: GateConfig): Promise<AbCell[]> {
   const out: AbCell[] = [];
   const model = a.name === b.name ? a.name : `${a.name}→${b.name}`;
   const variant = a.variant === b.variant ? a.variant : `${a.variant}→${b.variant}`;

@@ -32,16 +32,20 @@ export interface ModelIo {
 
 const RANGE = { int8: [-128, 127], uint8: [0, 255] } as const;
 
-function codecOf(g: Graph, side: 'input' | 'output'): TensorCodec | undefined {
-  const value = side === 'input' ? g.inputs[0] : g.outputs[0];
+interface TypedValue {
+  name: string;
+  dtype?: string;
+}
+
+function codecOf(value: TypedValue | undefined, metadata: Record<string, string>, side: 'input' | 'output'): TensorCodec | undefined {
   if (!value || value.dtype === 'float32') return undefined;
   if (value.dtype === 'float16') return { type: 'float16' };
   if (value.dtype !== 'int8' && value.dtype !== 'uint8') {
     throw new UserError(`model ${side} '${value.name}' is ${value.dtype}; melbench feeds float32 log-mel features (or int8/uint8/float16 encodings of them)`, EXIT.badModel);
   }
   const keys = ioKeys(side);
-  const scale = Number(g.metadata[keys.scale]);
-  const zeroPoint = Number(g.metadata[keys.zeroPoint] ?? 0);
+  const scale = Number(metadata[keys.scale]);
+  const zeroPoint = Number(metadata[keys.zeroPoint] ?? 0);
   if (!(scale > 0) || !Number.isInteger(zeroPoint)) {
     throw new UserError(
       `model ${side} '${value.name}' is ${value.dtype} but the model has no valid '${keys.scale}'/'${keys.zeroPoint}' metadata; quantize it with 'melbench ablate' or add them`,
@@ -54,10 +58,27 @@ function codecOf(g: Graph, side: 'input' | 'output'): TensorCodec | undefined {
 /** The encodings of a model's first input and first output, from its types and metadata. */
 export function modelIo(g: Graph): ModelIo {
   const io: ModelIo = {};
-  const input = codecOf(g, 'input');
-  const output = codecOf(g, 'output');
+  const input = codecOf(g.inputs[0], g.metadata, 'input');
+  const output = codecOf(g.outputs[0], g.metadata, 'output');
   if (input) io.input = input;
   if (output) io.output = output;
+  return io;
+}
+
+/**
+ * The encodings of a model read from its signature (src/export/signature.ts), for a file that
+ * may have any input types: only an int8/uint8 input or output with valid scale metadata, or a
+ * float16 one, gets a codec; any other type is left to the feeds (src/sweep/feeds.ts) as it is.
+ */
+export function signatureIo(sig: { inputs: readonly TypedValue[]; outputs: readonly TypedValue[]; metadata: Record<string, string> }): ModelIo {
+  const io: ModelIo = {};
+  for (const side of ['input', 'output'] as const) {
+    const v = (side === 'input' ? sig.inputs : sig.outputs)[0];
+    if (!v || !(v.dtype === 'float16' || v.dtype === 'int8' || v.dtype === 'uint8')) continue;
+    if (v.dtype !== 'float16' && !(Number(sig.metadata[ioKeys(side).scale]) > 0)) continue;
+    const c = codecOf(v, sig.metadata, side);
+    if (c) io[side] = c;
+  }
   return io;
 }
 

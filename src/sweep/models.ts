@@ -2,20 +2,28 @@
  * What a sweep benchmarks: a zoo entry built for its preset's input, or a user's .onnx file.
  * Everything is resolved and validated before any timing starts, so a bad name, shape or file
  * fails in one line at once instead of in the middle of a sweep.
+ *
+ * A file is fed from its own signature (src/sweep/feeds.ts) and timed from its bytes: the IR
+ * import is needed only for the cost columns (params, MACs), so a model whose ops the IR cannot
+ * import is still benched, with those columns empty and the reason in `costNote`.
  */
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { basename } from 'node:path';
 import { EXIT, UserError } from '../errors.ts';
-import { type ModelCost, modelCost } from '../export/cost.ts';
+import { countMacs, learnedParamNames, type ModelCost, modelCost } from '../export/cost.ts';
 import { fromOnnx, toOnnx } from '../export/onnx.ts';
+import { readSignature, type Signature, signatureOfGraph } from '../export/signature.ts';
 import { getPreset, type Preset } from '../features/presets.ts';
 import type { FeatureTensor } from '../features/types.ts';
 import { formatShape, isKnown } from '../graph/dims.ts';
+import { inferShapes } from '../graph/infer.ts';
 import type { Graph } from '../graph/ir.ts';
 import { META } from '../graph/metadata-keys.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
 import { builtinFeatures, inputOf } from './inputs.ts';
-import { type ModelIo, modelIo } from './io-codec.ts';
+import { type FeedOptions, type FeedPlan, planFeeds } from './feeds.ts';
+import { type ModelIo, modelIo, signatureIo } from './io-codec.ts';
 
 /** Held-out clips a trained model is scored on, per runtime. */
 export interface EvalSet {
@@ -52,6 +60,36 @@ export interface PreparedModel {
   cost: ModelCost;
   /** Present for a trained model: its test split, and where the training run lives. */
   trained?: { evalSet: EvalSet; runDir: string };
+  /** Every input's feed (src/sweep/feeds.ts); absent: the features (or test clips) feed the one input. */
+  plan?: FeedPlan;
+}
+
+/** Cost columns; null where the IR could not import the model or bind its input shapes. */
+export interface BenchCost {
+  params: number | null;
+  nonzeroParams: number | null;
+  macs: number | null;
+  bytes: number;
+  gzipBytes: number;
+}
+
+/** What bench times: a file whose ops the IR cannot import has no graph, and costs it cannot count. */
+export type BenchModel = Omit<PreparedModel, 'graph' | 'cost'> & {
+  graph?: Graph;
+  cost: ModelCost | BenchCost;
+  signature?: Signature;
+  /** Why the cost columns are empty. */
+  costNote?: string;
+};
+
+/** The name of a model's first output (the one decoded and scored). */
+export function firstOutputName(m: BenchModel): string {
+  return m.graph?.outputs[0].name ?? m.signature!.outputs[0].name;
+}
+
+/** The name of a model's first input. */
+export function firstInputName(m: BenchModel): string {
+  return m.graph?.inputs[0].name ?? m.signature!.inputs[0].name;
 }
 
 export interface ModelRequest {
@@ -63,6 +101,8 @@ export interface ModelRequest {
   features?: FeatureTensor;
   classes: number;
   seed: number;
+  /** --dim, --shape and named --input values, for every input of the model. */
+  feed?: Omit<FeedOptions, 'features' | 'seed'>;
 }
 
 function checkInputFits(g: Graph, f: FeatureTensor, source: string, hint: string): void {
@@ -70,6 +110,64 @@ function checkInputFits(g: Graph, f: FeatureTensor, source: string, hint: string
   const got = ['N', ...f.dims];
   const ok = want.length === got.length && want.every((d, i) => i === 0 || !isKnown(d) || d === got[i]);
   if (!ok) throw new UserError(`${source} expects input ${formatShape(want)} but the features are ${formatShape(got)}; ${hint}`, EXIT.badModel);
+}
+
+/** Params, MACs and bytes of an imported file, as far as the IR can count them at the plan's batch-1 shapes. */
+function fileCost(graph: Graph | undefined, bytes: Uint8Array, plan: FeedPlan, why: string | undefined): { cost: BenchCost; note?: string } {
+  const sizes = { bytes: bytes.length, gzipBytes: gzipSize(bytes) };
+  if (!graph) return { cost: { params: null, nonzeroParams: null, macs: null, ...sizes }, note: why };
+  let params = 0;
+  let nonzero = 0;
+  const learned = learnedParamNames(graph);
+  for (const t of graph.initializers) {
+    if (!learned.has(t.name)) continue;
+    params += t.data.length;
+    for (let i = 0; i < t.data.length; i++) if (t.data[i] !== 0) nonzero++;
+  }
+  const shapes = new Map(plan.inputs.map((p) => [p.name, p.dims.map((d) => (d === 'batch' ? 1 : d))]));
+  try {
+    const bound = inferShapes({ ...graph, inputs: graph.inputs.map((v) => ({ ...v, shape: shapes.get(v.name) ?? v.shape })) });
+    return { cost: { params, nonzeroParams: nonzero, macs: countMacs(bound), ...sizes } };
+  } catch (e) {
+    return { cost: { params, nonzeroParams: nonzero, macs: null, ...sizes }, note: `MACs not counted: ${(e as Error).message}` };
+  }
+}
+
+function gzipSize(bytes: Uint8Array): number {
+  return gzipSync(bytes, { level: 9 }).length;
+}
+
+function prepareFile(r: ModelRequest): BenchModel {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(r.spec);
+  } catch (e) {
+    throw new UserError(`cannot read model ${r.spec}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT.badInput);
+  }
+  const signature = readSignature(bytes, r.spec);
+  let graph: Graph | undefined;
+  let why: string | undefined;
+  try {
+    graph = fromOnnx(bytes, r.spec);
+  } catch (e) {
+    // NOTE: timing needs only the bytes; an import failure costs the params/MACs columns, not the rows.
+    if (!(e instanceof UserError)) throw e;
+    why = `params and MACs not counted: ${e.message}`;
+  }
+  const preset = getPreset(r.preset ?? 'default');
+  const features = r.features ?? builtinFeatures(preset);
+  const io = signatureIo(signature);
+  const plan = planFeeds(signature, { ...r.feed, features: r.features, seed: r.seed }, features, r.spec, io.input);
+  const { cost, note } = fileCost(graph, bytes, plan, why);
+  return { name: basename(r.spec, '.onnx'), variant: 'fp32', io, preset, features, graph, signature, bytes, cost, plan, ...(note ? { costNote: note } : {}) };
+}
+
+/** A model for bench: a zoo entry, or any .onnx file onnxruntime can run. */
+export function prepareBenchModel(r: ModelRequest): BenchModel {
+  if (r.spec.endsWith('.onnx')) return prepareFile(r);
+  const m = prepareModel(r);
+  const signature = signatureOfGraph(m.graph);
+  return { ...m, signature, plan: planFeeds(signature, { ...r.feed, features: r.features, seed: r.seed }, m.features, m.name) };
 }
 
 export function prepareModel(r: ModelRequest): PreparedModel {
@@ -81,7 +179,7 @@ export function prepareModel(r: ModelRequest): PreparedModel {
       throw new UserError(`cannot read model ${r.spec}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT.badInput);
     }
     const graph = fromOnnx(bytes, r.spec);
-    if (graph.inputs.length !== 1) throw new UserError(`${r.spec} has ${graph.inputs.length} inputs; melbench feeds exactly one log-mel tensor`, EXIT.badModel);
+    if (graph.inputs.length !== 1) throw new UserError(`${r.spec} has ${graph.inputs.length} inputs; this command feeds exactly one log-mel tensor (bench feeds any)`, EXIT.badModel);
     const preset = getPreset(r.preset ?? 'default');
     const features = r.features ?? builtinFeatures(preset);
     checkInputFits(graph, features, r.spec, 'choose a matching --preset or give --input features.npy');

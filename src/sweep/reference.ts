@@ -11,7 +11,7 @@
 import { type BatchResult, type MeasureJob, runInProcess, runIsolated } from '../runners/isolate.ts';
 import type { Feeds, HostTensor } from '../runners/runner.ts';
 import { decodeOutputs } from './io-codec.ts';
-import type { PreparedModel } from './models.ts';
+import { type BenchModel, firstOutputName } from './models.ts';
 
 export interface ReferenceBatch {
   batch: number;
@@ -37,7 +37,7 @@ export interface ReferenceOptions {
 
 const UNTIMED = { warmupIterations: 0, warmupTimeMs: 0, minSamples: 1, minTimeMs: 0 };
 
-export async function referenceRun(m: PreparedModel, inputs: readonly ReferenceBatch[], o: ReferenceOptions): Promise<Reference> {
+export async function referenceRun(m: BenchModel, inputs: readonly ReferenceBatch[], o: ReferenceOptions): Promise<Reference> {
   const job: MeasureJob = {
     runtime: 'cpu',
     modelBytes: m.reference?.bytes ?? m.bytes,
@@ -50,7 +50,7 @@ export async function referenceRun(m: PreparedModel, inputs: readonly ReferenceB
   const results: BatchResult[] = o.isolate ? await runIsolated(job) : await runInProcess(job);
   const outputs = new Map<number, Record<string, HostTensor>>();
   results.forEach((r, i) => {
-    if (r.outputs) outputs.set(inputs[i].batch, m.reference ? r.outputs : decodeOutputs(r.outputs, m.graph.outputs[0].name, m.io.output));
+    if (r.outputs) outputs.set(inputs[i].batch, m.reference ? r.outputs : decodeOutputs(r.outputs, firstOutputName(m), m.io.output));
   });
   // NOTE: an `error` or `unsupported` reference batch only leaves its agreement empty (the timed
   // run of the same model says what failed); a dead or silent child is what costs the rows.

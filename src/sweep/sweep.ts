@@ -18,10 +18,10 @@ import { type Availability, type Feeds, getRunner, type HostTensor, type Runtime
 import type { TimingConfig } from '../runners/timing.ts';
 import { argmaxAgreement, maxAbsDiff, nonFiniteOutputs } from './compare-outputs.ts';
 import { argmaxRows, confusionMatrix, metricsFrom } from '../train/metrics.ts';
-import { clipBatch, makeBatch, sha256 } from './inputs.ts';
 import { decodeOutputs, encode, type ModelIo } from './io-codec.ts';
+import { modelFeeds } from './model-feeds.ts';
 import { type Reference, referenceRun } from './reference.ts';
-import { type EvalSet, type PreparedModel, prepareModel } from './models.ts';
+import { type BenchModel, type EvalSet, type ModelRequest, firstInputName, firstOutputName, prepareBenchModel } from './models.ts';
 import { cellKey } from './resume.ts';
 import { testCrashFor } from './test-crash.ts';
 
@@ -35,6 +35,8 @@ export interface SweepConfig {
   preset?: string;
   /** Features from a .npy file instead of the built-in test signal. */
   features?: FeatureTensor;
+  /** --dim, --shape and named --input values (src/sweep/feeds.ts). */
+  feed?: ModelRequest['feed'];
   classes: number;
   seed: number;
   /** Intra-op threads; 0 leaves ORT's default. */
@@ -78,17 +80,12 @@ interface BatchInput {
   shape: string;
 }
 
-function batchInputs(m: PreparedModel, batches: number[]): BatchInput[] {
-  const inputName = m.graph.inputs[0].name;
-  return batches.map((batch) => {
-    const t = m.trained ? clipBatch(m.trained.evalSet.x, m.trained.evalSet.dims, batch) : makeBatch(m.features, batch);
-    const fed = encode(t, m.io.input);
-    return { batch, feeds: { [inputName]: fed }, floatFeeds: { [inputName]: t }, sha256: sha256(fed), shape: t.dims.join('x') };
-  });
+function batchInputs(m: BenchModel, batches: number[]): BatchInput[] {
+  return batches.map((batch) => ({ batch, ...modelFeeds(m, batch) }));
 }
 
 /** The reference run of a model, in a child when the sweep isolates, with the sweep's timeout. */
-function modelReference(cfg: SweepConfig, m: PreparedModel, inputs: BatchInput[]): Promise<Reference> {
+function modelReference(cfg: SweepConfig, m: BenchModel, inputs: BatchInput[]): Promise<Reference> {
   const crash = cfg.referenceCrashForTest?.model === m.name ? cfg.referenceCrashForTest.how : undefined;
   return referenceRun(m, inputs, { isolate: cfg.isolate, timeoutMs: cfg.timeoutMs, ...(crash ? { crashForTest: crash } : {}) });
 }
@@ -104,8 +101,8 @@ function referenceFailed(batch: number, a: Availability, failure: NonNullable<Re
  * `max_abs_diff` nor `agreement_fp32` is computed over non-numbers: they stay empty, as they do
  * when the reference itself is not finite.
  */
-function outputColumns(m: PreparedModel, r: BatchResult, raw: Record<string, HostTensor>, ref: Record<string, HostTensor> | undefined): Partial<Row> {
-  const outputs = decodeOutputs(raw, m.graph.outputs[0].name, m.io.output);
+function outputColumns(m: BenchModel, r: BatchResult, raw: Record<string, HostTensor>, ref: Record<string, HostTensor> | undefined): Partial<Row> {
+  const outputs = decodeOutputs(raw, firstOutputName(m), m.io.output);
   const bad = nonFiniteOutputs(outputs);
   if (bad) return r.status === 'ok' ? { status: 'nonfinite', error: bad } : {};
   if (!ref) return {};
@@ -114,7 +111,7 @@ function outputColumns(m: PreparedModel, r: BatchResult, raw: Record<string, Hos
   return { max_abs_diff: maxAbsDiff(outputs, ref), agreement_fp32: argmaxAgreement(outputs, ref) };
 }
 
-function rowFor(cfg: SweepConfig, m: PreparedModel, runtime: RuntimeName, input: BatchInput, r: BatchResult, ref: Record<string, HostTensor> | undefined, env: EnvironmentInfo): Row {
+function rowFor(cfg: SweepConfig, m: BenchModel, runtime: RuntimeName, input: BatchInput, r: BatchResult, ref: Record<string, HostTensor> | undefined, env: EnvironmentInfo): Row {
   const t = r.timing;
   const values: Partial<Row> = {
     run_id: cfg.runId,
@@ -246,22 +243,22 @@ function qualityColumns(p: Predictions, e: EvalSet, reference: Int32Array | unde
 }
 
 /** Resume: the inputs of `m` on `runtime` whose cell is not in the run yet (all of them in a fresh run). */
-function pending<T extends { batch: number }>(cfg: SweepConfig, m: PreparedModel, runtime: RuntimeName, inputs: T[]): T[] {
+function pending<T extends { batch: number }>(cfg: SweepConfig, m: BenchModel, runtime: RuntimeName, inputs: T[]): T[] {
   const done = cfg.done;
   return done ? inputs.filter((i) => !done.has(cellKey({ model: m.name, variant: m.variant, runtime, batch: i.batch }))) : inputs;
 }
 
 /** Records the test-split confusion matrix of a scored runtime, for the report's confusion section. */
-function logConfusion(sinks: SweepSinks, m: PreparedModel, runtime: RuntimeName, p: Predictions): void {
+function logConfusion(sinks: SweepSinks, m: BenchModel, runtime: RuntimeName, p: Predictions): void {
   const e = m.trained!.evalSet;
   sinks.confusion?.append({ model: m.name, variant: m.variant, runtime, classes: e.classes, matrix: confusionMatrix(e.y, p.pred!, e.classes.length) });
 }
 
-const scored = (m: PreparedModel): Scored => ({ bytes: m.bytes, io: m.io, input: m.graph.inputs[0].name, output: m.graph.outputs[0].name });
+const scored = (m: BenchModel): Scored => ({ bytes: m.bytes, io: m.io, input: firstInputName(m), output: firstOutputName(m) });
 
 /** Resolves every model up front: a bad name, file or shape fails before anything is timed. */
-export function prepareModels(cfg: SweepConfig): PreparedModel[] {
-  return cfg.models.map((spec) => prepareModel({ spec, preset: cfg.preset, features: cfg.features, classes: cfg.classes, seed: cfg.seed }));
+export function prepareModels(cfg: SweepConfig): BenchModel[] {
+  return cfg.models.map((spec) => prepareBenchModel({ spec, preset: cfg.preset, features: cfg.features, classes: cfg.classes, seed: cfg.seed, ...(cfg.feed ? { feed: cfg.feed } : {}) }));
 }
 
 const asked = new WeakMap<SweepConfig, Promise<Map<RuntimeName, Availability>>>();
@@ -283,7 +280,7 @@ function availabilities(cfg: SweepConfig): Promise<Map<RuntimeName, Availability
   return a;
 }
 
-export async function runSweep(cfg: SweepConfig, models: PreparedModel[], sinks: SweepSinks): Promise<Row[]> {
+export async function runSweep(cfg: SweepConfig, models: BenchModel[], sinks: SweepSinks): Promise<Row[]> {
   const env = await environmentInfo();
   const avail = await availabilities(cfg);
   const rows: Row[] = [];

@@ -26,7 +26,7 @@ describe('the reference run', () => {
     const cfg = sweepConfig([TINY], { batches: [1, 3] });
     const [m] = prepareModels(cfg);
     const inputs = cfg.batches.map((batch) => {
-      const feeds = { [m.graph.inputs[0].name]: makeBatch(m.features, batch) };
+      const feeds = { [m.graph!.inputs[0].name]: makeBatch(m.features, batch) };
       return { batch, feeds, floatFeeds: feeds };
     });
     const here = await referenceRun(m, inputs, { isolate: false, timeoutMs: 0 });
