@@ -29,6 +29,8 @@ export interface Signature {
   inputs: SigValue[];
   outputs: SigValue[];
   metadata: Record<string, string>;
+  /** Files the initializers' external data lives in (`location`), relative to the model's folder, each once. */
+  externalFiles?: string[];
 }
 
 /** ONNX TensorProto.DataType names, for messages about the types melbench lacks. */
@@ -58,10 +60,13 @@ export function readSignature(bytes: Uint8Array, source = 'model'): Signature {
   if (!g || !(g.output ?? []).length) throw new UserError(`${source} is not an ONNX model (no graph or no outputs)`, EXIT.badInput);
   // NOTE: models from older exporters list initializers among the inputs too; they are not feeds.
   const inits = new Set((g.initializer ?? []).map((t) => t.name ?? ''));
+  // NOTE: data_location 1 is EXTERNAL; only the main graph's initializers are looked at.
+  const external = new Set((g.initializer ?? []).filter((t) => t.dataLocation === 1).map((t) => (t.externalData ?? []).find((e) => e.key === 'location')?.value ?? ''));
   return {
     inputs: (g.input ?? []).filter((v) => !inits.has(v.name ?? '')).map(valueOf),
     outputs: (g.output ?? []).map(valueOf),
     metadata: Object.fromEntries((m.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? ''])),
+    ...(external.size ? { externalFiles: [...external] } : {}),
   };
 }
 

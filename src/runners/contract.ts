@@ -47,6 +47,8 @@ export interface OpenOptions {
   threads?: number;
   /** Collect per-node timings for `Session.profile()`. Slows runs down: never time with it on. */
   profile?: boolean;
+  /** The model's external-data files, by the `location` its initializers name (a model opened from bytes has no folder). */
+  externalData?: { path: string; data: Uint8Array }[];
 }
 
 export interface NodeProfile {

@@ -37,6 +37,7 @@ export async function openOrtNode(model: Uint8Array, provider: 'cpu' | 'webgpu',
     graphOptimizationLevel: 'all',
     ...(options.threads !== undefined ? { intraOpNumThreads: options.threads } : {}),
     ...(profileDir ? { enableProfiling: true, profileFilePrefix: join(profileDir, 'ort') } : {}),
+    ...(options.externalData ? { externalData: options.externalData } : {}),
   };
   let session: InferenceSession;
   try {

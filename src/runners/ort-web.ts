@@ -90,7 +90,7 @@ export async function openOrtWeb(
   const trace = options.profile ? [] : undefined;
   if (trace) startCapture(trace);
   try {
-    const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', ...sessionOptions, ...(trace ? { enableProfiling: true } : {}) });
+    const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', ...sessionOptions, ...(trace ? { enableProfiling: true } : {}), ...(options.externalData ? { externalData: options.externalData } : {}) });
     return new OrtWebSession(session, ort.Tensor as unknown as OrtTensorCtor, trace);
   } catch (e) {
     if (trace) stopCapture(trace);

@@ -46,6 +46,8 @@ export interface FeedOptions {
   /** The bare `--input features.npy`: [C, M, T] for the log-mel input. */
   features?: FeatureTensor;
   seed: number;
+  /** Several models in one run: flags naming an input or dim this model lacks are for another (checked by `unusedFeedFlags`). */
+  lenient?: boolean;
 }
 
 /** Inputs fed zeros by default: recurrent state and caches. */
@@ -187,15 +189,9 @@ function mono(chans: Float32Array[]): Float32Array {
  * `featureCodec` the encoding of the first input for a full-int or fp16-I/O model.
  */
 export function planFeeds(sig: Signature, o: FeedOptions, features: FeatureTensor, source: string, featureCodec?: TensorCodec): FeedPlan {
-  const names = new Set(sig.inputs.map((v) => v.name));
   const listed = `inputs: ${sig.inputs.map((v) => `${v.name} ${v.onnxType}${sigShapeText(v.dims)}`).join(', ')}`;
-  for (const [flag, rec] of [['--shape', o.shapes], ['--input', o.values]] as const) {
-    const unknown = Object.keys(rec ?? {}).find((n) => !names.has(n));
-    if (unknown !== undefined) fail(`${source}: ${flag} ${unknown}=...: the model has no input '${unknown}' (${listed})`);
-  }
-  const symbols = new Set(sig.inputs.flatMap((v) => (v.dims ?? []).filter((d): d is string => typeof d === 'string')));
-  const unknownDim = Object.keys(o.dims ?? {}).find((n) => !symbols.has(n));
-  if (unknownDim !== undefined) fail(`${source}: --dim ${unknownDim}=...: no input has a dim named '${unknownDim}' (${listed})`);
+  const unused = unusedFeedFlags(sig, o);
+  if (unused && !o.lenient) fail(`${source}: ${unused} (${listed})`);
   const outputs = new Set(sig.outputs.map((v) => v.name));
   const batch = batchDimOf(sig, o);
   let fedFeatures = false;
@@ -224,6 +220,18 @@ export function planFeeds(sig: Signature, o: FeedOptions, features: FeatureTenso
     fail(`${source}: no input takes the --input features [${o.features.dims.join(', ')}] as [N, ${o.features.dims.join(', ')}] (${listed}); choose a matching --preset or feed an input by name: --input <name>=file.npy`, EXIT.badModel);
   }
   return { inputs, batched: inputs.some((p) => p.dims.includes('batch')), seed: o.seed };
+}
+
+/** The first flag that names no input or dim of `sig`, as a message; undefined when all apply. */
+export function unusedFeedFlags(sig: Signature, o: Pick<FeedOptions, 'dims' | 'shapes' | 'values'>): string | undefined {
+  const names = new Set(sig.inputs.map((v) => v.name));
+  for (const [flag, rec] of [['--shape', o.shapes], ['--input', o.values]] as const) {
+    const unknown = Object.keys(rec ?? {}).find((n) => !names.has(n));
+    if (unknown !== undefined) return `${flag} ${unknown}=...: the model has no input '${unknown}'`;
+  }
+  const symbols = new Set(sig.inputs.flatMap((v) => (v.dims ?? []).filter((d): d is string => typeof d === 'string')));
+  const unknownDim = Object.keys(o.dims ?? {}).find((n) => !symbols.has(n));
+  return unknownDim === undefined ? undefined : `--dim ${unknownDim}=...: no input has a dim named '${unknownDim}'`;
 }
 
 /** A user tensor at batch n: as given when it holds n samples, else its one sample repeated n times along axis 0. */

@@ -7,9 +7,9 @@
  * import is needed only for the cost columns (params, MACs), so a model whose ops the IR cannot
  * import is still benched, with those columns empty and the reason in `costNote`.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { basename } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { EXIT, UserError } from '../errors.ts';
 import { countMacs, learnedParamNames, type ModelCost, modelCost } from '../export/cost.ts';
 import { fromOnnx, toOnnx } from '../export/onnx.ts';
@@ -78,6 +78,8 @@ export type BenchModel = Omit<PreparedModel, 'graph' | 'cost'> & {
   graph?: Graph;
   cost: ModelCost | BenchCost;
   signature?: Signature;
+  /** External-data files of a model file, handed to every session (src/runners/contract.ts OpenOptions). */
+  externalData?: { path: string; data: Uint8Array }[];
   /** Why the cost columns are empty. */
   costNote?: string;
 };
@@ -137,6 +139,27 @@ function gzipSize(bytes: Uint8Array): number {
   return gzipSync(bytes, { level: 9 }).length;
 }
 
+/**
+ * The external-data files a model names, read from its folder. A location that is absolute, holds
+ * '..', or resolves (through symlinks) outside the model's folder is refused before any read.
+ */
+function readExternalData(modelPath: string, files: readonly string[]): { path: string; data: Uint8Array }[] {
+  const dir = realpathSync(dirname(resolve(modelPath)));
+  return files.map((location) => {
+    const escapes = isAbsolute(location) || location.split(/[\\/]/).includes('..') || location === '';
+    let real = '';
+    try {
+      real = escapes ? '' : realpathSync(join(dir, location));
+    } catch (e) {
+      throw new UserError(`${modelPath}: cannot read its external data '${location}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT.badInput);
+    }
+    if (escapes || (real !== dir && !real.startsWith(dir + sep))) {
+      throw new UserError(`${modelPath}: external data location '${location}' is outside the model's folder; melbench reads only files beside the model`, EXIT.badInput);
+    }
+    return { path: location, data: readFileSync(real) };
+  });
+}
+
 function prepareFile(r: ModelRequest): BenchModel {
   let bytes: Uint8Array;
   try {
@@ -145,6 +168,7 @@ function prepareFile(r: ModelRequest): BenchModel {
     throw new UserError(`cannot read model ${r.spec}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT.badInput);
   }
   const signature = readSignature(bytes, r.spec);
+  const externalData = readExternalData(r.spec, signature.externalFiles ?? []);
   let graph: Graph | undefined;
   let why: string | undefined;
   try {
@@ -159,7 +183,7 @@ function prepareFile(r: ModelRequest): BenchModel {
   const io = signatureIo(signature);
   const plan = planFeeds(signature, { ...r.feed, features: r.features, seed: r.seed }, features, r.spec, io.input);
   const { cost, note } = fileCost(graph, bytes, plan, why);
-  return { name: basename(r.spec, '.onnx'), variant: 'fp32', io, preset, features, graph, signature, bytes, cost, plan, ...(note ? { costNote: note } : {}) };
+  return { name: basename(r.spec, '.onnx'), variant: 'fp32', io, preset, features, graph, signature, bytes, cost, plan, ...(externalData.length ? { externalData } : {}), ...(note ? { costNote: note } : {}) };
 }
 
 /** A model for bench: a zoo entry, or any .onnx file onnxruntime can run. */

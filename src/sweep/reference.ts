@@ -42,7 +42,7 @@ export async function referenceRun(m: BenchModel, inputs: readonly ReferenceBatc
     runtime: 'cpu',
     modelBytes: m.reference?.bytes ?? m.bytes,
     batches: inputs.map(({ batch, feeds, floatFeeds }) => ({ batch, feeds: m.reference ? floatFeeds : feeds })),
-    open: {},
+    open: m.externalData && !m.reference ? { externalData: m.externalData } : {},
     timing: UNTIMED,
     timeoutMs: o.timeoutMs,
     ...(o.crashForTest ? { crashForTest: o.crashForTest } : {}),

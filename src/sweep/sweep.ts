@@ -5,6 +5,7 @@
  * then measure each runtime in its own child process (a crash or hang becomes a `crashed` or
  * `timeout` row, never a dead sweep) and compare its outputs with the reference.
  */
+import { UserError } from '../errors.ts';
 import type { FeatureTensor } from '../features/types.ts';
 import { type Column, type Row, makeRow } from '../report/columns.ts';
 import type { ConfusionLog } from '../report/confusion-log.ts';
@@ -19,6 +20,7 @@ import type { TimingConfig } from '../runners/timing.ts';
 import { argmaxAgreement, maxAbsDiff, nonFiniteOutputs } from './compare-outputs.ts';
 import { argmaxRows, confusionMatrix, metricsFrom } from '../train/metrics.ts';
 import { decodeOutputs, encode, type ModelIo } from './io-codec.ts';
+import { unusedFeedFlags } from './feeds.ts';
 import { modelFeeds } from './model-feeds.ts';
 import { type Reference, referenceRun } from './reference.ts';
 import { type BenchModel, type EvalSet, type ModelRequest, firstInputName, firstOutputName, prepareBenchModel } from './models.ts';
@@ -258,7 +260,14 @@ const scored = (m: BenchModel): Scored => ({ bytes: m.bytes, io: m.io, input: fi
 
 /** Resolves every model up front: a bad name, file or shape fails before anything is timed. */
 export function prepareModels(cfg: SweepConfig): BenchModel[] {
-  return cfg.models.map((spec) => prepareBenchModel({ spec, preset: cfg.preset, features: cfg.features, classes: cfg.classes, seed: cfg.seed, ...(cfg.feed ? { feed: cfg.feed } : {}) }));
+  // NOTE: with several models a flag may name the input of only one of them; one that fits none is an error.
+  const feed = cfg.feed && cfg.models.length > 1 ? { ...cfg.feed, lenient: true } : cfg.feed;
+  const models = cfg.models.map((spec) => prepareBenchModel({ spec, preset: cfg.preset, features: cfg.features, classes: cfg.classes, seed: cfg.seed, ...(feed ? { feed } : {}) }));
+  if (cfg.feed && models.length > 1) {
+    const unused = models.map((m) => (m.signature ? unusedFeedFlags(m.signature, cfg.feed!) : undefined));
+    if (unused.every(Boolean)) throw new UserError(`${unused[0]} in any of the models (${cfg.models.join(', ')})`);
+  }
+  return models;
 }
 
 const asked = new WeakMap<SweepConfig, Promise<Map<RuntimeName, Availability>>>();
@@ -308,7 +317,7 @@ export async function runSweep(cfg: SweepConfig, models: BenchModel[], sinks: Sw
         runtime,
         modelBytes: m.bytes,
         batches: inputs.map(({ batch, feeds }) => ({ batch, feeds })),
-        open: cfg.threads > 0 ? { threads: cfg.threads } : {},
+        open: { ...(cfg.threads > 0 ? { threads: cfg.threads } : {}), ...(m.externalData ? { externalData: m.externalData } : {}) },
         timing: a.software ? cfg.softwareTiming : cfg.timing,
         timeoutMs: cfg.timeoutMs,
         ...testCrashFor(runtime),
