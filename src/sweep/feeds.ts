@@ -4,9 +4,10 @@
  *
  * - shapes: a fixed dim stays; a named free dim takes `--dim name=value`; `--shape input=1x512`
  *   sets a whole input; the batch dim takes each `--batch` size. The batch dim is the free first
- *   dim of the first input of rank >= 2 (by name, so `state [2, batch, 128]` follows it too; an
- *   unnamed first dim of any rank >= 2 input is batch as well). Any other free dim is an error
- *   naming the input, the dim and the flag that sets it.
+ *   dim of the first input of rank >= 2, unnamed or named like a batch (BATCH_LIKE), and every dim
+ *   of that name (so `state [2, batch, 128]` follows it; an unnamed first dim of any rank >= 2
+ *   input is batch as well). Any other free dim is an error naming the input, the dim and the
+ *   flag that sets it.
  * - values: `--input name=file.npy | name=<number> | name=audio.wav` feeds that input; a log-mel
  *   input ([N, C, M, T] matching the preset's features) gets the features of the built-in signal
  *   (or the bare `--input features.npy`), N distinct clips rolled along time as for the zoo;
@@ -93,12 +94,18 @@ function fail(message: string, code: (typeof EXIT)[keyof typeof EXIT] = EXIT.usa
   throw new UserError(message, code);
 }
 
-/** The batch dim's name (null: unnamed), or undefined when no input has one. */
+/** Names exporters give a batch dim: 'batch', 'batch_size', 'N', 'B', 'bs'. */
+export const BATCH_LIKE = /batch|^[nb]$|^bs$/i;
+
+/**
+ * The batch dim's name (null: unnamed), or undefined when no input has one: the first dim of the
+ * first input of rank >= 2 when it is unnamed or named like a batch (a sequence-first 'seq' is not).
+ */
 function batchDimOf(sig: Signature, o: FeedOptions): { name: string | null } | undefined {
   for (const v of sig.inputs) {
     if (!v.dims || v.dims.length < 2 || o.shapes?.[v.name]) continue;
     const d = v.dims[0];
-    if (typeof d === 'number' || (typeof d === 'string' && o.dims?.[d] !== undefined)) continue;
+    if (typeof d === 'number' || (typeof d === 'string' && (o.dims?.[d] !== undefined || !BATCH_LIKE.test(d)))) continue;
     return { name: d };
   }
   return undefined;

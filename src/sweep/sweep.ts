@@ -264,8 +264,12 @@ export function prepareModels(cfg: SweepConfig): BenchModel[] {
   const feed = cfg.feed && cfg.models.length > 1 ? { ...cfg.feed, lenient: true } : cfg.feed;
   const models = cfg.models.map((spec) => prepareBenchModel({ spec, preset: cfg.preset, features: cfg.features, classes: cfg.classes, seed: cfg.seed, ...(feed ? { feed } : {}) }));
   if (cfg.feed && models.length > 1) {
-    const unused = models.map((m) => (m.signature ? unusedFeedFlags(m.signature, cfg.feed!) : undefined));
-    if (unused.every(Boolean)) throw new UserError(`${unused[0]} in any of the models (${cfg.models.join(', ')})`);
+    const { dims = {}, shapes = {}, values = {} } = cfg.feed;
+    const one = [...Object.entries(dims).map(([k, v]) => ({ dims: { [k]: v } })), ...Object.entries(shapes).map(([k, v]) => ({ shapes: { [k]: v } })), ...Object.entries(values).map(([k, v]) => ({ values: { [k]: v } }))];
+    for (const flag of one) {
+      const unused = models.map((m) => (m.signature ? unusedFeedFlags(m.signature, flag) : 'no signature'));
+      if (unused.every(Boolean)) throw new UserError(`${unused[0]} in any of the models (${cfg.models.join(', ')})`);
+    }
   }
   return models;
 }

@@ -1,0 +1,143 @@
+/**
+ * `melbench bench <model.onnx>`: every bring-your-own-model fixture (test/fixtures/onnx-models.ts)
+ * benched from the command line on cpu and wasm with only its --dim/--input flags, and the errors
+ * a user meets when an input cannot be fed.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/errors.ts';
+import { encodeNpy } from '../../src/features/npy.ts';
+import { onnxFixtures, writeFixture } from '../fixtures/onnx-models.ts';
+
+const BIN = new URL('../../bin/melbench.mjs', import.meta.url).pathname;
+const QUICK = ['--samples', '2', '--warmup', '0', '--time-ms', '0', '--no-report'];
+
+function melbench(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** One line, or commander's line plus its '(run with --help for usage)'. */
+function expectUserError(r: ReturnType<typeof melbench>, code: number, pattern: RegExp) {
+  expect(r.code, r.stderr).toBe(code);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines[0]).toMatch(pattern);
+  expect(lines.slice(1).filter((l) => !/^\(run with --help for usage\)$/.test(l))).toEqual([]);
+}
+
+type CsvRow = Record<string, string>;
+const rowsOf = (csv: string): CsvRow[] => parse(readFileSync(csv, 'utf8'), { columns: true });
+
+const dir = mkdtempSync(join(tmpdir(), 'melbench-byom-'));
+const fixtures = onnxFixtures().map((f) => ({ f, path: writeFixture(dir, f) }));
+const pathOf = (name: string) => fixtures.find((x) => x.f.name === name)!.path;
+
+describe('bench <model.onnx>: every fixture on cpu and wasm with only its flags', () => {
+  // NOTE: one run for all fixtures but lstm (whose 'seq' differs from dynamic-batch-seq's), with the
+  // union of their flags: a flag naming another model's input or dim is ignored by the rest.
+  const lstm = fixtures.find((x) => x.f.name === 'lstm')!;
+  const rest = fixtures.filter((x) => x !== lstm);
+  const runs = [
+    { label: 'all but lstm', models: rest, flags: [...new Set(rest.flatMap((x) => x.f.benchFlags.join(' ').match(/--\S+ \S+/g) ?? []))].flatMap((p) => p.split(' ')) },
+    { label: 'lstm', models: [lstm], flags: lstm.f.benchFlags },
+  ];
+  for (const run of runs) {
+    it(`${run.label}: ${run.flags.join(' ')}`, () => {
+      const csv = join(dir, `${run.label.replace(/ /g, '-')}.csv`);
+      // NOTE: in-process (no child per runtime) to keep 20 rows quick; the tests below cross the process boundary.
+      const r = melbench('bench', ...run.models.map((x) => x.path), ...run.flags, '--runtimes', 'cpu,wasm', '--no-isolate', ...QUICK, '-o', csv);
+      expect(r.code, r.stderr).toBe(0);
+      const rows = rowsOf(csv);
+      expect(rows.map((x) => [x.model, x.runtime, x.status, x.error])).toEqual(run.models.flatMap(({ f }) => ['cpu', 'wasm'].map((rt) => [f.name, rt, 'ok', ''])));
+      for (const { f } of run.models) {
+        // The fixture's own feed dims: a single input keeps the old AxB form; several are named.
+        const want = f.inputs.length === 1 ? f.inputs[0].feedDims.join('x') : f.inputs.map((i) => `${i.name}=[${i.feedDims.join(',')}]`).join(' ');
+        const mine = rows.filter((x) => x.model === f.name);
+        for (const row of mine) {
+          expect(row.input_shape, f.name).toBe(want);
+          expect(row.input_sha256).toBe(mine[0].input_sha256);
+          expect(Number(row.max_abs_diff), f.name).toBeLessThan(1e-4);
+          expect(Number(row.model_bytes)).toBe(f.bytes.length);
+          // Cost columns: counted where the IR imports the model, else empty with the reason on stderr.
+          if (row.params === '') expect(r.stderr).toContain(`melbench: ${f.name}: params and MACs not counted`);
+          else expect([row.params, row.macs].every((x) => /^\d+$/.test(x)), `${f.name}: params ${row.params}, macs ${row.macs}`).toBe(true);
+        }
+      }
+    }, 300_000);
+  }
+
+  it('the channels-last CNN (imported by the IR) has its params and MACs', () => {
+    const csv = join(dir, 'cnn-cost.csv');
+    const r = melbench('bench', pathOf('channels-last-cnn'), '--runtimes', 'cpu', ...QUICK, '-o', csv);
+    expect(r.code, r.stderr).toBe(0);
+    const [row] = rowsOf(csv);
+    expect(Number(row.params)).toBeGreaterThan(0);
+    expect(Number(row.macs)).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('several files in one run: a flag naming the input of one model only is fine', () => {
+    const csv = join(dir, 'several.csv');
+    const r = melbench('bench', pathOf('int64-scalar'), pathOf('gru'), '--input', 'sr=16000', '--runtimes', 'cpu', ...QUICK, '-o', csv);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rowsOf(csv).map((x) => [x.model, x.status, x.input_shape])).toEqual([
+      ['int64-scalar', 'ok', 'x=[1,512] sr=[]'],
+      ['gru', 'ok', 'x=[20,1,8] h0=[1,1,12]'],
+    ]);
+    expectUserError(melbench('bench', pathOf('gru'), pathOf('constant'), '--input', 'sr=16000', '--runtimes', 'cpu', ...QUICK), EXIT.usage, /--input sr=\.\.\.: the model has no input 'sr' in any of the models/);
+  }, 60_000);
+});
+
+describe('bench <model.onnx>: inputs that cannot be fed fail in one line', () => {
+  it('an integer input with no --input: exit 2 naming the input, its type and the flag', () => {
+    expectUserError(melbench('bench', pathOf('int64-scalar'), '--runtimes', 'cpu'), EXIT.usage, /input 'sr' is int64 \[\]; .*--input sr=16000/);
+  });
+
+  it('a free dim with no --dim: exit 2 naming the dim and the flag', () => {
+    expectUserError(melbench('bench', pathOf('lstm'), '--runtimes', 'cpu'), EXIT.usage, /input 'X' \[seq, 1, 8\] has a free dim 'seq' at index 0; set it with --dim seq=<n>/);
+  });
+
+  it('bad flag syntax: exit 2', () => {
+    expectUserError(melbench('bench', pathOf('lstm'), '--dim', 'seq'), EXIT.usage, /--dim must be name=value/);
+    expectUserError(melbench('bench', pathOf('lstm'), '--dim', 'seq=-3'), EXIT.usage, /--dim: 'seq=-3' needs a size that is an integer/);
+    expectUserError(melbench('bench', pathOf('lstm'), '--shape', 'X=10xQx8'), EXIT.usage, /--shape: 'X=10xQx8' needs a size/);
+    expectUserError(melbench('bench', pathOf('int64-scalar'), '--input', 'sr='), EXIT.usage, /--input sr= needs a value/);
+    expectUserError(melbench('bench', pathOf('int64-scalar'), '--input', 'sr=fast'), EXIT.usage, /--input sr=fast: expected a number, a \.npy file or a \.wav\/\.flac file/);
+    expectUserError(melbench('bench', pathOf('int64-scalar'), '--input', 'sr=16000.5'), EXIT.usage, /input 'sr' is int64; give an integer/);
+  });
+
+  it('an unknown input or dim name: exit 2 listing the inputs', () => {
+    expectUserError(melbench('bench', pathOf('int64-scalar'), '--input', 'rate=16000'), EXIT.usage, /--input rate=\.\.\.: the model has no input 'rate' \(inputs: x float32\[1, 512\], sr int64\[\]\)/);
+    expectUserError(melbench('bench', pathOf('lstm'), '--dim', 'time=4'), EXIT.usage, /--dim time=\.\.\.: no input has a dim named 'time'/);
+  });
+
+  it('an .npy of the wrong dtype or shape: exit 3', () => {
+    const npy = join(dir, 'x.npy');
+    writeFileSync(npy, encodeNpy({ data: Float32Array.of(1, 2, 3), dims: [3] }));
+    expectUserError(melbench('bench', pathOf('int64-scalar'), '--input', `sr=${npy}`), EXIT.badInput, /--input sr=.*x\.npy holds float32 but input 'sr' is int64/);
+    expectUserError(melbench('bench', pathOf('int64-scalar'), '--input', 'sr=16000', '--input', `x=${npy}`), EXIT.badInput, /has shape \[3\] but input 'x' needs \[1, 512\]/);
+  });
+});
+
+describe('frontend -o fe.onnx, then bench fe.onnx --input audio=<wav>', () => {
+  it('times melbench\'s own frontend on a real file', () => {
+    const fe = join(dir, 'fe.onnx');
+    expect(melbench('frontend', '-o', fe).code).toBe(0);
+    const wav = new URL('../data/audio/mono24.wav', import.meta.url).pathname;
+    const csv = join(dir, 'fe.csv');
+    const r = melbench('bench', fe, '--input', `audio=${wav}`, '--runtimes', 'cpu,wasm', ...QUICK, '-o', csv);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("melbench: fe: input 'audio' float32 [batch, 32000] <- --input");
+    const rows = rowsOf(csv);
+    expect(rows.map((x) => [x.runtime, x.status, x.input_shape])).toEqual([
+      ['cpu', 'ok', '1x32000'],
+      ['wasm', 'ok', '1x32000'],
+    ]);
+    // The same audio on both runtimes; the log-mel agrees to float32 rounding (dB values, |x| < 120).
+    expect(rows[1].input_sha256).toBe(rows[0].input_sha256);
+    expect(Number(rows[1].max_abs_diff)).toBeLessThan(1e-2);
+  }, 90_000);
+});
