@@ -118,20 +118,23 @@ function takesFeatures(v: SigValue, f: FeatureTensor, codec: TensorCodec | undef
 }
 
 /** The size of dim `i` of input `v`: fixed, from --dim, or the batch; else an error naming the flag. */
-function dimOf(v: SigValue & { dims: SigDim[] }, i: number, o: FeedOptions, batch: { name: string | null } | undefined, source: string): PlanDim {
+function dimOf(v: SigValue & { dims: SigDim[] }, i: number, o: FeedOptions, batch: { name: string | null } | undefined, source: string, free?: number): PlanDim {
   const d = v.dims[i];
   if (typeof d === 'number') return d;
   if (typeof d === 'string' && o.dims?.[d] !== undefined) return o.dims[d];
   if (batch && ((d !== null && d === batch.name) || (d === null && i === 0 && v.dims.length >= 2))) return 'batch';
+  if (free !== undefined) return free;
   const flag = typeof d === 'string' ? `--dim ${d}=<n>` : `--shape ${v.name}=${v.dims.map((x) => (typeof x === 'number' ? x : '<n>')).join('x')}`;
   return fail(`${source}: input '${v.name}' ${sigShapeText(v.dims)} has a free dim ${dimName(d, i)} at index ${i}; set it with ${flag}`);
 }
 
-function shapeOf(v: SigValue, o: FeedOptions, batch: { name: string | null } | undefined, source: string): PlanDim[] {
+/** `free`: the size a dim no flag sets takes (FREE, for a user value that brings its own shape); else such a dim is an error. */
+function shapeOf(v: SigValue, o: FeedOptions, batch: { name: string | null } | undefined, source: string, free?: number): PlanDim[] {
   const given = o.shapes?.[v.name];
   const dims = v.dims;
   if (!dims) {
     if (given) return given;
+    if (free !== undefined) return [];
     return fail(`${source}: input '${v.name}' has no shape in the model; set it with --shape ${v.name}=<d0>x<d1>...`);
   }
   if (given) {
@@ -140,8 +143,11 @@ function shapeOf(v: SigValue, o: FeedOptions, batch: { name: string | null } | u
     if (bad >= 0) fail(`${source}: --shape ${v.name}=${given.join('x')} does not fit input '${v.name}' ${sigShapeText(dims)} at dim ${bad}`);
     return given;
   }
-  return dims.map((_, i) => dimOf({ ...v, dims }, i, o, batch, source));
+  return dims.map((_, i) => dimOf({ ...v, dims }, i, o, batch, source, free));
 }
+
+/** A free dim of an input fed a user value: it takes the value's size. */
+const FREE = -1;
 
 const concrete = (dims: PlanDim[], batch: number) => dims.map((d) => (d === 'batch' ? batch : d));
 const count = (dims: number[]) => dims.reduce((a, d) => a * d, 1);
@@ -150,6 +156,9 @@ const count = (dims: number[]) => dims.reduce((a, d) => a * d, 1);
 function userTensor(v: SigValue & { dtype: DType }, u: UserValue, dims: PlanDim[], source: string): HostTensor {
   const at1 = concrete(dims, 1);
   if (u.kind === 'scalar') {
+    at1.forEach((d, i) => {
+      if (d === FREE) at1[i] = 1;
+    });
     if (count(at1) !== 1) fail(`${source}: --input ${v.name}=${u.value} is a scalar but input '${v.name}' is ${sigShapeText(v.dims)}; give a .npy file`);
     if (isInt(v.dtype) && !Number.isInteger(u.value)) fail(`${source}: --input ${v.name}=${u.value}: input '${v.name}' is ${v.dtype}; give an integer`);
     return makeTensor(v.dtype === 'bool' ? 'uint8' : (v.dtype as HostTensor['type']), at1, () => u.value);
@@ -160,7 +169,7 @@ function userTensor(v: SigValue & { dtype: DType }, u: UserValue, dims: PlanDim[
     fail(`${source}: --input ${v.name}=${u.source} holds ${t.type} but input '${v.name}' is ${v.dtype}`, EXIT.badInput);
   }
   // NOTE: along the batch dim a tensor holds 1 sample (repeated to each --batch) or exactly the batch.
-  const fits = t.dims.length === at1.length && t.dims.every((d, i) => d === at1[i] || (dims[i] === 'batch' && d >= 1));
+  const fits = (!v.dims && !dims.length) || (t.dims.length === at1.length && t.dims.every((d, i) => d === at1[i] || at1[i] === FREE || (dims[i] === 'batch' && d >= 1)));
   if (!fits) fail(`${source}: --input ${v.name}=${u.source} has shape [${t.dims.join(', ')}] but input '${v.name}' needs [${at1.join(', ')}] (model: ${sigShapeText(v.dims)})`, EXIT.badInput);
   return t.type === v.dtype ? t : { type: 'float16', data: toHalfArray(t.data as Float32Array), dims: t.dims };
 }
@@ -173,7 +182,7 @@ function audioTensor(v: SigValue, u: Extract<UserValue, { kind: 'audio' }>, dims
   const rank = dims.length;
   if (rank < 1 || rank > 3) fail(`${source}: --input ${v.name}=${u.source} is audio but input '${v.name}' ${sigShapeText(v.dims)} is not [S], [N, S] or [N, C, S]`);
   const chans = u.audio.channels;
-  const wantC = rank === 3 ? dims[1] : 1;
+  const wantC = rank === 3 ? (dims[1] === FREE ? chans.length : dims[1]) : 1;
   if (typeof wantC !== 'number') fail(`${source}: input '${v.name}' has a batch-sized channel dim`);
   const rows = wantC === chans.length ? chans : wantC === 1 ? [mono(chans)] : fail(`${source}: input '${v.name}' takes ${wantC} channels but ${u.source} has ${chans.length}`);
   const last = v.dims?.[rank - 1];
@@ -212,8 +221,14 @@ export function planFeeds(sig: Signature, o: FeedOptions, features: FeatureTenso
       const n = dimOf({ ...v, dims: v.dims! }, 0, o, batch, source);
       return { name: v.name, dtype: typed.dtype, dims: [n, ...features.dims], source: 'features', features, ...(codec ? { codec } : {}) };
     }
+    if (user) {
+      const free = shapeOf(v, o, batch, source, FREE);
+      const tensor = userTensor(typed, user, free, source);
+      // NOTE: the value's own sizes fill the free dims; the batch dim stays the batch.
+      const dims = free.length ? free.map((d, i) => (d === FREE ? tensor.dims[i] : d)) : tensor.dims;
+      return { name: v.name, dtype: typed.dtype, dims, source: 'user', tensor };
+    }
     const dims = shapeOf(v, o, batch, source);
-    if (user) return { name: v.name, dtype: typed.dtype, dims, source: 'user', tensor: userTensor(typed, user, dims, source) };
     if (STATE_LIKE.test(v.name) || outputs.has(v.name)) return { name: v.name, dtype: typed.dtype, dims, source: 'zeros' };
     if (isFloat(typed.dtype)) return { name: v.name, dtype: typed.dtype, dims, source: 'random' };
     const meta = Number(sig.metadata[v.name]);

@@ -101,6 +101,19 @@ describe('feeds from a signature', () => {
     expect(f.feeds.x.dims).toEqual([2, 3]);
   });
 
+  it('a user value fills the free dims it brings (a waveform of any length), the batch dim stays the batch', () => {
+    const s = sig([v('input', 'float32', ['batch_size', 'samples'])]);
+    const audio = { kind: 'audio' as const, audio: { sampleRate: 16000, channels: [Float32Array.of(0.1, 0.2, 0.3)] }, source: 'a.wav' };
+    const p = plan(s, { values: { input: audio } });
+    expect(p.inputs[0].dims).toEqual(['batch', 3]);
+    const f = makeFeeds(p, 2, 'm');
+    expect(f.feeds.input.dims).toEqual([2, 3]);
+    expect([...(f.feeds.input.data as Float32Array)]).toEqual([...Float32Array.of(0.1, 0.2, 0.3, 0.1, 0.2, 0.3)]);
+    // A fixed length cuts or zero-pads the audio.
+    const fixed = makeFeeds(plan(sig([v('audio', 'float32', ['N', 5])]), { values: { audio } }), 1, 'm');
+    expect([...(fixed.feeds.audio.data as Float32Array)]).toEqual([...Float32Array.of(0.1, 0.2, 0.3, 0, 0)]);
+  });
+
   it('a float16 input gets half-precision noise', () => {
     const f = makeFeeds(plan(sig([v('x', 'float16', [1, 8])])), 1, 'm');
     expect(f.feeds.x.type).toBe('float16');
