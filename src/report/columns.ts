@@ -23,8 +23,8 @@ export const COLUMNS = [
   ['threads', 'intra-op threads (0 = ORT default)'],
   ['batch', 'batch size N'],
   ['preset', 'features preset the input was computed with'],
-  ['input_shape', 'input tensor shape, e.g. 1x1x64x126'],
-  ['input_sha256', 'sha256 of the input tensor bytes: identical across runtimes of a run'],
+  ['input_shape', 'input tensor shape, e.g. 1x1x64x126; a model with several inputs names each: `input=[1,512] state=[2,1,128] sr=[]`'],
+  ['input_sha256', "sha256 of the input tensor bytes: identical across runtimes of a run; with several inputs, sha256 over each input's name, dtype, dims and bytes in input order"],
   // size and cost
   ['params', 'learned parameters (Conv/Gemm weights and biases, BN scale and shift)'],
   ['nonzero_params', 'parameters not exactly zero'],
