@@ -161,7 +161,7 @@ function userTensor(v: SigValue & { dtype: DType }, u: UserValue, dims: PlanDim[
     });
     if (count(at1) !== 1) fail(`${source}: --input ${v.name}=${u.value} is a scalar but input '${v.name}' is ${sigShapeText(v.dims)}; give a .npy file`);
     if (isInt(v.dtype) && !Number.isInteger(u.value)) fail(`${source}: --input ${v.name}=${u.value}: input '${v.name}' is ${v.dtype}; give an integer`);
-    return makeTensor(v.dtype === 'bool' ? 'uint8' : (v.dtype as HostTensor['type']), at1, () => u.value);
+    return makeTensor(v.dtype as HostTensor['type'], at1, () => u.value);
   }
   if (u.kind === 'audio' && !isFloat(v.dtype)) fail(`${source}: --input ${v.name}=${u.source} is audio but input '${v.name}' is ${v.dtype}`);
   const t = u.kind === 'audio' ? audioTensor(v, u, dims, source) : u.tensor;
@@ -212,7 +212,8 @@ export function planFeeds(sig: Signature, o: FeedOptions, features: FeatureTenso
   const batch = batchDimOf(sig, o);
   let fedFeatures = false;
   const inputs = sig.inputs.map((v, k): InputPlan => {
-    if (!v.dtype) fail(`${source}: input '${v.name}' is ${v.onnxType}, which melbench cannot feed`, EXIT.badModel);
+    // NOTE: no runner's host tensor carries bool (src/graph/dtype.ts), so a bool input cannot be fed.
+    if (!v.dtype || v.dtype === 'bool') fail(`${source}: input '${v.name}' is ${v.onnxType}, which melbench cannot feed`, EXIT.badModel);
     const typed = v as SigValue & { dtype: DType };
     const codec = k === 0 ? featureCodec : undefined;
     const user = o.values?.[v.name];
