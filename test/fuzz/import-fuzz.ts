@@ -25,11 +25,13 @@ export interface ImportFuzzRequest {
   /** A case slower than this also sends its description. */
   slowMs: number;
   plants?: Record<number, Plant>;
+  /** Mutate only the fixtures (quick to build), not the zoo and pass outputs. */
+  fixturesOnly?: boolean;
 }
 
 export type ImportFuzzReply =
   | { kind: 'sources'; names: string[] }
-  | { kind: 'case'; k: number; source: string; outcome: string; ms: number; what?: string; message?: string }
+  | { kind: 'case'; k: number; source: string; family: string; outcome: string; ms: number; what?: string; message?: string }
   | { kind: 'done' };
 
 /** Case k's own seed: any case replays alone. */
@@ -45,6 +47,7 @@ export interface ImportFuzzOptions {
   slowMs: number;
   hangMs: number;
   plants?: Record<number, Plant>;
+  fixturesOnly?: boolean;
   /** Child restarts allowed after hangs and crashes before the run gives up. */
   maxRestarts?: number;
 }
@@ -58,6 +61,8 @@ export interface ImportFuzzFailure {
 export interface ImportFuzzResult {
   sources: string[];
   outcomes: Map<string, number>;
+  /** Outcome counts per mutation family. */
+  byFamily: Map<string, Map<string, number>>;
   /** The first case of each outcome class: "case k source: mutation -> message". */
   examples: Map<string, string>;
   failures: ImportFuzzFailure[];
@@ -66,10 +71,11 @@ export interface ImportFuzzResult {
 }
 
 /** The description of case k's mutation, rebuilt here (for a case whose child died before saying). */
-function describeCase(seed: number, k: number): string {
-  const sources = importFuzzSources();
+function describeCase(seed: number, k: number, fixturesOnly = false): { family: string; text: string } {
+  const sources = importFuzzSources(fixturesOnly);
   const s = sources[k % sources.length];
-  return `${s.name}: ${mutateModel(fuzzSource(s.name, s.bytes), new Rng(caseSeed(seed, k))).what}`;
+  const m = mutateModel(fuzzSource(s.name, s.bytes), new Rng(caseSeed(seed, k)));
+  return { family: m.family, text: `${s.name}: ${m.what}` };
 }
 
 type ChildEnd = { kind: 'done' } | { kind: 'hang' | 'crash'; detail: string };
@@ -122,17 +128,23 @@ export async function runImportFuzz(o: ImportFuzzOptions): Promise<ImportFuzzRes
   let slowestMs = 0;
   let next = 0;
   let restarts = 0;
-  const count = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+  const byFamily = new Map<string, Map<string, number>>();
+  const count = (outcome: string, family?: string) => {
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    if (!family) return;
+    const f = byFamily.get(family) ?? byFamily.set(family, new Map()).get(family)!;
+    f.set(outcome, (f.get(outcome) ?? 0) + 1);
+  };
   while (next < o.cases) {
     let last = next - 1;
-    const end = await runChild({ seed: o.seed, from: next, to: o.cases, slowMs: o.slowMs, plants: o.plants }, o.hangMs, (r) => {
+    const end = await runChild({ seed: o.seed, from: next, to: o.cases, slowMs: o.slowMs, plants: o.plants, fixturesOnly: o.fixturesOnly }, o.hangMs, (r) => {
       if (r.kind === 'sources') {
         sources = r.names;
         return;
       }
       if (r.kind !== 'case') return;
       last = r.k;
-      count(r.outcome);
+      count(r.outcome, r.family);
       slowestMs = Math.max(slowestMs, r.ms);
       const id = `case ${r.k} ${r.source}: ${r.what ?? '?'}`;
       if (r.what && !examples.has(r.outcome)) examples.set(r.outcome, `${id} -> ${r.message ?? 'imported'}`);
@@ -141,13 +153,14 @@ export async function runImportFuzz(o: ImportFuzzOptions): Promise<ImportFuzzRes
     });
     if (end.kind === 'done') break;
     const k = last + 1;
-    count(end.kind);
-    failures.push({ k, kind: end.kind, detail: `case ${k} ${describeCase(o.seed, k)}: ${end.detail}` });
+    const d = describeCase(o.seed, k, o.fixturesOnly);
+    count(end.kind, d.family);
+    failures.push({ k, kind: end.kind, detail: `case ${k} ${d.text}: ${end.detail}` });
     next = k + 1;
     if (++restarts > (o.maxRestarts ?? 20)) {
       failures.push({ k: next, kind: end.kind, detail: `gave up after ${restarts} restarts; cases from ${next} not run` });
       break;
     }
   }
-  return { sources, outcomes, examples, failures, slowestMs, seconds: (performance.now() - start) / 1000 };
+  return { sources, outcomes, byFamily, examples, failures, slowestMs, seconds: (performance.now() - start) / 1000 };
 }

@@ -153,7 +153,10 @@ function extremeDim(rng: Rng): onnxProto.onnx.TensorShapeProto.IDimension {
   return { dimValue: pick(rng, EXTREME_INTS) as never };
 }
 
-function mutateProto(m: ModelProto, rng: Rng): string {
+/** The structural mutations' names, in the order of mutateProto's cases. */
+export const STRUCTURAL = ['initializer dims', 'value type/dims', 'initializer dtype', 'op/domain', 'node dropped', 'input rewired', 'attribute', 'opset/IR version', 'external data', 'tensor data', 'sparse initializer', 'graph I/O'] as const;
+
+function mutateProto(m: ModelProto, rng: Rng, which: number): string {
   const graphs = graphsOf(m.graph!);
   const gi = rng.int(graphs.length);
   const g = graphs[gi];
@@ -161,7 +164,7 @@ function mutateProto(m: ModelProto, rng: Rng): string {
   const nodes = (g.node ??= []);
   const inits = (g.initializer ??= []);
   const values = [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])];
-  switch (rng.int(12)) {
+  switch (which) {
     case 0: {
       if (!inits.length) return `${where}: no initializer`;
       const t = pick(rng, inits);
@@ -317,23 +320,29 @@ function mutateProto(m: ModelProto, rng: Rng): string {
   }
 }
 
-/** One seeded mutation of a source model. */
-export function mutateModel(s: FuzzSource, rng: Rng): Mutant {
+export interface FuzzMutant extends Mutant {
+  /** The mutation's family, for counting outcomes by family. */
+  family: string;
+}
+
+/** One seeded mutation of a source model: half wire level, half structural. */
+export function mutateModel(s: FuzzSource, rng: Rng): FuzzMutant {
   switch (rng.int(10)) {
     case 0:
-      return rng.next() < 0.5 ? truncate(s.bytes, rng) : truncateAtField(s, rng);
+      return { family: 'truncation', ...(rng.next() < 0.5 ? truncate(s.bytes, rng) : truncateAtField(s, rng)) };
     case 1:
-      return rng.next() < 0.5 ? bitFlips(s.bytes, rng, 256) : flipStructure(s, rng);
+      return { family: 'bit flips', ...(rng.next() < 0.5 ? bitFlips(s.bytes, rng, 256) : flipStructure(s, rng)) };
     case 2:
-      return lengthLie(s, rng);
+      return { family: 'length prefix', ...lengthLie(s, rng) };
     case 3:
-      return retag(s, rng);
+      return { family: 'tag', ...retag(s, rng) };
     case 4:
-      return siblings(s, rng);
+      return { family: 'sibling fields', ...siblings(s, rng) };
     default: {
       const m = onnx.ModelProto.decode(s.bytes);
-      const what = mutateProto(m, rng);
-      return { bytes: onnx.ModelProto.encode(m).finish(), what };
+      const which = rng.int(STRUCTURAL.length);
+      const what = mutateProto(m, rng, which);
+      return { family: STRUCTURAL[which], bytes: onnx.ModelProto.encode(m).finish(), what };
     }
   }
 }

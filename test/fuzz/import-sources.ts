@@ -34,8 +34,10 @@ function syntheticRanges(g: Graph): Map<string, Range> {
   return m;
 }
 
-export function importFuzzSources(): { name: string; bytes: Uint8Array }[] {
+/** All sources, or with `fixturesOnly` just the fixtures (fast to build: for testing the fuzz harness). */
+export function importFuzzSources(fixturesOnly = false): { name: string; bytes: Uint8Array }[] {
   const out = onnxFixtures().map((f) => ({ name: f.name, bytes: f.bytes }));
+  if (fixturesOnly) return out;
   out.push({ name: 'tiny-cnn', bytes: new Uint8Array(readFileSync(fileURLToPath(new URL('../data/tiny-cnn.onnx', import.meta.url)))) });
   const zoo = new Map(ZOO_MODELS.map((name) => [name, getZooEntry(name).build({ channels: 1, mels: 32, frames: 32, classes: 4, seed: 1 })]));
   for (const [name, g] of zoo) out.push({ name, bytes: toOnnx(g) });

@@ -25,7 +25,7 @@ function plant(how: Plant): void {
 }
 
 process.once('message', async (req: ImportFuzzRequest) => {
-  const sources = importFuzzSources().map((s) => fuzzSource(s.name, s.bytes));
+  const sources = importFuzzSources(req.fixturesOnly).map((s) => fuzzSource(s.name, s.bytes));
   await send({ kind: 'sources', names: sources.map((s) => s.name) });
   const seen = new Set<string>();
   for (let k = req.from; k < req.to; k++) {
@@ -47,7 +47,7 @@ process.once('message', async (req: ImportFuzzRequest) => {
     // The description and message only where the parent reports them: the first of a class, and failures.
     const tell = !seen.has(outcome) || outcome.startsWith('thrown') || ms > req.slowMs;
     seen.add(outcome);
-    await send({ kind: 'case', k, source: src.name, outcome, ms, ...(tell ? { what: m.what, message: message?.slice(0, 300) } : {}) });
+    await send({ kind: 'case', k, source: src.name, family: m.family, outcome, ms, ...(tell ? { what: m.what, message: message?.slice(0, 300) } : {}) });
   }
   await send({ kind: 'done' });
   process.exit(0);
