@@ -3,6 +3,7 @@
  * (test/fuzz/import-worker.ts) and watches it. A case ends as an imported graph or a `UserError`
  * with its exit code; it fails as:
  * - `thrown`: anything else thrown by `fromOnnx` (TypeError, RangeError, a plain Error...);
+ * - `escaped`: a model with external data outside its directory imported instead of being refused;
  * - `slow`: a case that took more than `slowMs`;
  * - `hang`: no reply for `hangMs` (the child is killed and restarted after that case);
  * - `crash`: the child died (abort, out of memory, a native fault) during the case; restarted after it.
@@ -54,7 +55,7 @@ export interface ImportFuzzOptions {
 
 export interface ImportFuzzFailure {
   k: number;
-  kind: 'thrown' | 'slow' | 'hang' | 'crash';
+  kind: 'thrown' | 'escaped' | 'slow' | 'hang' | 'crash';
   detail: string;
 }
 
@@ -149,6 +150,7 @@ export async function runImportFuzz(o: ImportFuzzOptions): Promise<ImportFuzzRes
       const id = `case ${r.k} ${r.source}: ${r.what ?? '?'}`;
       if (r.what && !examples.has(r.outcome)) examples.set(r.outcome, `${id} -> ${r.message ?? 'imported'}`);
       if (r.outcome.startsWith('thrown')) failures.push({ k: r.k, kind: 'thrown', detail: `${id}: ${r.outcome}: ${r.message}` });
+      if (r.outcome === 'escaped') failures.push({ k: r.k, kind: 'escaped', detail: `${id}: imported, though its external data lies outside the model's directory` });
       if (r.ms > o.slowMs) failures.push({ k: r.k, kind: 'slow', detail: `${id}: ${r.ms.toFixed(0)} ms > ${o.slowMs} ms` });
     });
     if (end.kind === 'done') break;

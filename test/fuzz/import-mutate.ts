@@ -49,7 +49,17 @@ export function fuzzSource(name: string, bytes: Uint8Array): FuzzSource {
 export const EXTREME_INTS = [0, -1, 1, 2, 3, 7, 255, 2 ** 31 - 1, -(2 ** 31), 2 ** 32, 2 ** 40, 2 ** 53 - 1];
 const OPS = ['Conv', 'Relu', 'Gemm', 'Softmax', 'MaxPool', 'Add', 'Reshape', 'BatchNormalization', 'If', 'Loop', 'Scan', 'LSTM', 'GRU', 'Constant', 'Shape', 'Gather', 'QuantizeLinear', 'NoSuchOp', ''];
 const DOMAINS = ['', 'ai.onnx', 'com.microsoft', 'ai.onnx.ml', 'com.example', 'x'.repeat(300)];
-const LOCATIONS = ['../escape.bin', '../../etc/passwd', '/etc/passwd', 'missing.bin', 'sub/../../x.bin', '', '.', 'a\u0000b'];
+/**
+ * External-data locations, relative to the model's directory as the import worker lays it out:
+ * `<tmp>/model/` holds the fixtures' side files (external-data.bin) and `link-out.bin`, a symlink to
+ * `<tmp>/outside.bin`, which exists outside the model's directory.
+ */
+export const MODEL_DIR = 'model';
+export const OUTSIDE_FILE = 'outside.bin';
+export const SYMLINK_OUT = 'link-out.bin';
+/** Locations that leave the model's directory: the importer must refuse every one, file or not. */
+export const ESCAPING_LOCATIONS = [`../${OUTSIDE_FILE}`, SYMLINK_OUT, `sub/../../${OUTSIDE_FILE}`, '../../etc/passwd', '/etc/passwd', `/tmp/${OUTSIDE_FILE}`];
+const LOCATIONS = [...ESCAPING_LOCATIONS, 'external-data.bin', 'missing.bin', '', '.', 'a\u0000b', 'sub/../external-data.bin'];
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[rng.int(xs.length)];
 
 const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b);
@@ -156,7 +166,7 @@ function extremeDim(rng: Rng): onnxProto.onnx.TensorShapeProto.IDimension {
 /** The structural mutations' names, in the order of mutateProto's cases. */
 export const STRUCTURAL = ['initializer dims', 'value type/dims', 'initializer dtype', 'op/domain', 'node dropped', 'input rewired', 'attribute', 'opset/IR version', 'external data', 'tensor data', 'sparse initializer', 'graph I/O'] as const;
 
-function mutateProto(m: ModelProto, rng: Rng, which: number): string {
+function mutateProto(m: ModelProto, rng: Rng, which: number, flags: { escapes?: boolean }): string {
   const graphs = graphsOf(m.graph!);
   const gi = rng.int(graphs.length);
   const g = graphs[gi];
@@ -280,11 +290,11 @@ function mutateProto(m: ModelProto, rng: Rng, which: number): string {
       const t = pick(rng, inits);
       t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
       t.rawData = rng.next() < 0.7 ? null : t.rawData;
-      t.externalData = [
-        { key: 'location', value: pick(rng, LOCATIONS) },
-        { key: 'offset', value: String(pick(rng, EXTREME_INTS)) },
-        { key: 'length', value: pick(rng, [String(pick(rng, EXTREME_INTS)), 'abc', '-5', '1e9']) },
-      ];
+      const location = pick(rng, LOCATIONS);
+      flags.escapes = ESCAPING_LOCATIONS.includes(location);
+      t.externalData = [{ key: 'location', value: location }];
+      if (rng.next() < 0.5) t.externalData.push({ key: 'offset', value: String(pick(rng, [0, 0, 0, ...EXTREME_INTS])) });
+      if (rng.next() < 0.5) t.externalData.push({ key: 'length', value: pick(rng, [String(pick(rng, EXTREME_INTS)), 'abc', '-5', '1e9']) });
       return `${where}: initializer ${t.name} external at '${t.externalData[0].value}'`;
     }
     case 9: {
@@ -323,6 +333,8 @@ function mutateProto(m: ModelProto, rng: Rng, which: number): string {
 export interface FuzzMutant extends Mutant {
   /** The mutation's family, for counting outcomes by family. */
   family: string;
+  /** An initializer now points outside the model's directory: importing it would be a safety bug. */
+  escapes?: boolean;
 }
 
 /** One seeded mutation of a source model: half wire level, half structural. */
@@ -341,8 +353,9 @@ export function mutateModel(s: FuzzSource, rng: Rng): FuzzMutant {
     default: {
       const m = onnx.ModelProto.decode(s.bytes);
       const which = rng.int(STRUCTURAL.length);
-      const what = mutateProto(m, rng, which);
-      return { family: STRUCTURAL[which], bytes: onnx.ModelProto.encode(m).finish(), what };
+      const flags: { escapes?: boolean } = {};
+      const what = mutateProto(m, rng, which, flags);
+      return { family: STRUCTURAL[which], bytes: onnx.ModelProto.encode(m).finish(), what, ...flags };
     }
   }
 }
