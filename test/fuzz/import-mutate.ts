@@ -42,7 +42,8 @@ export function fuzzSource(name: string, bytes: Uint8Array): FuzzSource {
     fields,
     all,
     lenFields: all.filter((f) => f.wireType === 2),
-    parents: all.filter((f) => f.children && f.children.length >= 2),
+    // The top-level message counts as a parent too (a synthetic field spanning the bytes).
+    parents: [{ fieldNumber: 0, wireType: 2, start: 0, tagEnd: 0, valueStart: 0, end: bytes.length, depth: -1, children: fields }, ...all.filter((f) => f.children && f.children.length >= 2)],
   };
 }
 
@@ -111,7 +112,7 @@ function siblings(s: FuzzSource, rng: Rng): Mutant {
   const kids = p.children!;
   const i = rng.int(kids.length);
   const a = kids[i];
-  const op = rng.int(3);
+  const op = kids.length < 2 ? 1 + rng.int(2) : rng.int(3);
   if (op === 0) {
     let j = rng.int(kids.length - 1);
     if (j >= i) j++;
