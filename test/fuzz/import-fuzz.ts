@@ -32,7 +32,7 @@ export interface ImportFuzzRequest {
 
 export type ImportFuzzReply =
   | { kind: 'sources'; names: string[] }
-  | { kind: 'case'; k: number; source: string; family: string; outcome: string; ms: number; what?: string; message?: string }
+  | { kind: 'case'; k: number; source: string; family: string; escapes?: boolean; outcome: string; ms: number; what?: string; message?: string }
   | { kind: 'done' };
 
 /** Case k's own seed: any case replays alone. */
@@ -62,6 +62,8 @@ export interface ImportFuzzFailure {
 export interface ImportFuzzResult {
   sources: string[];
   outcomes: Map<string, number>;
+  /** Outcomes of the cases whose external data pointed outside the model's directory. */
+  escaping: Map<string, number>;
   /** Outcome counts per mutation family. */
   byFamily: Map<string, Map<string, number>>;
   /** The first case of each outcome class: "case k source: mutation -> message". */
@@ -130,6 +132,7 @@ export async function runImportFuzz(o: ImportFuzzOptions): Promise<ImportFuzzRes
   let next = 0;
   let restarts = 0;
   const byFamily = new Map<string, Map<string, number>>();
+  const escaping = new Map<string, number>();
   const count = (outcome: string, family?: string) => {
     outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     if (!family) return;
@@ -146,6 +149,7 @@ export async function runImportFuzz(o: ImportFuzzOptions): Promise<ImportFuzzRes
       if (r.kind !== 'case') return;
       last = r.k;
       count(r.outcome, r.family);
+      if (r.escapes) escaping.set(r.outcome, (escaping.get(r.outcome) ?? 0) + 1);
       slowestMs = Math.max(slowestMs, r.ms);
       const id = `case ${r.k} ${r.source}: ${r.what ?? '?'}`;
       if (r.what && !examples.has(r.outcome)) examples.set(r.outcome, `${id} -> ${r.message ?? 'imported'}`);
@@ -164,5 +168,5 @@ export async function runImportFuzz(o: ImportFuzzOptions): Promise<ImportFuzzRes
       break;
     }
   }
-  return { sources, outcomes, byFamily, examples, failures, slowestMs, seconds: (performance.now() - start) / 1000 };
+  return { sources, outcomes, escaping, byFamily, examples, failures, slowestMs, seconds: (performance.now() - start) / 1000 };
 }
