@@ -39,6 +39,27 @@ export function nodeReads(node: Pick<Node, 'inputs' | 'attrs'>): string[] {
   return [...out];
 }
 
+/**
+ * Every name used inside a node's subgraphs, at any depth: values (signatures, initializers, node
+ * inputs and outputs) and node names. ONNX names are unique across a graph and its subgraphs, so a
+ * pass that makes a fresh name must avoid these too.
+ */
+export function namesInSubgraphs(node: Pick<Node, 'attrs'>): string[] {
+  const out = new Set<string>();
+  const walk = (sg: SubGraph) => {
+    for (const v of [...sg.inputs, ...sg.outputs, ...sg.valueInfo]) out.add(v.name);
+    for (const t of sg.initializers) out.add(t.name);
+    for (const s of sg.sparseInitializers ?? []) out.add(s.values.name);
+    for (const n of sg.nodes) {
+      out.add(n.name);
+      for (const v of [...n.inputs, ...n.outputs]) if (v) out.add(v);
+      nodeSubgraphs(n).forEach(walk);
+    }
+  };
+  nodeSubgraphs(node).forEach(walk);
+  return [...out];
+}
+
 /** Whether a node holds a subgraph (If, Loop, Scan, or any op with a graph attribute). */
 export function hasSubgraphs(node: Pick<Node, 'attrs'>): boolean {
   return Object.values(node.attrs).some((a) => a.kind === 'graph' || a.kind === 'graphs');

@@ -70,6 +70,23 @@ describe('opaque ops and domains', () => {
     await expectSameOutputs(bytes, back, { x: new ort.Tensor('float32', f32(6), [2, 3]) });
   });
 
+  it('writes an IR-3 model (opset 7) back with its initializers among the inputs, as IR < 4 requires', async () => {
+    const w = raw('w', DT.FLOAT, [3], new Float32Array([0.5, -1, 2]));
+    const bytes = modelBytes(
+      { name: 'ir3', input: [vi('x', DT.FLOAT, [2, 3]), vi('w', DT.FLOAT, [3])], output: [vi('y', DT.FLOAT, [2, 3])], initializer: [w], node: [node('Mul', ['x', 'w'], ['y'])] },
+      [{ domain: 'ai.onnx', version: 7 }],
+      { irVersion: 3 },
+    );
+    const g = fromOnnx(bytes, 'ir3.onnx');
+    expect(g.inputs.map((v) => v.name)).toEqual(['x']); // w is an initializer, not a feed
+    expect(g.opset).toBe(7);
+    const back = toOnnx(g);
+    const m = onnx.ModelProto.decode(back);
+    expect([Number(m.irVersion), m.graph!.input!.map((v) => v.name)]).toEqual([3, ['x', 'w']]);
+    expect(m.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 7]]);
+    await expectSameOutputs(bytes, back, { x: new ort.Tensor('float32', f32(6), [2, 3]) });
+  });
+
   it("carries a Conv whose attributes the OpDef lacks (auto_pad), and Shape/Gather whose types it cannot know", async () => {
     const w = f32(2 * 1 * 3 * 3, 0.7);
     const bytes = modelBytes({

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '../../src/errors.ts';
-import { consumers, withoutUnusedInitializers } from '../../src/export/passes/graph-util.ts';
+import { consumers, nameAllocator, withoutUnusedInitializers } from '../../src/export/passes/graph-util.ts';
 import { fromOnnx } from '../../src/export/onnx.ts';
 import { inferShapes } from '../../src/graph/infer.ts';
 import { type Graph, isKnownType, type SubGraph } from '../../src/graph/ir.ts';
@@ -29,6 +29,15 @@ describe('nodeReads', () => {
       expect(withoutUnusedInitializers(g).initializers.map((t) => t.name)).toEqual(g.initializers.map((t) => t.name));
       expect(consumers(g).get('w')?.map((n) => n.opType), name).toEqual([name === 'if-outer' ? 'If' : 'Loop']);
     }
+  });
+
+  it('gives fresh names that no subgraph uses', () => {
+    const g = fromOnnx(onnxFixture('if-outer').bytes, 'if-outer.onnx');
+    const fresh = nameAllocator(g);
+    // then_y and else_b live only inside the branches.
+    expect(fresh('then_y')).toBe('then_y_1');
+    expect(fresh('else_b')).toBe('else_b_1');
+    expect(fresh('brand_new')).toBe('brand_new');
   });
 
   it('sees reads at any depth, and not names a nested graph defines for itself', () => {

@@ -4,7 +4,7 @@
  * the graph they were given.
  */
 import type { Graph, Node, Tensor } from '../../graph/ir.ts';
-import { nodeReads, subgraphReads } from '../../graph/reads.ts';
+import { namesInSubgraphs, nodeReads, subgraphReads } from '../../graph/reads.ts';
 
 /** The node that produces each value. */
 export function producers(g: Graph): Map<string, Node> {
@@ -38,12 +38,12 @@ export function isGraphOutput(g: Graph, name: string): boolean {
   return g.outputs.some((o) => o.name === name);
 }
 
-/** A name generator that never repeats a name already used in the graph. */
+/** A name generator that never repeats a name already used in the graph or any of its subgraphs. */
 export function nameAllocator(g: Graph): (base: string) => string {
   const used = new Set<string>([...g.inputs.map((v) => v.name), ...g.outputs.map((v) => v.name), ...g.initializers.map((t) => t.name)]);
   for (const n of g.nodes) {
     used.add(n.name);
-    for (const v of [...n.inputs, ...n.outputs]) used.add(v);
+    for (const v of [...n.inputs, ...n.outputs, ...namesInSubgraphs(n)]) used.add(v);
   }
   return (base: string) => {
     let name = base;
