@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import type onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { EXIT, UserError } from '../../src/errors.ts';
-import { fromOnnx, toOnnx } from '../../src/export/onnx.ts';
+import { fromOnnx, toOnnx, withoutEmptyTrailingInputs } from '../../src/export/onnx.ts';
 import { isKnownType } from '../../src/graph/ir.ts';
 import { AT, countNodes, DT, expectSameOutputs, modelBytes, node, onnx, raw, vi } from './import-helpers.ts';
 
@@ -110,6 +110,24 @@ describe('opaque ops and domains', () => {
     const back = toOnnx(g);
     expect(countNodes(back)).toBe(3);
     await expectSameOutputs(bytes, back, { x: new ort.Tensor('float32', f32(35), [1, 1, 5, 7]) });
+  });
+});
+
+describe('withoutEmptyTrailingInputs in subgraphs', () => {
+  it("drops a trailing '' input of a node inside an If branch", () => {
+    const branch = (y: string) => ({ name: y, output: [vi(y, DT.FLOAT, [1])], node: [node('Clip', ['x', 'lo', ''], [y])] });
+    const bytes = modelBytes({
+      name: 'trim',
+      input: [vi('x', DT.FLOAT, [1]), vi('c', DT.BOOL, [])],
+      output: [vi('y', DT.FLOAT, [1])],
+      initializer: [raw('lo', DT.FLOAT, [], new Float32Array([0]))],
+      node: [node('If', ['c'], ['y'], [{ name: 'then_branch', type: AT.GRAPH, g: branch('t') }, { name: 'else_branch', type: AT.GRAPH, g: branch('e') }])],
+    });
+    const out = onnx.ModelProto.decode(withoutEmptyTrailingInputs(bytes));
+    expect(out.graph!.node![0].attribute!.map((a) => a.g!.node![0].input)).toEqual([
+      ['x', 'lo'],
+      ['x', 'lo'],
+    ]);
   });
 });
 
