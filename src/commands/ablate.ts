@@ -7,9 +7,10 @@
  */
 import Table from 'cli-table3';
 import { PLAIN_STYLE } from '../report/terminal-table.ts';
+import { probeMissionRuntimes } from '../ablate/mission-runtimes.ts';
 import { runAblation } from '../ablate/run-ablation.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
-import { applyRecipe, MISSION_RECIPE, parseSuite, SUITES } from '../ablate/suites.ts';
+import { applyRecipe, MISSION_RECIPE, MISSION_TIMING, MISSION_TRAINING, parseSuite, SUITES } from '../ablate/suites.ts';
 import { parseCalibration } from '../ablate/variants.ts';
 import type { Row } from '../report/columns.ts';
 import { openRun, planRun, reportAtEnd, type RunFileOptions, runExitCode, runFilesText } from '../sweep/run-files.ts';
@@ -89,12 +90,23 @@ export const register: RegisterCommand = (program) => {
     .option('--resume <run.csv>', 'finish an interrupted ablation: skip its cells already done (settings from the run)')
     .option('--retry-failed', 'with --resume: measure crashed, timeout and error cells again (and rebuild failed variants)')
     .option('--no-report', 'do not write the HTML report at the end');
-  addMeasureOptions(ablate, ['cpu', 'wasm']).action(async (given: AblateOptions, cmd: Command) => {
+  addMeasureOptions(ablate, ['cpu', 'wasm'])
+    // NOTE: after addMeasureOptions' --no-isolate, so the default stays true; the mission reads the option's source.
+    .option('--isolate', 'with --suite mission: measure each (model, runtime) in its own child process, as the other suites do')
+    .action(async (given: AblateOptions, cmd: Command) => {
     const plan = planRun('ablate', given, cmd);
     const { runId, options: o } = plan;
     const suite = parseSuite(o.suite);
-    if (suite === 'mission') applyRecipe(o, MISSION_RECIPE, (key) => ablate.getOptionValueSource(key) === 'default');
+    const mission = suite === 'mission';
+    if (mission) applyRecipe(o, MISSION_RECIPE, (key) => ablate.getOptionValueSource(key) === 'default');
+    // The mission measures in this process unless asked (see MISSION_RECIPE's isolate note in suites.ts).
+    if (mission && ablate.getOptionValueSource('isolate') === 'default') o.isolate = false;
     o.models.forEach((m) => getZooEntry(m));
+    if (mission && ablate.getOptionValueSource('runtimes') === 'default') {
+      const chosen = await probeMissionRuntimes(o.timeoutS * 1000);
+      o.runtimes = chosen.runtimes;
+      if (chosen.note) process.stderr.write(`melbench: ${chosen.note}\n`);
+    }
     const suiteOptions = { calibration: parseCalibration(o.calibration), calibrations: o.calibrations.map(parseCalibration), ratios: o.ratios, fineTuneEpochs: o.fineTuneEpochs };
     const sweep: SweepConfig = {
       runId,
@@ -105,7 +117,7 @@ export const register: RegisterCommand = (program) => {
       classes: 0,
       seed: o.seed,
       threads: o.threads,
-      timing: timingOf(o),
+      timing: mission && o.warmup === undefined && o.samples === undefined && o.timeMs === undefined ? MISSION_TIMING : timingOf(o),
       softwareTiming: softwareTimingOf(o, SOFTWARE_TIMING),
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
@@ -120,6 +132,7 @@ export const register: RegisterCommand = (program) => {
         dataset: o.dataset,
         preset: o.preset,
         trainEpochs: o.trainEpochs,
+        ...(mission ? { trainRecipe: MISSION_TRAINING } : {}),
         build: { calibrationClips: o.calibrationClips, fineTuneLr: o.fineTuneLr, seed: o.seed, exclude: o.exclude, log: (line) => process.stderr.write(`melbench: ${line}\n`) },
         sweep,
       },
