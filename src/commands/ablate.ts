@@ -6,7 +6,7 @@
  * HTML report.
  */
 import Table from 'cli-table3';
-import { PLAIN_STYLE } from '../report/terminal-table.ts';
+import { fitTable, PLAIN_STYLE, type TableColumn } from '../report/terminal-table.ts';
 import { probeMissionRuntimes } from '../ablate/mission-runtimes.ts';
 import { runAblation } from '../ablate/run-ablation.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
@@ -42,15 +42,35 @@ const kib = (v: Row[keyof Row]) => (typeof v === 'number' ? (v / 1024).toFixed(1
 /** One line per (model, variant, runtime, batch), with p50 relative to the fp32 row of the same runtime and batch. */
 export function printAblation(rows: Row[]): void {
   const fp32 = new Map(rows.filter((r) => r.variant === 'fp32' && r.status === 'ok').map((r) => [`${r.model}|${r.runtime}|${r.batch}`, r.p50_ms as number]));
-  const t = new Table({ head: ['model', 'variant', 'runtime', 'b', 'status', 'KiB', 'gzip KiB', 'nonzero', 'MMACs', 'F1', 'agree', 'p50 ms', '× fp32', 'note'], style: PLAIN_STYLE });
-  for (const r of rows) {
+  const cells = rows.map((r) => {
     const base = fp32.get(`${r.model}|${r.runtime}|${r.batch}`);
     const ratio = typeof r.p50_ms === 'number' && base ? (r.p50_ms / base).toFixed(2) : '';
-    const note = r.status === 'ok' ? (r.software_adapter === true ? 'software adapter: correctness only' : '') : String(r.error ?? '').slice(0, 60);
-    t.push([r.model, r.variant, r.runtime, r.batch, r.status, kib(r.model_bytes), kib(r.gzip_bytes), r.nonzero_params ?? '', typeof r.macs === 'number' ? (r.macs / 1e6).toFixed(1) : '', num(r.macro_f1), num(r.agreement_fp32), num(r.p50_ms), ratio, note] as string[]);
-  }
-  process.stdout.write(`${t.toString()}\n`);
+    const note = r.status === 'ok' ? (r.software_adapter === true ? 'software adapter: correctness only' : '') : String(r.error ?? '');
+    return [r.model, r.variant, r.runtime, String(r.batch ?? ''), r.status, kib(r.model_bytes), kib(r.gzip_bytes), String(r.nonzero_params ?? ''), typeof r.macs === 'number' ? (r.macs / 1e6).toFixed(1) : '', num(r.macro_f1), num(r.agreement_fp32), num(r.p50_ms), ratio, note].map(String);
+  });
+  // NOTE: one model (the mission's case): named above the table, so 80 columns hold the rest.
+  const models = [...new Set(rows.map((r) => r.model))];
+  if (models.length !== 1) return void process.stdout.write(fitTable(ABLATION_COLUMNS, cells));
+  process.stdout.write(`model: ${models[0]}\n${fitTable(ABLATION_COLUMNS.slice(1), cells.map((c) => c.slice(1)))}`);
 }
+
+/** The ablation table's columns: what goes first when the terminal is narrow (terminal-table.ts). */
+const ABLATION_COLUMNS: TableColumn[] = [
+  { head: 'model', wrap: true },
+  { head: 'variant' },
+  { head: 'runtime' },
+  { head: 'b', drop: 4 },
+  { head: 'status' },
+  { head: 'KiB', drop: 1 },
+  { head: 'gzip KiB', drop: 6 },
+  { head: 'nonzero', drop: 5 },
+  { head: 'MMACs', drop: 3 },
+  { head: 'F1' },
+  { head: 'agree', drop: 2 },
+  { head: 'p50 ms' },
+  { head: '× fp32' },
+  { head: 'note', note: true },
+];
 
 /** Seed 001's Table 2 rows, by quant_mode (its naming on the left, what is quantized on the right). */
 const SEED001_ROWS: Record<string, [string, string]> = {
