@@ -109,62 +109,61 @@ export const register: RegisterCommand = (program) => {
     .option('--fine-tune-lr <x>', 'peak learning rate of fine-tuning', nonNegativeNumber('--fine-tune-lr'), 0.05)
     .option('--resume <run.csv>', 'finish an interrupted ablation: skip its cells already done (settings from the run)')
     .option('--retry-failed', 'with --resume: measure crashed, timeout and error cells again (and rebuild failed variants)')
-    .option('--no-report', 'do not write the HTML report at the end');
-  addMeasureOptions(ablate, ['cpu', 'wasm'])
-    // NOTE: after addMeasureOptions' --no-isolate, so the default stays true; the mission reads the option's source.
-    .option('--isolate', 'with --suite mission: measure each (model, runtime) in its own child process, as the other suites do')
-    .action(async (given: AblateOptions, cmd: Command) => {
-      const plan = planRun('ablate', given, cmd);
-      const { runId, options: o } = plan;
-      const suite = parseSuite(o.suite);
-      const mission = suite === 'mission';
-      // NOTE: a resumed run's options are its saved ones, the recipe and runtimes already applied.
-      const fresh = !plan.resume;
-      if (mission && fresh) applyRecipe(o, MISSION_RECIPE, (key) => ablate.getOptionValueSource(key) === 'default');
-      // The mission measures in this process unless asked (see MISSION_RECIPE's isolate note in suites.ts);
-      // `isolate` is not a saved setting, so a resume decides it again.
-      if (mission && ablate.getOptionValueSource('isolate') === 'default') o.isolate = false;
-      o.models.forEach((m) => getZooEntry(m));
-      if (mission && fresh && ablate.getOptionValueSource('runtimes') === 'default') {
-        const chosen = await probeMissionRuntimes(o.timeoutS * 1000);
-        o.runtimes = chosen.runtimes;
-        if (chosen.note) process.stderr.write(`melbench: ${chosen.note}\n`);
-      }
-      const suiteOptions = { calibration: parseCalibration(o.calibration), calibrations: o.calibrations.map(parseCalibration), ratios: o.ratios, fineTuneEpochs: o.fineTuneEpochs };
-      const sweep: SweepConfig = {
-        runId,
+    .option('--no-report', 'do not write the HTML report at the end')
+    // NOTE: before addMeasureOptions' --no-isolate, so that neither flag leaves `isolate` unset (each suite's default below).
+    .option('--isolate', 'with --suite mission: measure each (model, runtime) in its own child process, as the other suites do');
+  addMeasureOptions(ablate, ['cpu', 'wasm']).action(async (given: AblateOptions, cmd: Command) => {
+    const plan = planRun('ablate', given, cmd);
+    const { runId, options: o } = plan;
+    const suite = parseSuite(o.suite);
+    const mission = suite === 'mission';
+    // NOTE: a resumed run's options are its saved ones, the recipe and runtimes already applied.
+    const fresh = !plan.resume;
+    if (mission && fresh) applyRecipe(o, MISSION_RECIPE, (key) => ablate.getOptionValueSource(key) === 'default');
+    // The mission measures in this process unless asked (see MISSION_RECIPE's isolate note in suites.ts),
+    // every other suite in child processes. `isolate` is not a saved setting: a resume decides it again.
+    o.isolate ??= !mission;
+    o.models.forEach((m) => getZooEntry(m));
+    if (mission && fresh && ablate.getOptionValueSource('runtimes') === 'default') {
+      const chosen = await probeMissionRuntimes(o.timeoutS * 1000);
+      o.runtimes = chosen.runtimes;
+      if (chosen.note) process.stderr.write(`melbench: ${chosen.note}\n`);
+    }
+    const suiteOptions = { calibration: parseCalibration(o.calibration), calibrations: o.calibrations.map(parseCalibration), ratios: o.ratios, fineTuneEpochs: o.fineTuneEpochs };
+    const sweep: SweepConfig = {
+      runId,
+      suite,
+      models: o.models,
+      runtimes: checkedRuntimes(o.runtimes),
+      batches: o.batch,
+      classes: 0,
+      seed: o.seed,
+      threads: o.threads,
+      timing: mission && o.warmup === undefined && o.samples === undefined && o.timeMs === undefined ? MISSION_TIMING : timingOf(o),
+      softwareTiming: softwareTimingOf(o, SOFTWARE_TIMING),
+      timeoutMs: o.timeoutS * 1000,
+      isolate: o.isolate,
+    };
+    const { sinks, done, keptStatuses } = openRun('ablate', plan, (line) => process.stderr.write(`${line}\n`));
+    sweep.done = done;
+    process.stderr.write(`melbench: ablation ${suite}, run ${runId}: ${o.models.join(', ')} x ${sweep.runtimes.join(', ')} -> ${sinks.csv.path}\n`);
+    const rows = await runAblation(
+      {
         suite,
-        models: o.models,
-        runtimes: checkedRuntimes(o.runtimes),
-        batches: o.batch,
-        classes: 0,
-        seed: o.seed,
-        threads: o.threads,
-        timing: mission && o.warmup === undefined && o.samples === undefined && o.timeMs === undefined ? MISSION_TIMING : timingOf(o),
-        softwareTiming: softwareTimingOf(o, SOFTWARE_TIMING),
-        timeoutMs: o.timeoutS * 1000,
-        isolate: o.isolate,
-      };
-      const { sinks, done, keptStatuses } = openRun('ablate', plan, (line) => process.stderr.write(`${line}\n`));
-      sweep.done = done;
-      process.stderr.write(`melbench: ablation ${suite}, run ${runId}: ${o.models.join(', ')} x ${sweep.runtimes.join(', ')} -> ${sinks.csv.path}\n`);
-      const rows = await runAblation(
-        {
-          suite,
-          suiteOptions,
-          dataset: o.dataset,
-          preset: o.preset,
-          trainEpochs: o.trainEpochs,
-          ...(mission ? { trainRecipe: MISSION_TRAINING } : {}),
-          build: { calibrationClips: o.calibrationClips, fineTuneLr: o.fineTuneLr, seed: o.seed, exclude: o.exclude, log: (line) => process.stderr.write(`melbench: ${line}\n`) },
-          sweep,
-        },
-        sinks,
-      );
-      printAblation(rows);
-      if (suite === 'seed001') printSeed001Table(rows);
-      process.stdout.write(runFilesText(sinks));
-      await reportAtEnd(sinks.csv.path, o);
-      process.exitCode = runExitCode([...keptStatuses.map((status) => ({ status })), ...rows], o.strict);
-    });
+        suiteOptions,
+        dataset: o.dataset,
+        preset: o.preset,
+        trainEpochs: o.trainEpochs,
+        ...(mission ? { trainRecipe: MISSION_TRAINING } : {}),
+        build: { calibrationClips: o.calibrationClips, fineTuneLr: o.fineTuneLr, seed: o.seed, exclude: o.exclude, log: (line) => process.stderr.write(`melbench: ${line}\n`) },
+        sweep,
+      },
+      sinks,
+    );
+    printAblation(rows);
+    if (suite === 'seed001') printSeed001Table(rows);
+    process.stdout.write(runFilesText(sinks));
+    await reportAtEnd(sinks.csv.path, o);
+    process.exitCode = runExitCode([...keptStatuses.map((status) => ({ status })), ...rows], o.strict);
+  });
 };
