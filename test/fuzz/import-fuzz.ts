@@ -3,6 +3,7 @@
  * (test/fuzz/import-worker.ts) and watches it. A case ends as an imported graph or a `UserError`
  * with its exit code; it fails as:
  * - `thrown`: anything else thrown by `fromOnnx` (TypeError, RangeError, a plain Error...);
+ * - `escaped`: a model with external data outside its directory imported instead of being refused;
  * - `slow`: a case that took more than `slowMs`;
  * - `hang`: no reply for `hangMs` (the child is killed and restarted after that case);
  * - `crash`: the child died (abort, out of memory, a native fault) during the case; restarted after it.
@@ -25,11 +26,13 @@ export interface ImportFuzzRequest {
   /** A case slower than this also sends its description. */
   slowMs: number;
   plants?: Record<number, Plant>;
+  /** Mutate only the fixtures (quick to build), not the zoo and pass outputs. */
+  fixturesOnly?: boolean;
 }
 
 export type ImportFuzzReply =
   | { kind: 'sources'; names: string[] }
-  | { kind: 'case'; k: number; source: string; outcome: string; ms: number; what?: string; message?: string }
+  | { kind: 'case'; k: number; source: string; family: string; escapes?: boolean; outcome: string; ms: number; what?: string; message?: string }
   | { kind: 'done' };
 
 /** Case k's own seed: any case replays alone. */
@@ -45,19 +48,24 @@ export interface ImportFuzzOptions {
   slowMs: number;
   hangMs: number;
   plants?: Record<number, Plant>;
+  fixturesOnly?: boolean;
   /** Child restarts allowed after hangs and crashes before the run gives up. */
   maxRestarts?: number;
 }
 
 export interface ImportFuzzFailure {
   k: number;
-  kind: 'thrown' | 'slow' | 'hang' | 'crash';
+  kind: 'thrown' | 'escaped' | 'slow' | 'hang' | 'crash';
   detail: string;
 }
 
 export interface ImportFuzzResult {
   sources: string[];
   outcomes: Map<string, number>;
+  /** Outcomes of the cases whose external data pointed outside the model's directory. */
+  escaping: Map<string, number>;
+  /** Outcome counts per mutation family. */
+  byFamily: Map<string, Map<string, number>>;
   /** The first case of each outcome class: "case k source: mutation -> message". */
   examples: Map<string, string>;
   failures: ImportFuzzFailure[];
@@ -66,10 +74,11 @@ export interface ImportFuzzResult {
 }
 
 /** The description of case k's mutation, rebuilt here (for a case whose child died before saying). */
-function describeCase(seed: number, k: number): string {
-  const sources = importFuzzSources();
+function describeCase(seed: number, k: number, fixturesOnly = false): { family: string; text: string } {
+  const sources = importFuzzSources(fixturesOnly);
   const s = sources[k % sources.length];
-  return `${s.name}: ${mutateModel(fuzzSource(s.name, s.bytes), new Rng(caseSeed(seed, k))).what}`;
+  const m = mutateModel(fuzzSource(s.name, s.bytes), new Rng(caseSeed(seed, k)));
+  return { family: m.family, text: `${s.name}: ${m.what}` };
 }
 
 type ChildEnd = { kind: 'done' } | { kind: 'hang' | 'crash'; detail: string };
@@ -122,32 +131,42 @@ export async function runImportFuzz(o: ImportFuzzOptions): Promise<ImportFuzzRes
   let slowestMs = 0;
   let next = 0;
   let restarts = 0;
-  const count = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+  const byFamily = new Map<string, Map<string, number>>();
+  const escaping = new Map<string, number>();
+  const count = (outcome: string, family?: string) => {
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    if (!family) return;
+    const f = byFamily.get(family) ?? byFamily.set(family, new Map()).get(family)!;
+    f.set(outcome, (f.get(outcome) ?? 0) + 1);
+  };
   while (next < o.cases) {
     let last = next - 1;
-    const end = await runChild({ seed: o.seed, from: next, to: o.cases, slowMs: o.slowMs, plants: o.plants }, o.hangMs, (r) => {
+    const end = await runChild({ seed: o.seed, from: next, to: o.cases, slowMs: o.slowMs, plants: o.plants, fixturesOnly: o.fixturesOnly }, o.hangMs, (r) => {
       if (r.kind === 'sources') {
         sources = r.names;
         return;
       }
       if (r.kind !== 'case') return;
       last = r.k;
-      count(r.outcome);
+      count(r.outcome, r.family);
+      if (r.escapes) escaping.set(r.outcome, (escaping.get(r.outcome) ?? 0) + 1);
       slowestMs = Math.max(slowestMs, r.ms);
       const id = `case ${r.k} ${r.source}: ${r.what ?? '?'}`;
       if (r.what && !examples.has(r.outcome)) examples.set(r.outcome, `${id} -> ${r.message ?? 'imported'}`);
       if (r.outcome.startsWith('thrown')) failures.push({ k: r.k, kind: 'thrown', detail: `${id}: ${r.outcome}: ${r.message}` });
+      if (r.outcome === 'escaped') failures.push({ k: r.k, kind: 'escaped', detail: `${id}: imported, though its external data lies outside the model's directory` });
       if (r.ms > o.slowMs) failures.push({ k: r.k, kind: 'slow', detail: `${id}: ${r.ms.toFixed(0)} ms > ${o.slowMs} ms` });
     });
     if (end.kind === 'done') break;
     const k = last + 1;
-    count(end.kind);
-    failures.push({ k, kind: end.kind, detail: `case ${k} ${describeCase(o.seed, k)}: ${end.detail}` });
+    const d = describeCase(o.seed, k, o.fixturesOnly);
+    count(end.kind, d.family);
+    failures.push({ k, kind: end.kind, detail: `case ${k} ${d.text}: ${end.detail}` });
     next = k + 1;
     if (++restarts > (o.maxRestarts ?? 20)) {
       failures.push({ k: next, kind: end.kind, detail: `gave up after ${restarts} restarts; cases from ${next} not run` });
       break;
     }
   }
-  return { sources, outcomes, examples, failures, slowestMs, seconds: (performance.now() - start) / 1000 };
+  return { sources, outcomes, escaping, byFamily, examples, failures, slowestMs, seconds: (performance.now() - start) / 1000 };
 }

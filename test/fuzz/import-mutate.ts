@@ -42,14 +42,25 @@ export function fuzzSource(name: string, bytes: Uint8Array): FuzzSource {
     fields,
     all,
     lenFields: all.filter((f) => f.wireType === 2),
-    parents: all.filter((f) => f.children && f.children.length >= 2),
+    // The top-level message counts as a parent too (a synthetic field spanning the bytes).
+    parents: [{ fieldNumber: 0, wireType: 2, start: 0, tagEnd: 0, valueStart: 0, end: bytes.length, depth: -1, children: fields }, ...all.filter((f) => f.children && f.children.length >= 2)],
   };
 }
 
 export const EXTREME_INTS = [0, -1, 1, 2, 3, 7, 255, 2 ** 31 - 1, -(2 ** 31), 2 ** 32, 2 ** 40, 2 ** 53 - 1];
 const OPS = ['Conv', 'Relu', 'Gemm', 'Softmax', 'MaxPool', 'Add', 'Reshape', 'BatchNormalization', 'If', 'Loop', 'Scan', 'LSTM', 'GRU', 'Constant', 'Shape', 'Gather', 'QuantizeLinear', 'NoSuchOp', ''];
 const DOMAINS = ['', 'ai.onnx', 'com.microsoft', 'ai.onnx.ml', 'com.example', 'x'.repeat(300)];
-const LOCATIONS = ['../escape.bin', '../../etc/passwd', '/etc/passwd', 'missing.bin', 'sub/../../x.bin', '', '.', 'a\u0000b'];
+/**
+ * External-data locations, relative to the model's directory as the import worker lays it out:
+ * `<tmp>/model/` holds the fixtures' side files (external-data.bin) and `link-out.bin`, a symlink to
+ * `<tmp>/outside.bin`, which exists outside the model's directory.
+ */
+export const MODEL_DIR = 'model';
+export const OUTSIDE_FILE = 'outside.bin';
+export const SYMLINK_OUT = 'link-out.bin';
+/** Locations that leave the model's directory: the importer must refuse every one, file or not. */
+export const ESCAPING_LOCATIONS = [`../${OUTSIDE_FILE}`, SYMLINK_OUT, `sub/../../${OUTSIDE_FILE}`, '../../etc/passwd', '/etc/passwd', `/tmp/${OUTSIDE_FILE}`];
+const LOCATIONS = [...ESCAPING_LOCATIONS, 'external-data.bin', 'missing.bin', '', '.', 'a\u0000b', 'sub/../external-data.bin'];
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[rng.int(xs.length)];
 
 const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b);
@@ -101,7 +112,7 @@ function siblings(s: FuzzSource, rng: Rng): Mutant {
   const kids = p.children!;
   const i = rng.int(kids.length);
   const a = kids[i];
-  const op = rng.int(3);
+  const op = kids.length < 2 ? 1 + rng.int(2) : rng.int(3);
   if (op === 0) {
     let j = rng.int(kids.length - 1);
     if (j >= i) j++;
@@ -153,7 +164,10 @@ function extremeDim(rng: Rng): onnxProto.onnx.TensorShapeProto.IDimension {
   return { dimValue: pick(rng, EXTREME_INTS) as never };
 }
 
-function mutateProto(m: ModelProto, rng: Rng): string {
+/** The structural mutations' names, in the order of mutateProto's cases. */
+export const STRUCTURAL = ['initializer dims', 'value type/dims', 'initializer dtype', 'op/domain', 'node dropped', 'input rewired', 'attribute', 'opset/IR version', 'external data', 'tensor data', 'sparse initializer', 'graph I/O'] as const;
+
+function mutateProto(m: ModelProto, rng: Rng, which: number, flags: { escapes?: boolean }): string {
   const graphs = graphsOf(m.graph!);
   const gi = rng.int(graphs.length);
   const g = graphs[gi];
@@ -161,7 +175,7 @@ function mutateProto(m: ModelProto, rng: Rng): string {
   const nodes = (g.node ??= []);
   const inits = (g.initializer ??= []);
   const values = [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])];
-  switch (rng.int(12)) {
+  switch (which) {
     case 0: {
       if (!inits.length) return `${where}: no initializer`;
       const t = pick(rng, inits);
@@ -277,11 +291,11 @@ function mutateProto(m: ModelProto, rng: Rng): string {
       const t = pick(rng, inits);
       t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
       t.rawData = rng.next() < 0.7 ? null : t.rawData;
-      t.externalData = [
-        { key: 'location', value: pick(rng, LOCATIONS) },
-        { key: 'offset', value: String(pick(rng, EXTREME_INTS)) },
-        { key: 'length', value: pick(rng, [String(pick(rng, EXTREME_INTS)), 'abc', '-5', '1e9']) },
-      ];
+      const location = pick(rng, LOCATIONS);
+      flags.escapes = ESCAPING_LOCATIONS.includes(location);
+      t.externalData = [{ key: 'location', value: location }];
+      if (rng.next() < 0.5) t.externalData.push({ key: 'offset', value: String(pick(rng, [0, 0, 0, ...EXTREME_INTS])) });
+      if (rng.next() < 0.5) t.externalData.push({ key: 'length', value: pick(rng, [String(pick(rng, EXTREME_INTS)), 'abc', '-5', '1e9']) });
       return `${where}: initializer ${t.name} external at '${t.externalData[0].value}'`;
     }
     case 9: {
@@ -317,23 +331,32 @@ function mutateProto(m: ModelProto, rng: Rng): string {
   }
 }
 
-/** One seeded mutation of a source model. */
-export function mutateModel(s: FuzzSource, rng: Rng): Mutant {
+export interface FuzzMutant extends Mutant {
+  /** The mutation's family, for counting outcomes by family. */
+  family: string;
+  /** An initializer now points outside the model's directory: importing it would be a safety bug. */
+  escapes?: boolean;
+}
+
+/** One seeded mutation of a source model: half wire level, half structural. */
+export function mutateModel(s: FuzzSource, rng: Rng): FuzzMutant {
   switch (rng.int(10)) {
     case 0:
-      return rng.next() < 0.5 ? truncate(s.bytes, rng) : truncateAtField(s, rng);
+      return { family: 'truncation', ...(rng.next() < 0.5 ? truncate(s.bytes, rng) : truncateAtField(s, rng)) };
     case 1:
-      return rng.next() < 0.5 ? bitFlips(s.bytes, rng, 256) : flipStructure(s, rng);
+      return { family: 'bit flips', ...(rng.next() < 0.5 ? bitFlips(s.bytes, rng, 256) : flipStructure(s, rng)) };
     case 2:
-      return lengthLie(s, rng);
+      return { family: 'length prefix', ...lengthLie(s, rng) };
     case 3:
-      return retag(s, rng);
+      return { family: 'tag', ...retag(s, rng) };
     case 4:
-      return siblings(s, rng);
+      return { family: 'sibling fields', ...siblings(s, rng) };
     default: {
       const m = onnx.ModelProto.decode(s.bytes);
-      const what = mutateProto(m, rng);
-      return { bytes: onnx.ModelProto.encode(m).finish(), what };
+      const which = rng.int(STRUCTURAL.length);
+      const flags: { escapes?: boolean } = {};
+      const what = mutateProto(m, rng, which, flags);
+      return { family: STRUCTURAL[which], bytes: onnx.ModelProto.encode(m).finish(), what, ...flags };
     }
   }
 }

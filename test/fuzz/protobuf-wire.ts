@@ -28,8 +28,6 @@ export interface WireField {
 
 /** Field numbers above this are taken to mean "not a message" (ONNX's largest is 23). */
 const MAX_FIELD = 64;
-/** LEN payloads larger than this are not parsed as messages (tensor raw_data, big strings). */
-const MAX_NESTED_PARSE = 1 << 16;
 
 function readVarint(b: Uint8Array, at: number, end: number): [value: number, next: number] | undefined {
   let v = 0;
@@ -80,7 +78,8 @@ export function parseFields(b: Uint8Array, start = 0, end = b.length, depth = 0)
       valueStart = len[1];
       fieldEnd = valueStart + len[0];
       if (fieldEnd > end) return undefined;
-      if (len[0] > 0 && len[0] <= MAX_NESTED_PARSE && depth < 12) children = parseFields(b, valueStart, fieldEnd, depth + 1);
+      // NOTE: raw tensor bytes usually fail to parse within a few bytes (a field number of 0 or over 64, a wire type of 3, 4, 6 or 7).
+      if (len[0] > 0 && depth < 12) children = parseFields(b, valueStart, fieldEnd, depth + 1);
     } else return undefined;
     if (fieldEnd > end) return undefined;
     fields.push({ fieldNumber, wireType, start: at, tagEnd, valueStart, end: fieldEnd, depth, children });
