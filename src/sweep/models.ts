@@ -172,7 +172,7 @@ function prepareFile(r: ModelRequest): BenchModel {
   let graph: Graph | undefined;
   let why: string | undefined;
   try {
-    graph = fromOnnx(bytes, r.spec);
+    graph = fromOnnx(bytes, r.spec, { dir: dirname(r.spec) });
   } catch (e) {
     // NOTE: timing needs only the bytes; an import failure costs the params/MACs columns, not the rows.
     if (!(e instanceof UserError)) throw e;
