@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/errors.ts';
 import { encodeNpy } from '../../src/features/npy.ts';
@@ -51,6 +52,7 @@ describe('bench <model.onnx>: every fixture on cpu and wasm with only its flags'
       // NOTE: in-process (no child per runtime) to keep 20 rows quick; the tests below cross the process boundary.
       const r = melbench('bench', ...run.models.map((x) => x.path), ...run.flags, '--runtimes', 'cpu,wasm', '--no-isolate', ...QUICK, '-o', csv);
       expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('not counted');
       const rows = rowsOf(csv);
       expect(rows.map((x) => [x.model, x.runtime, x.status, x.error])).toEqual(run.models.flatMap(({ f }) => ['cpu', 'wasm'].map((rt) => [f.name, rt, 'ok', ''])));
       for (const { f } of run.models) {
@@ -62,13 +64,30 @@ describe('bench <model.onnx>: every fixture on cpu and wasm with only its flags'
           expect(row.input_sha256).toBe(mine[0].input_sha256);
           expect(Number(row.max_abs_diff), f.name).toBeLessThan(1e-4);
           expect(Number(row.model_bytes)).toBe(f.bytes.length);
-          // Cost columns: counted where the IR imports the model, else empty with the reason on stderr.
-          if (row.params === '') expect(r.stderr).toContain(`melbench: ${f.name}: params and MACs not counted`);
-          else expect([row.params, row.macs].every((x) => /^\d+$/.test(x)), `${f.name}: params ${row.params}, macs ${row.macs}`).toBe(true);
+          // Cost columns: the IR imports every fixture (#12's importer), so they are filled.
+          expect([row.params, row.macs].every((x) => /^\d+$/.test(x)), `${f.name}: params ${row.params}, macs ${row.macs}`).toBe(true);
         }
       }
     }, 300_000);
   }
+
+  it('a file the IR importer refuses is benched from its bytes, with empty cost cells and the reason on stderr', () => {
+    // x -> Relu -> y, plus an unused complex64 initializer: ORT drops it, melbench's importer refuses it.
+    const { onnx } = onnxProto;
+    const vi = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: 4 }] } } } });
+    const model = onnx.ModelProto.create({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: { name: 'g', input: [vi('x')], output: [vi('y')], initializer: [{ name: 'unused', dataType: 14, dims: [1], rawData: new Uint8Array(8) }], node: [{ opType: 'Relu', input: ['x'], output: ['y'] }] },
+    });
+    const path = join(dir, 'complex-init.onnx');
+    writeFileSync(path, onnx.ModelProto.encode(model).finish());
+    const csv = join(dir, 'complex-init.csv');
+    const r = melbench('bench', path, '--runtimes', 'cpu', '--no-isolate', ...QUICK, '-o', csv);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/melbench: complex-init: params and MACs not counted: .*complex64/);
+    expect(rowsOf(csv).map((x) => [x.status, x.params, x.nonzero_params, x.macs, x.input_shape])).toEqual([['ok', '', '', '', '1x4']]);
+  }, 60_000);
 
   it('the channels-last CNN (imported by the IR) has its params and MACs', () => {
     const csv = join(dir, 'cnn-cost.csv');
