@@ -10,6 +10,7 @@ import { PLAIN_STYLE } from '../report/terminal-table.ts';
 import { runAblation } from '../ablate/run-ablation.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
 import { applyRecipe, MISSION_RECIPE, parseSuite, SUITES } from '../ablate/suites.ts';
+import { readModelFile } from '../ablate/file-model.ts';
 import { parseCalibration } from '../ablate/variants.ts';
 import type { Row } from '../report/columns.ts';
 import { openRun, planRun, reportAtEnd, type RunFileOptions, runExitCode, runFilesText } from '../sweep/run-files.ts';
@@ -33,6 +34,8 @@ interface AblateOptions extends MeasureOptions, RunFileOptions {
   fineTuneEpochs: number;
   fineTuneLr: number;
   exclude: string[];
+  calib: string;
+  evalCount: number;
 }
 
 const num = (v: Row[keyof Row], digits = 3) => (typeof v === 'number' ? Number(v.toPrecision(digits)).toString() : '');
@@ -41,12 +44,15 @@ const kib = (v: Row[keyof Row]) => (typeof v === 'number' ? (v / 1024).toFixed(1
 /** One line per (model, variant, runtime, batch), with p50 relative to the fp32 row of the same runtime and batch. */
 export function printAblation(rows: Row[]): void {
   const fp32 = new Map(rows.filter((r) => r.variant === 'fp32' && r.status === 'ok').map((r) => [`${r.model}|${r.runtime}|${r.batch}`, r.p50_ms as number]));
-  const t = new Table({ head: ['model', 'variant', 'runtime', 'b', 'status', 'KiB', 'gzip KiB', 'nonzero', 'MMACs', 'F1', 'agree', 'p50 ms', '× fp32', 'note'], style: PLAIN_STYLE });
+  // Model files have fidelity instead of F1: their agreement is over the fidelity samples, with its SNR.
+  const snr = rows.some((r) => r.snr_db !== null && r.snr_db !== undefined);
+  const t = new Table({ head: ['model', 'variant', 'runtime', 'b', 'status', 'KiB', 'gzip KiB', 'nonzero', 'MMACs', 'F1', 'agree', ...(snr ? ['SNR dB'] : []), 'p50 ms', '× fp32', 'note'], style: PLAIN_STYLE });
   for (const r of rows) {
     const base = fp32.get(`${r.model}|${r.runtime}|${r.batch}`);
     const ratio = typeof r.p50_ms === 'number' && base ? (r.p50_ms / base).toFixed(2) : '';
     const note = r.status === 'ok' ? (r.software_adapter === true ? 'software adapter: correctness only' : '') : String(r.error ?? '').slice(0, 60);
-    t.push([r.model, r.variant, r.runtime, r.batch, r.status, kib(r.model_bytes), kib(r.gzip_bytes), r.nonzero_params ?? '', typeof r.macs === 'number' ? (r.macs / 1e6).toFixed(1) : '', num(r.macro_f1), num(r.agreement_fp32), num(r.p50_ms), ratio, note] as string[]);
+    const agree = num(r.fidelity_agreement ?? r.agreement_fp32);
+    t.push([r.model, r.variant, r.runtime, r.batch, r.status, kib(r.model_bytes), kib(r.gzip_bytes), r.nonzero_params ?? '', typeof r.macs === 'number' ? (r.macs / 1e6).toFixed(1) : '', num(r.macro_f1), agree, ...(snr ? [num(r.snr_db)] : []), num(r.p50_ms), ratio, note] as string[]);
   }
   process.stdout.write(`${t.toString()}\n`);
 }
@@ -75,7 +81,9 @@ export const register: RegisterCommand = (program) => {
     .command('ablate')
     .description('compress trained models (quantization, pruning) and compare size, F1 and latency across runtimes')
     .requiredOption('--suite <name>', SUITES.join(' | '))
-    .option('--models <names>', 'comma-separated zoo names', nameList, ['resnet'])
+    .option('--models <names>', 'comma-separated zoo names or .onnx files (a file is the fp32 variant; no training, fidelity instead of F1)', nameList, ['resnet'])
+    .option('--calib <source>', "model files only: calibration and evaluation samples, a dataset (alerts, sonicpi, folder:<path>), a folder of .npy samples, or 'random' (a smoke test)", 'random')
+    .option('--eval-count <n>', 'model files only: evaluation samples from a dataset or random (a folder evaluates on its last quarter)', positiveInt('--eval-count'), 64)
     .option('--dataset <spec>', 'dataset the models are trained (cached), calibrated and scored on', 'alerts')
     .option('--preset <name>', 'features preset', 'default')
     .option('--train-epochs <n>', 'epochs of the base training', positiveInt('--train-epochs'), defaultTrainOptions().epochs)
@@ -94,7 +102,9 @@ export const register: RegisterCommand = (program) => {
     const { runId, options: o } = plan;
     const suite = parseSuite(o.suite);
     if (suite === 'mission') applyRecipe(o, MISSION_RECIPE, (key) => ablate.getOptionValueSource(key) === 'default');
-    o.models.forEach((m) => getZooEntry(m));
+    o.models.filter((m) => !m.endsWith('.onnx')).forEach((m) => getZooEntry(m));
+    // A model file that is missing or not ONNX fails here (exit 3), before the run's files exist.
+    o.models.filter((m) => m.endsWith('.onnx')).forEach((m) => readModelFile(m));
     const suiteOptions = { calibration: parseCalibration(o.calibration), calibrations: o.calibrations.map(parseCalibration), ratios: o.ratios, fineTuneEpochs: o.fineTuneEpochs };
     const sweep: SweepConfig = {
       runId,
@@ -122,6 +132,7 @@ export const register: RegisterCommand = (program) => {
         trainEpochs: o.trainEpochs,
         build: { calibrationClips: o.calibrationClips, fineTuneLr: o.fineTuneLr, seed: o.seed, exclude: o.exclude, log: (line) => process.stderr.write(`melbench: ${line}\n`) },
         sweep,
+        files: { samples: o.calib, evalCount: o.evalCount },
       },
       sinks,
     );

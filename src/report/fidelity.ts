@@ -13,6 +13,7 @@
  * Element-wise differences and argmax agreement reuse src/sweep/compare-outputs.ts.
  */
 import type { HostTensor } from '../runners/runner.ts';
+import type { Row } from './columns.ts';
 import { argmaxAgreement, maxAbsDiff, nonFiniteOutputs } from '../sweep/compare-outputs.ts';
 
 export interface OutputFidelity {
@@ -128,4 +129,10 @@ export function fidelityLines(f: FidelitySummary): string[] {
   );
   if (f.nonFinite) lines.push(`non-finite outputs: ${f.nonFinite}`);
   return lines;
+}
+
+/** The CSV's fidelity columns; empty (but for the count) when an output was not finite. */
+export function fidelityColumns(f: FidelitySummary): Partial<Row> {
+  if (f.nonFinite) return { fidelity_inputs: f.inputs };
+  return { fidelity_inputs: f.inputs, fidelity_agreement: f.agreement ?? null, snr_db: f.snrDb, fidelity_max_abs_diff: f.maxAbsDiff };
 }
