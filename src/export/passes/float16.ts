@@ -35,12 +35,15 @@ import { inferNode, inferShapes } from '../../graph/infer.ts';
 import { type DType, type Graph, type Node, type Tensor, type ValueInfo, type ValueType, valueTypes } from '../../graph/ir.ts';
 import { META } from '../../graph/metadata-keys.ts';
 import { attrsOf, toAttrs } from '../../graph/ops/attrs.ts';
-import { traitsOf } from '../../graph/ops/index.ts';
+import { findOp, traitsOf } from '../../graph/ops/index.ts';
 import { ONNX_ELEM_TYPE } from '../../graph/dtype.ts';
 import { Cast } from '../../graph/ops/quant-dynamic.ts';
 import { HALF_MAX, toHalfBits } from './fp16-bits.ts';
 import { consumers, initializerMap, nameAllocator } from './graph-util.ts';
 import { keptNote, type PassNote, type PassResult } from './pass.ts';
+
+/** Why an op melbench does not model stays float32. */
+const OPAQUE_WHY = 'op not modelled by melbench (carried opaquely): its float16 support is unknown, kept float32';
 
 export interface Float16Options {
   /** Keep the graph's float inputs and outputs float32, casting at the boundary (default true). */
@@ -81,7 +84,9 @@ export function toFloat16(g: Graph, options: Float16Options = {}): PassResult {
   const isF32 = (name: string) => name !== '' && types.get(name)?.dtype === 'float32';
   const touchesFloat = (n: Node) => [...n.inputs, ...n.outputs].some(isF32);
   // An op whose OpDef has the `keepFloat32` trait stays float32 by default (none so far, see the header).
-  const inHalf = (n: Node) => !keep.has(n.name) && !keep.has(n.opType) && !traitsOf(n).keepFloat32;
+  // NOTE: so does an op melbench does not model (carried opaquely from an imported model): whether
+  // it has a float16 kernel, and what its attributes or subgraphs expect, is unknown.
+  const inHalf = (n: Node) => !keep.has(n.name) && !keep.has(n.opType) && !traitsOf(n).keepFloat32 && findOp(n.opType, n.domain) !== undefined;
 
   const fresh = nameAllocator(src);
   const inits = initializerMap(src);
@@ -149,7 +154,7 @@ export function toFloat16(g: Graph, options: Float16Options = {}): PassResult {
       continue;
     }
     const half = inHalf(n);
-    if (!half) notes.push(keptNote(n, keep.has(n.name) || keep.has(n.opType) ? 'excluded by the caller' : (traitsOf(n).keepFloat32 ?? 'kept in float32')));
+    if (!half) notes.push(keptNote(n, keep.has(n.name) || keep.has(n.opType) ? 'excluded by the caller' : !findOp(n.opType, n.domain) ? OPAQUE_WHY : (traitsOf(n).keepFloat32 ?? 'kept in float32')));
     const dtype: DType = half ? 'float16' : 'float32';
     const nodeInputs = n.inputs.map((i) => (isF32(i) ? valueIn(i, dtype) : i));
     const attrs = { ...n.attrs };
@@ -161,7 +166,8 @@ export function toFloat16(g: Graph, options: Float16Options = {}): PassResult {
     emit({ ...n, inputs: nodeInputs, outputs: renamed, attrs });
     n.outputs.forEach((o, i) => {
       if (!isF32(o)) return;
-      const got = newTypes.get(renamed[i])!.dtype;
+      // NOTE: an opaque op's output may have no inferred type; kept in float32, it stays float32.
+      const got = newTypes.get(renamed[i])?.dtype ?? dtype;
       live.set(o, { name: renamed[i], dtype: got });
       if (renamed[i] !== o) {
         emit(castNode(fresh(`${o}/cast_${ioDtype === 'float16' ? 'fp16' : 'fp32'}`), renamed[i], o, ioDtype));
