@@ -5,9 +5,11 @@
  * (sample-source.ts), and compared output by output (src/report/fidelity.ts).
  */
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
+import onnxProto from 'onnx-proto';
 import { EXIT, UserError } from '../errors.ts';
-import { fromOnnx } from '../export/onnx.ts';
+import { hasExternalData } from '../export/external-data.ts';
+import { fromOnnx, toOnnx } from '../export/onnx.ts';
 import type { Graph } from '../graph/ir.ts';
 import { FidelityAccumulator, type FidelitySummary } from '../report/fidelity.ts';
 import { getRunner, type HostTensor } from '../runners/runner.ts';
@@ -19,6 +21,7 @@ export interface ModelFile {
   path: string;
   /** The file name without `.onnx`: the `model` of its rows. */
   name: string;
+  /** The file's bytes; for a model with external data, the model with its tensors inline. */
   bytes: Uint8Array;
   graph: Graph;
 }
@@ -31,7 +34,10 @@ export function readModelFile(path: string): ModelFile {
   } catch (e) {
     throw new UserError(`cannot read model ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT.badInput);
   }
-  return { path, name: basename(path, '.onnx'), bytes, graph: fromOnnx(bytes, path) };
+  const graph = fromOnnx(bytes, path, { dir: dirname(path) });
+  // NOTE: a model with external data runs in onnxruntime from bytes only once its tensors are inline.
+  const inline = hasExternalData(onnxProto.onnx.ModelProto.decode(bytes)) ? toOnnx(graph) : bytes;
+  return { path, name: basename(path, '.onnx'), bytes: inline, graph };
 }
 
 /** The file as a variant base: calibration from the split's calibration samples; no fine-tuning. */

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/errors.ts';
 import { encodeNpy } from '../../src/features/npy.ts';
 import { Rng } from '../../src/rng.ts';
+import { onnxFixture, writeFixture } from '../fixtures/onnx-models.ts';
 import { melbenchInProcess as melbench } from './run-in-process.ts';
 
 const TINY = new URL('../data/tiny-cnn.onnx', import.meta.url).pathname;
@@ -93,5 +94,19 @@ describe('melbench quantize', () => {
     expect(readFileSync(out).length).toBeGreaterThan(100);
     const { readdirSync } = await import('node:fs');
     expect(readdirSync(join(dir, 'keep'))).toEqual(['kept.onnx']);
+  }, 60_000);
+
+  it('imported models: external data is read from beside the file, a model it cannot feed is still quantized without fidelity, static needs one float input', async () => {
+    const ext = writeFixture(join(dir, 'fixtures'), onnxFixture('external-data'));
+    const a = await melbench('quantize', ext, '--mode', 'static-qdq', '--calib', 'random', '-o', join(dir, 'ext-q.onnx'));
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toMatch(/ {2}y: argmax agreement \d\.\d{4}, SNR \d+\.\d dB/);
+    const vad = writeFixture(join(dir, 'fixtures'), onnxFixture('silero-like-vad'));
+    const b = await melbench('quantize', vad, '--mode', 'fp16', '-o', join(dir, 'vad-fp16.onnx'));
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stdout).toContain("fidelity: not measured (model 'silero-like-vad' has 3 inputs (input, state, sr); calibration and fidelity feed one float32 input)");
+    expect(b.stdout).toContain('MACs unknown (no sample shape)');
+    const c = await melbench('quantize', vad, '--mode', 'static-qdq', '--calib', 'random', '-o', join(dir, 'vad-q.onnx'));
+    expectOneLine(c, EXIT.badModel, /has 3 inputs \(input, state, sr\); calibration and fidelity feed one float32 input/);
   }, 60_000);
 });
