@@ -207,12 +207,17 @@ export function withoutEmptyTrailingInputs(bytes: Uint8Array): Uint8Array {
     return bytes; // not ONNX: the runtime reports it in its own words
   }
   let changed = false;
-  for (const n of m.graph?.node ?? []) {
-    const trimmed = trimOptionalInputs(n.input ?? []);
-    if (trimmed.length !== (n.input ?? []).length) {
-      n.input = trimmed;
-      changed = true;
+  // Subgraphs too (a Conv inside an If branch), at any depth.
+  const visit = (nodes: onnxProto.onnx.INodeProto[]) => {
+    for (const n of nodes) {
+      const trimmed = trimOptionalInputs(n.input ?? []);
+      if (trimmed.length !== (n.input ?? []).length) {
+        n.input = trimmed;
+        changed = true;
+      }
+      for (const a of n.attribute ?? []) for (const g of [a.g, ...(a.graphs ?? [])]) if (g) visit(g.node ?? []);
     }
-  }
+  };
+  visit(m.graph?.node ?? []);
   return changed ? onnx.ModelProto.encode(m).finish() : bytes;
 }

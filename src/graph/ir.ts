@@ -5,6 +5,14 @@
  * dtype and a shape whose dims are numbers or symbols (e.g. 'N' for batch, 'T' for frames).
  * No closures live on the IR: passes are functions from IR to IR, and the IR round-trips
  * through ONNX bytes unchanged (src/export/onnx.ts).
+ *
+ * Imported models carry what the IR does not model as plain data too. Subgraphs (If, Loop, Scan)
+ * are `SubGraph`s whose nodes are ordinary IR nodes, not opaque bytes: a usage scan must see the
+ * outer-scope names a branch reads (src/graph/reads.ts), and a pass that renames or adds a value
+ * must be able to see and avoid the names inside. Their signatures and value_info, though, keep
+ * the model's encoded TypeProtos (`CarriedValue`), because ONNX lets them be absent, partial or
+ * non-tensor, and melbench infers no shapes inside subgraphs (onnxruntime does): re-deriving them
+ * could only lose information. Likewise type_proto attributes are their encoded bytes.
  */
 
 import type { DType, TypedArrayOf } from './dtype.ts';

@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import type onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { EXIT, UserError } from '../../src/errors.ts';
-import { fromOnnx, toOnnx } from '../../src/export/onnx.ts';
+import { fromOnnx, toOnnx, withoutEmptyTrailingInputs } from '../../src/export/onnx.ts';
 import { isKnownType } from '../../src/graph/ir.ts';
 import { AT, countNodes, DT, expectSameOutputs, modelBytes, node, onnx, raw, vi } from './import-helpers.ts';
 
@@ -70,6 +70,23 @@ describe('opaque ops and domains', () => {
     await expectSameOutputs(bytes, back, { x: new ort.Tensor('float32', f32(6), [2, 3]) });
   });
 
+  it('writes an IR-3 model (opset 7) back with its initializers among the inputs, as IR < 4 requires', async () => {
+    const w = raw('w', DT.FLOAT, [3], new Float32Array([0.5, -1, 2]));
+    const bytes = modelBytes(
+      { name: 'ir3', input: [vi('x', DT.FLOAT, [2, 3]), vi('w', DT.FLOAT, [3])], output: [vi('y', DT.FLOAT, [2, 3])], initializer: [w], node: [node('Mul', ['x', 'w'], ['y'])] },
+      [{ domain: 'ai.onnx', version: 7 }],
+      { irVersion: 3 },
+    );
+    const g = fromOnnx(bytes, 'ir3.onnx');
+    expect(g.inputs.map((v) => v.name)).toEqual(['x']); // w is an initializer, not a feed
+    expect(g.opset).toBe(7);
+    const back = toOnnx(g);
+    const m = onnx.ModelProto.decode(back);
+    expect([Number(m.irVersion), m.graph!.input!.map((v) => v.name)]).toEqual([3, ['x', 'w']]);
+    expect(m.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', 7]]);
+    await expectSameOutputs(bytes, back, { x: new ort.Tensor('float32', f32(6), [2, 3]) });
+  });
+
   it("carries a Conv whose attributes the OpDef lacks (auto_pad), and Shape/Gather whose types it cannot know", async () => {
     const w = f32(2 * 1 * 3 * 3, 0.7);
     const bytes = modelBytes({
@@ -93,6 +110,24 @@ describe('opaque ops and domains', () => {
     const back = toOnnx(g);
     expect(countNodes(back)).toBe(3);
     await expectSameOutputs(bytes, back, { x: new ort.Tensor('float32', f32(35), [1, 1, 5, 7]) });
+  });
+});
+
+describe('withoutEmptyTrailingInputs in subgraphs', () => {
+  it("drops a trailing '' input of a node inside an If branch", () => {
+    const branch = (y: string) => ({ name: y, output: [vi(y, DT.FLOAT, [1])], node: [node('Clip', ['x', 'lo', ''], [y])] });
+    const bytes = modelBytes({
+      name: 'trim',
+      input: [vi('x', DT.FLOAT, [1]), vi('c', DT.BOOL, [])],
+      output: [vi('y', DT.FLOAT, [1])],
+      initializer: [raw('lo', DT.FLOAT, [], new Float32Array([0]))],
+      node: [node('If', ['c'], ['y'], [{ name: 'then_branch', type: AT.GRAPH, g: branch('t') }, { name: 'else_branch', type: AT.GRAPH, g: branch('e') }])],
+    });
+    const out = onnx.ModelProto.decode(withoutEmptyTrailingInputs(bytes));
+    expect(out.graph!.node![0].attribute!.map((a) => a.g!.node![0].input)).toEqual([
+      ['x', 'lo'],
+      ['x', 'lo'],
+    ]);
   });
 });
 
