@@ -56,6 +56,10 @@ export const BOUNDS: Readonly<Record<string, Bound>> = {
   '--f1-threshold': { min: 0, max: 1 },
   '--agreement-threshold': { min: 0, max: 1 },
   '--confidence': { min: 0.5, max: 0.9999 },
+  // quantize / prune of a model file (and ablate --models file.onnx)
+  '--calib-count': { min: 1, max: 100_000 },
+  '--eval-count': { min: 1, max: 100_000 },
+  '--ratio': { min: 0.001, max: 0.999 },
 };
 
 /** A flag missing from BOUNDS still gets a range that no timer or typed array overflows (test/cli/bounds.test.ts fails on it). */

@@ -9,6 +9,7 @@ import { EXIT, UserError } from '../errors.ts';
 import { type ModelCost, modelCost } from '../export/cost.ts';
 import { fromOnnx, toOnnx } from '../export/onnx.ts';
 import { getPreset, type Preset } from '../features/presets.ts';
+import type { Row } from '../report/columns.ts';
 import type { FeatureTensor } from '../features/types.ts';
 import { formatShape, isKnown } from '../graph/dims.ts';
 import type { Graph } from '../graph/ir.ts';
@@ -52,6 +53,8 @@ export interface PreparedModel {
   cost: ModelCost;
   /** Present for a trained model: its test split, and where the training run lives. */
   trained?: { evalSet: EvalSet; runDir: string };
+  /** Columns measured before the sweep (a model file's fidelity), set on each of its ok rows. */
+  rowExtras?: Partial<Row>;
 }
 
 export interface ModelRequest {

@@ -326,6 +326,7 @@ export async function runSweep(cfg: SweepConfig, models: PreparedModel[], sinks:
       const scoring = m.trained && a.ok && (!a.software || cfg.evalSoftware) ? await predictTestSet(cfg, scored(m), m.trained.evalSet, runtime, cfg.isolate) : undefined;
       results.forEach((r, i) => {
         const row = rowFor(cfg, m, runtime, inputs[i], r, refs.get(inputs[i].batch), env);
+        if (m.rowExtras && row.status === 'ok') Object.assign(row, m.rowExtras);
         if (scoring?.pred && row.status === 'ok') Object.assign(row, qualityColumns(scoring, m.trained!.evalSet, referencePred?.pred));
         else if (scoring?.error && row.status === 'ok') row.error = scoring.error;
         sinks.csv.append(row);
