@@ -3,7 +3,7 @@
  * renamed or reordered silently: `SCHEMA_VERSION` changes when they do, and the README's
  * column table is checked against this list by a test.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const COLUMNS = [
   // identity
@@ -75,6 +75,8 @@ export const COLUMNS = [
   ['adapter_architecture', 'WebGPU adapter architecture (webgpu runtimes only)'],
   ['adapter_driver', "WebGPU adapter description, on Vulkan the driver's name and version (webgpu runtimes only)"],
   ['git_commit', "melbench's git commit (`git rev-parse HEAD`, '-dirty' when tracked files differ); empty when not a git checkout"],
+  // added in schema 4
+  ['sessions', 'independent sessions the cell was measured in (`--sessions`, default 1); the latency columns are over all their samples, the one-off costs and warmup the median over sessions'],
 ] as const satisfies readonly (readonly [string, string])[];
 
 export type Column = (typeof COLUMNS)[number][0];
