@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     : undefined;
   const m = prepareModel({ spec: o.model, features, classes: 10, seed: 1 });
   const feeds = { [m.graph.inputs[0].name]: encode(makeBatch(m.features, 1), m.io.input) };
-  process.stdout.write(`gate error rates: ${o.model} on ${runtime}, ${o.threads} thread(s), ${o.stored ? `stored-run style (A then B, not interleaved, ${o.sessions} session(s) per side)` : o.isolate ? 'interleaved, a child process per pair' : 'interleaved, in process'}, ${o.pairs} interleaved A/B pairs per slowdown, ${o.rounds} ABBA rounds x ${o.runsPerRound} runs per side\n`);
+  process.stdout.write(`gate error rates: ${o.model} on ${runtime}, ${o.threads} thread(s), ${o.stored ? `stored-run style (A then B, not interleaved, ${o.sessions} session(s) per side)` : o.isolate ? 'interleaved, a child process per pair' : 'interleaved, in process'}, ${o.pairs} pairs per slowdown, ${o.stored ? `${o.rounds * o.runsPerRound} timed runs per side` : `${o.rounds} ABBA rounds x ${o.runsPerRound} runs per side`}\n`);
   const t0 = performance.now();
   const flagged = new Map<string, number[]>();
   const ratios = new Map<number, number[]>();
