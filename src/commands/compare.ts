@@ -50,13 +50,14 @@ interface CompareOptions {
 }
 
 /**
- * The interleaved A/B defaults: 60 ABBA rounds of 10 runs per side. The paired round bootstrap's
- * CI narrows as 1/√rounds, and on a shared 2-core machine the per-round ratio wanders by about ±8%,
- * so 20 rounds × 20 runs could not call a 5% slowdown significant 19 times in 20 (7–10% was the
- * smallest); 60 × 10 can, with `--latency-threshold 2%` (README, "Gate error rates"), for about
- * three times the session opens (12 s instead of 4 s per comparison on a 0.4 ms model).
+ * The interleaved A/B defaults: 120 ABBA rounds of 10 runs per side. The paired round bootstrap's
+ * CI narrows as 1/√rounds, and on a shared 2-core machine the per-round ratio wanders by about ±8%:
+ * at 20 rounds × 20 runs the smallest slowdown caught 19 times in 20 was 7–10%; at 60 × 10 a 5%
+ * one was, but only at a 2–3% threshold, which then flagged the same config 2 times in 20; at
+ * 120 × 10 with `--latency-threshold 3%`, a 5% slowdown 20/20 with no false positive in 20
+ * (README, "Gate error rates"). About 24 s per comparison on a 0.4 ms model (60 × 10: 15 s).
  */
-export const AB_DEFAULTS = { rounds: 60, runsPerRound: 10 };
+export const AB_DEFAULTS = { rounds: 120, runsPerRound: 10 };
 
 /** '5%' or '0.05'. */
 function testName(v: string): 'bootstrap' | 'mwu' {
