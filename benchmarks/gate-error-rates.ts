@@ -10,7 +10,7 @@
  * (same samples, no extra runs), so the table shows what lowering the threshold buys and costs.
  *
  *   npx tsx benchmarks/gate-error-rates.ts [--model test/data/tiny-cnn.onnx] [--input-shape 1x16x20]
- *       [--runtime cpu] [--threads 1] [--pairs 20] [--rounds 60] [--runs-per-round 10]
+ *       [--runtime cpu] [--threads 1] [--pairs 20] [--rounds 120] [--runs-per-round 10]
  *       [--slowdowns 0,0.02,0.03,0.05,0.07,0.1] [--stored [--sessions 5] | --isolate]
  * --stored times A then B back to back, no interleaving, as two stored runs (`bench` twice, then
  * `compare a.csv b.csv`): each side is `--sessions` sessions one after another, each opened and
