@@ -19,6 +19,7 @@ import { cellKey } from '../sweep/resume.ts';
 import { runSweep, type SweepConfig, type SweepSinks } from '../sweep/sweep.ts';
 import { testEvalSet } from '../sweep/trained-models.ts';
 import { loadTrainingData } from '../train/run.ts';
+import type { TrainOptions } from '../train/trainer.ts';
 import { type BuildContext, buildVariant, trainedBase } from './build-variant.ts';
 import { type SuiteName, type SuiteOptions, suiteVariants } from './suites.ts';
 import { quantMode, variantName } from './variants.ts';
@@ -29,6 +30,8 @@ export interface AblationConfig {
   dataset: string;
   preset: string;
   trainEpochs: number;
+  /** Training options over `melbench train`'s defaults (the mission's recipe); none: the defaults. */
+  trainRecipe?: Partial<TrainOptions>;
   build: BuildContext;
   /** Runtimes, batches, timing, threads, isolation: as `bench`. `models` are zoo names. */
   sweep: SweepConfig;
@@ -46,7 +49,7 @@ export async function runAblation(cfg: AblationConfig, sinks: SweepSinks): Promi
   for (const model of cfg.sweep.models) {
     // The ablate command resolves every name in the zoo first: a file here is a caller's bug.
     invariant(!model.endsWith('.onnx'), () => `ablate trains zoo models; '${model}' is a file`);
-    const base = await trainedBase(model, data, { dataset: cfg.dataset, preset: cfg.preset, epochs: cfg.trainEpochs, seed: cfg.sweep.seed, cacheRoot: cfg.trainCacheRoot, log: cfg.build.log });
+    const base = await trainedBase(model, data, { dataset: cfg.dataset, preset: cfg.preset, epochs: cfg.trainEpochs, recipe: cfg.trainRecipe, seed: cfg.sweep.seed, cacheRoot: cfg.trainCacheRoot, log: cfg.build.log });
     const trained = prepareTrained(model, base.onnxPath, base.runDir, cfg.preset, evalSet);
     for (const v of variants) {
       if (alreadyDone(cfg.sweep, model, variantName(v))) continue;

@@ -6,10 +6,11 @@
  * HTML report.
  */
 import Table from 'cli-table3';
-import { PLAIN_STYLE } from '../report/terminal-table.ts';
+import { fitTable, PLAIN_STYLE, type TableColumn } from '../report/terminal-table.ts';
+import { probeMissionRuntimes } from '../ablate/mission-runtimes.ts';
 import { runAblation } from '../ablate/run-ablation.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
-import { applyRecipe, MISSION_RECIPE, parseSuite, SUITES } from '../ablate/suites.ts';
+import { applyRecipe, MISSION_RECIPE, MISSION_TIMING, MISSION_TRAINING, parseSuite, SUITES } from '../ablate/suites.ts';
 import { parseCalibration } from '../ablate/variants.ts';
 import type { Row } from '../report/columns.ts';
 import { openRun, planRun, reportAtEnd, type RunFileOptions, runExitCode, runFilesText } from '../sweep/run-files.ts';
@@ -41,15 +42,35 @@ const kib = (v: Row[keyof Row]) => (typeof v === 'number' ? (v / 1024).toFixed(1
 /** One line per (model, variant, runtime, batch), with p50 relative to the fp32 row of the same runtime and batch. */
 export function printAblation(rows: Row[]): void {
   const fp32 = new Map(rows.filter((r) => r.variant === 'fp32' && r.status === 'ok').map((r) => [`${r.model}|${r.runtime}|${r.batch}`, r.p50_ms as number]));
-  const t = new Table({ head: ['model', 'variant', 'runtime', 'b', 'status', 'KiB', 'gzip KiB', 'nonzero', 'MMACs', 'F1', 'agree', 'p50 ms', '× fp32', 'note'], style: PLAIN_STYLE });
-  for (const r of rows) {
+  const cells = rows.map((r) => {
     const base = fp32.get(`${r.model}|${r.runtime}|${r.batch}`);
     const ratio = typeof r.p50_ms === 'number' && base ? (r.p50_ms / base).toFixed(2) : '';
-    const note = r.status === 'ok' ? (r.software_adapter === true ? 'software adapter: correctness only' : '') : String(r.error ?? '').slice(0, 60);
-    t.push([r.model, r.variant, r.runtime, r.batch, r.status, kib(r.model_bytes), kib(r.gzip_bytes), r.nonzero_params ?? '', typeof r.macs === 'number' ? (r.macs / 1e6).toFixed(1) : '', num(r.macro_f1), num(r.agreement_fp32), num(r.p50_ms), ratio, note] as string[]);
-  }
-  process.stdout.write(`${t.toString()}\n`);
+    const note = r.status === 'ok' ? (r.software_adapter === true ? 'software adapter: correctness only' : '') : String(r.error ?? '');
+    return [r.model, r.variant, r.runtime, String(r.batch ?? ''), r.status, kib(r.model_bytes), kib(r.gzip_bytes), String(r.nonzero_params ?? ''), typeof r.macs === 'number' ? (r.macs / 1e6).toFixed(1) : '', num(r.macro_f1), num(r.agreement_fp32), num(r.p50_ms), ratio, note].map(String);
+  });
+  // NOTE: one model (the mission's case): named above the table, so 80 columns hold the rest.
+  const models = [...new Set(rows.map((r) => r.model))];
+  if (models.length !== 1) return void process.stdout.write(fitTable(ABLATION_COLUMNS, cells));
+  process.stdout.write(`model: ${models[0]}\n${fitTable(ABLATION_COLUMNS.slice(1), cells.map((c) => c.slice(1)))}`);
 }
+
+/** The ablation table's columns: what goes first when the terminal is narrow (terminal-table.ts). */
+const ABLATION_COLUMNS: TableColumn[] = [
+  { head: 'model', wrap: true },
+  { head: 'variant' },
+  { head: 'runtime' },
+  { head: 'b', drop: 4 },
+  { head: 'status' },
+  { head: 'KiB', drop: 1 },
+  { head: 'gzip KiB', drop: 6 },
+  { head: 'nonzero', drop: 5 },
+  { head: 'MMACs', drop: 3 },
+  { head: 'F1' },
+  { head: 'agree', drop: 2 },
+  { head: 'p50 ms' },
+  { head: '× fp32' },
+  { head: 'note', note: true },
+];
 
 /** Seed 001's Table 2 rows, by quant_mode (its naming on the left, what is quantized on the right). */
 const SEED001_ROWS: Record<string, [string, string]> = {
@@ -88,13 +109,26 @@ export const register: RegisterCommand = (program) => {
     .option('--fine-tune-lr <x>', 'peak learning rate of fine-tuning', nonNegativeNumber('--fine-tune-lr'), 0.05)
     .option('--resume <run.csv>', 'finish an interrupted ablation: skip its cells already done (settings from the run)')
     .option('--retry-failed', 'with --resume: measure crashed, timeout and error cells again (and rebuild failed variants)')
-    .option('--no-report', 'do not write the HTML report at the end');
+    .option('--no-report', 'do not write the HTML report at the end')
+    // NOTE: before addMeasureOptions' --no-isolate, so that neither flag leaves `isolate` unset (each suite's default below).
+    .option('--isolate', 'with --suite mission: measure each (model, runtime) in its own child process, as the other suites do');
   addSessionsOption(addMeasureOptions(ablate, ['cpu', 'wasm'])).action(async (given: AblateOptions, cmd: Command) => {
     const plan = planRun('ablate', given, cmd);
     const { runId, options: o } = plan;
     const suite = parseSuite(o.suite);
-    if (suite === 'mission') applyRecipe(o, MISSION_RECIPE, (key) => ablate.getOptionValueSource(key) === 'default');
+    const mission = suite === 'mission';
+    // NOTE: a resumed run's options are its saved ones, the recipe and runtimes already applied.
+    const fresh = !plan.resume;
+    if (mission && fresh) applyRecipe(o, MISSION_RECIPE, (key) => ablate.getOptionValueSource(key) === 'default');
+    // The mission measures in this process unless asked (see MISSION_RECIPE's isolate note in suites.ts),
+    // every other suite in child processes. `isolate` is not a saved setting: a resume decides it again.
+    o.isolate ??= !mission;
     o.models.forEach((m) => getZooEntry(m));
+    if (mission && fresh && ablate.getOptionValueSource('runtimes') === 'default') {
+      const chosen = await probeMissionRuntimes(o.timeoutS * 1000);
+      o.runtimes = chosen.runtimes;
+      if (chosen.note) process.stderr.write(`melbench: ${chosen.note}\n`);
+    }
     const suiteOptions = { calibration: parseCalibration(o.calibration), calibrations: o.calibrations.map(parseCalibration), ratios: o.ratios, fineTuneEpochs: o.fineTuneEpochs };
     const sweep: SweepConfig = {
       runId,
@@ -105,7 +139,7 @@ export const register: RegisterCommand = (program) => {
       classes: 0,
       seed: o.seed,
       threads: o.threads,
-      timing: timingOf(o),
+      timing: mission && o.warmup === undefined && o.samples === undefined && o.timeMs === undefined ? MISSION_TIMING : timingOf(o),
       softwareTiming: softwareTimingOf(o, SOFTWARE_TIMING),
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
@@ -121,6 +155,7 @@ export const register: RegisterCommand = (program) => {
         dataset: o.dataset,
         preset: o.preset,
         trainEpochs: o.trainEpochs,
+        ...(mission ? { trainRecipe: MISSION_TRAINING } : {}),
         build: { calibrationClips: o.calibrationClips, fineTuneLr: o.fineTuneLr, seed: o.seed, exclude: o.exclude, log: (line) => process.stderr.write(`melbench: ${line}\n`) },
         sweep,
       },

@@ -3,29 +3,35 @@
  *
  * Export writes opset `graph.opset` (17 by default) at IR version 8, named inputs and outputs with
  * their (symbolic) shapes, value_info for every intermediate value, tensors as little-endian
- * raw_data, and the graph's metadata as metadata_props. Import accepts any model whose ops
- * melbench's IR knows, and re-infers shapes so an imported graph is checked like a built one.
+ * raw_data (never external data), and the graph's metadata as metadata_props. A graph imported
+ * from a file keeps its model's IR version, opset imports (with their real versions: ai.onnx.ml 3
+ * stays 3), doc strings, model-local functions and sparse initializers.
+ *
+ * Import carries any model onnxruntime runs: ops the IR does not model stay as opaque nodes
+ * (op type, domain, every attribute, subgraphs with their outer-scope references; see
+ * onnx-nodes.ts), every element type but complex and 4-bit ones (src/graph/dtype.ts), external
+ * data read from beside the model (external-data.ts), and shapes re-inferred where melbench can
+ * (src/graph/infer.ts). It refuses with exit 3 what is not a model (bad bytes, bad tensors,
+ * unsafe external data), and with exit 4 a valid model melbench cannot use (non-tensor graph
+ * inputs or outputs, complex or 4-bit tensors).
  */
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { EXIT, UserError } from '../errors.ts';
-import { DTYPES, dtypeOfOnnx, ONNX_ELEM_TYPE } from '../graph/dtype.ts';
-import { type Attr, type DType, type Dim, type Graph, type Node, type Tensor, type TensorData, trimOptionalInputs, type ValueInfo } from '../graph/ir.ts';
+import { ONNX_ELEM_TYPE } from '../graph/dtype.ts';
 import { inferShapes } from '../graph/infer.ts';
+import { type Dim, type Graph, type ModelInfo, type Node, trimOptionalInputs, type ValueInfo } from '../graph/ir.ts';
+import { nodeSubgraphs } from '../graph/reads.ts';
+import { resolveExternalData } from './external-data.ts';
+import { nodeFromProto, nodeToProto } from './onnx-nodes.ts';
+import { dtypeFrom, sparseFromProto, sparseToProto, tensorFromProto, tensorToProto, toNum } from './onnx-tensor.ts';
 
 const { onnx } = onnxProto;
-type Long = { toNumber(): number };
 
 export const PRODUCER_NAME = 'melbench';
 export const PRODUCER_VERSION = '0.1.0';
 const IR_VERSION = 8;
-
-const toNum = (v: number | Long): number => (typeof v === 'number' ? v : v.toNumber());
-
-function tensorToProto(t: Tensor): onnxProto.onnx.ITensorProto {
-  const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  // NOTE: copy, because protobufjs keeps a reference and the typed array may be a view on a larger buffer.
-  return { name: t.name, dataType: ONNX_ELEM_TYPE[t.dtype], dims: t.dims, rawData: bytes.slice() };
-}
 
 function valueInfoToProto(v: ValueInfo): onnxProto.onnx.IValueInfoProto {
   return {
@@ -33,131 +39,102 @@ function valueInfoToProto(v: ValueInfo): onnxProto.onnx.IValueInfoProto {
     type: {
       tensorType: {
         elemType: ONNX_ELEM_TYPE[v.dtype],
-        shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+        ...(v.shapeUnknown ? {} : { shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } }),
       },
     },
   };
 }
 
-function attrToProto(name: string, a: Attr): onnxProto.onnx.IAttributeProto {
-  const T = onnx.AttributeProto.AttributeType;
-  switch (a.kind) {
-    case 'int':
-      return { name, type: T.INT, i: a.value };
-    case 'ints':
-      return { name, type: T.INTS, ints: a.value };
-    case 'float':
-      return { name, type: T.FLOAT, f: a.value };
-    case 'floats':
-      return { name, type: T.FLOATS, floats: a.value };
-    case 'string':
-      return { name, type: T.STRING, s: new TextEncoder().encode(a.value) };
-    case 'tensor':
-      return { name, type: T.TENSOR, t: tensorToProto(a.value) };
+/** Every domain the nodes use, subgraphs included. */
+function usedDomains(nodes: readonly Node[], out = new Set<string>()): Set<string> {
+  for (const n of nodes) {
+    if (n.domain !== '') out.add(n.domain);
+    for (const sg of nodeSubgraphs(n)) usedDomains(sg.nodes, out);
   }
-}
-
-function nodeToProto(n: Node): onnxProto.onnx.INodeProto {
-  return {
-    name: n.name,
-    opType: n.opType,
-    domain: n.domain,
-    input: trimOptionalInputs(n.inputs),
-    output: n.outputs,
-    attribute: Object.entries(n.attrs).map(([k, a]) => attrToProto(k, a)),
-  };
+  return out;
 }
 
 /**
- * The default-domain opset, plus version 1 of every other domain the nodes use (com.microsoft's
- * contrib ops: QLinearAdd, QGemm...), which onnxruntime requires to resolve their kernels.
+ * The opset imports. A built graph: the default-domain opset, plus version 1 of every other
+ * domain the nodes use (com.microsoft's contrib ops: QLinearAdd, QGemm...), which onnxruntime
+ * requires to resolve their kernels. An imported graph: its model's own imports in their order,
+ * the default domain at `g.opset`, plus version 1 of any domain a pass added.
  */
 function opsetImports(g: Graph): onnxProto.onnx.IOperatorSetIdProto[] {
-  const domains = [...new Set(g.nodes.map((n) => n.domain).filter((d) => d !== ''))].sort();
-  return [{ domain: '', version: g.opset }, ...domains.map((domain) => ({ domain, version: 1 }))];
+  const used = [...usedDomains(g.nodes)].sort();
+  if (!g.model) return [{ domain: '', version: g.opset }, ...used.map((domain) => ({ domain, version: 1 }))];
+  const own = g.model.opsets.map((o) => ({ domain: o.domain, version: o.domain === '' ? g.opset : o.version }));
+  if (!own.some((o) => o.domain === '') && g.opset > 0) own.unshift({ domain: '', version: g.opset });
+  const have = new Set(own.map((o) => o.domain));
+  return [...own, ...used.filter((d) => !have.has(d)).map((domain) => ({ domain, version: 1 }))];
 }
 
 /** Serialises a graph to ONNX bytes. */
 export function toOnnx(g: Graph): Uint8Array {
+  const m = g.model;
+  const inputs = g.inputs.map(valueInfoToProto);
+  // NOTE: before IR version 4 every initializer had to be listed among the graph inputs too.
+  if (m && m.irVersion < 4) for (const t of g.initializers) inputs.push(valueInfoToProto({ name: t.name, dtype: t.dtype, shape: t.dims }));
   const model = onnx.ModelProto.create({
-    irVersion: IR_VERSION,
+    irVersion: m?.irVersion ?? IR_VERSION,
     producerName: PRODUCER_NAME,
     producerVersion: PRODUCER_VERSION,
+    ...(m?.domain ? { domain: m.domain } : {}),
+    ...(m?.modelVersion ? { modelVersion: m.modelVersion } : {}),
+    ...(m?.docString ? { docString: m.docString } : {}),
     opsetImport: opsetImports(g),
     metadataProps: Object.entries(g.metadata).map(([key, value]) => ({ key, value })),
     graph: {
       name: g.name,
       node: g.nodes.map(nodeToProto),
       initializer: g.initializers.map(tensorToProto),
-      input: g.inputs.map(valueInfoToProto),
+      ...(g.sparseInitializers?.length ? { sparseInitializer: g.sparseInitializers.map(sparseToProto) } : {}),
+      ...(g.docString ? { docString: g.docString } : {}),
+      input: inputs,
       output: g.outputs.map(valueInfoToProto),
       valueInfo: g.valueInfo.map(valueInfoToProto),
     },
+    ...(m?.functions?.length ? { functions: m.functions.map((f) => onnx.FunctionProto.decode(f)) } : {}),
   });
   return onnx.ModelProto.encode(model).finish();
 }
 
 // ---- import -----------------------------------------------------------------------------------
 
-function dtypeFrom(code: number | null | undefined, where: string): DType {
-  const d = dtypeOfOnnx(code ?? 0);
-  if (!d) throw new UserError(`${where}: tensor element type ${code} is not supported (float32, float16, int8, uint8, int32, int64, bool are)`, EXIT.badInput);
-  return d;
+function dims(v: onnxProto.onnx.IValueInfoProto, tt: onnxProto.onnx.TypeProto.ITensor): Dim[] {
+  return (tt.shape?.dim ?? []).map((d, i) => (d.dimParam ? d.dimParam : d.dimValue != null ? toNum(d.dimValue) : `${v.name}_d${i}`));
 }
 
-function tensorFromProto(t: onnxProto.onnx.ITensorProto, where: string): Tensor {
-  const dtype = dtypeFrom(t.dataType, where);
-  const dims = (t.dims ?? []).map(toNum);
-  const n = dims.reduce((a, b) => a * b, 1);
-  let data: TensorData;
-  if (t.rawData && t.rawData.length) {
-    // NOTE: copy into a fresh buffer: decoded bytes are a Buffer view (unaligned, shared pool).
-    const raw = new Uint8Array(t.rawData);
-    if (raw.byteLength % DTYPES[dtype].bytes !== 0) throw new UserError(`${where}: tensor '${t.name}' has ${raw.byteLength} bytes, not a multiple of ${dtype}`, EXIT.badInput);
-    data = new DTYPES[dtype].array(raw.buffer);
-  } else if (dtype === 'float32') data = Float32Array.from(t.floatData ?? []);
-  else if (dtype === 'int64') data = BigInt64Array.from((t.int64Data ?? []).map((v) => BigInt(toNum(v))));
-  else {
-    // int8/uint8/int32/float16/bool are stored in int32_data when not raw.
-    const Ctor = DTYPES[dtype].array as unknown as { from(xs: number[]): TensorData };
-    data = Ctor.from(t.int32Data ?? []);
-  }
-  if (data.length !== n) throw new UserError(`${where}: tensor '${t.name}' has ${data.length} values for dims [${dims}]`, EXIT.badInput);
-  return { name: t.name ?? '', dtype, dims, data };
-}
-
-function attrFromProto(a: onnxProto.onnx.IAttributeProto, where: string): Attr {
-  const T = onnx.AttributeProto.AttributeType;
-  switch (a.type) {
-    case T.INT:
-      return { kind: 'int', value: toNum(a.i ?? 0) };
-    case T.INTS:
-      return { kind: 'ints', value: (a.ints ?? []).map(toNum) };
-    case T.FLOAT:
-      return { kind: 'float', value: a.f ?? 0 };
-    case T.FLOATS:
-      return { kind: 'floats', value: [...(a.floats ?? [])] };
-    case T.STRING:
-      return { kind: 'string', value: new TextDecoder().decode(a.s ?? new Uint8Array()) };
-    case T.TENSOR:
-      return { kind: 'tensor', value: tensorFromProto(a.t ?? {}, where) };
-    default:
-      throw new UserError(`${where}: attribute '${a.name}' has an unsupported type ${a.type}`, EXIT.badInput);
-  }
-}
-
-function valueInfoFromProto(v: onnxProto.onnx.IValueInfoProto, where: string): ValueInfo {
+/** A graph input or output: a tensor, or exit 4 (ORT runs sequence or map I/O; melbench feeds and reads tensors). */
+function signatureFromProto(v: onnxProto.onnx.IValueInfoProto, where: string): ValueInfo {
   const tt = v.type?.tensorType;
-  if (!tt) throw new UserError(`${where}: value '${v.name}' is not a tensor`, EXIT.badInput);
-  const shape: Dim[] = (tt.shape?.dim ?? []).map((d, i) => (d.dimParam ? d.dimParam : d.dimValue != null ? toNum(d.dimValue) : `${v.name}_d${i}`));
-  return { name: v.name ?? '', dtype: dtypeFrom(tt.elemType, where), shape };
+  if (!tt) throw new UserError(`${where}: graph input or output '${v.name}' is not a tensor (${v.type ? Object.keys(onnx.TypeProto.toObject(onnx.TypeProto.fromObject(v.type))).join(', ') || 'no type' : 'no type'}), so this model cannot be used`, EXIT.badModel);
+  const dtype = dtypeFrom(tt.elemType, `${where}: value '${v.name}'`);
+  return tt.shape ? { name: v.name ?? '', dtype, shape: dims(v, tt) } : { name: v.name ?? '', dtype, shape: [], shapeUnknown: true };
+}
+
+/** The model's own value_info entries that melbench can state: tensors of a carried type with a shape. */
+function declaredFromProto(v: onnxProto.onnx.IValueInfoProto, where: string): ValueInfo[] {
+  const tt = v.type?.tensorType;
+  if (!tt || !tt.shape || !tt.elemType) return [];
+  try {
+    return [{ name: v.name ?? '', dtype: dtypeFrom(tt.elemType, where), shape: dims(v, tt) }];
+  } catch {
+    return []; // a type melbench does not carry: onnxruntime infers it again
+  }
+}
+
+export interface FromOnnxOptions {
+  /** The model's directory: where its external data files are read from. */
+  dir?: string;
 }
 
 /**
  * Parses ONNX bytes into the IR. `source` names the file in errors.
- * Throws UserError(EXIT.badInput) for bytes that are not an ONNX model.
+ * Throws UserError(EXIT.badInput) for bytes that are not an ONNX model, and UserError(EXIT.badModel)
+ * for a valid model melbench cannot use.
  */
-export function fromOnnx(bytes: Uint8Array, source = 'model'): Graph {
+export function fromOnnx(bytes: Uint8Array, source = 'model', opts: FromOnnxOptions = {}): Graph {
   let m: onnxProto.onnx.ModelProto;
   try {
     m = onnx.ModelProto.decode(bytes);
@@ -169,28 +146,50 @@ export function fromOnnx(bytes: Uint8Array, source = 'model'): Graph {
   if (!g || irVersion <= 0 || !(m.opsetImport ?? []).length) {
     throw new UserError(`${source} is not an ONNX model (no graph, IR version or opset); export one with 'melbench export <model> -o file.onnx'`, EXIT.badInput);
   }
-  const opset = toNum((m.opsetImport ?? []).find((o) => !o.domain)?.version ?? 0);
+  resolveExternalData(m, opts.dir, source);
+  const opsets = (m.opsetImport ?? []).map((o) => ({ domain: o.domain === 'ai.onnx' ? '' : (o.domain ?? ''), version: toNum(o.version ?? 0) }));
+  const opset = opsets.find((o) => o.domain === '')?.version ?? 0;
   const initializers = (g.initializer ?? []).map((t) => tensorFromProto(t, source));
   const initNames = new Set(initializers.map((t) => t.name));
+  const sparse = (g.sparseInitializer ?? []).map((s) => sparseFromProto(s, source));
+  const model: ModelInfo = {
+    irVersion,
+    opsets,
+    ...(m.domain ? { domain: m.domain } : {}),
+    ...(toNum(m.modelVersion ?? 0) ? { modelVersion: toNum(m.modelVersion ?? 0) } : {}),
+    ...(m.docString ? { docString: m.docString } : {}),
+    ...(m.functions?.length ? { functions: m.functions.map((f) => onnx.FunctionProto.encode(f).finish().slice()) } : {}),
+  };
+  const nodes = (g.node ?? []).map((n, i) => nodeFromProto(n, i, source));
   const graph: Graph = {
     name: g.name ?? 'graph',
     // NOTE: models from older exporters list initializers among the inputs too; they are not feeds.
-    inputs: (g.input ?? []).filter((v) => !initNames.has(v.name ?? '')).map((v) => valueInfoFromProto(v, source)),
-    outputs: (g.output ?? []).map((v) => valueInfoFromProto(v, source)),
+    inputs: (g.input ?? []).filter((v) => !initNames.has(v.name ?? '')).map((v) => signatureFromProto(v, source)),
+    outputs: (g.output ?? []).map((v) => signatureFromProto(v, source)),
     initializers,
-    nodes: (g.node ?? []).map((n, i) => ({
-      name: n.name || `${n.opType}_${i}`,
-      opType: n.opType ?? '',
-      domain: n.domain ?? '',
-      inputs: trimOptionalInputs(n.input ?? []),
-      outputs: [...(n.output ?? [])],
-      attrs: Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', attrFromProto(a, `${source}: node '${n.name}'`)])),
-    })),
-    valueInfo: [],
+    ...(sparse.length ? { sparseInitializers: sparse } : {}),
+    nodes,
+    // The model's own types: inference keeps them for the values it cannot reach.
+    valueInfo: (g.valueInfo ?? []).flatMap((v) => declaredFromProto(v, source)),
     opset,
     metadata: Object.fromEntries((m.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? ''])),
+    ...(g.docString ? { docString: g.docString } : {}),
   };
-  return inferShapes(graph);
+  // NOTE: a file melbench wrote, whose header export writes anyway, imports to the very graph that
+  // was exported (no `model`); its graph is checked as a built one (src/graph/infer.ts).
+  const ownHeader = m.producerName === PRODUCER_NAME && JSON.stringify(model) === JSON.stringify({ irVersion: IR_VERSION, opsets: opsetImports({ ...graph, model: undefined }) });
+  return inferShapes(ownHeader ? graph : { ...graph, model });
+}
+
+/** Reads an ONNX file and imports it, with its external data read from beside it. */
+export function fromOnnxFile(path: string): Graph {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new UserError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT.badInput);
+  }
+  return fromOnnx(bytes, path, { dir: dirname(path) });
 }
 
 /**
@@ -208,12 +207,17 @@ export function withoutEmptyTrailingInputs(bytes: Uint8Array): Uint8Array {
     return bytes; // not ONNX: the runtime reports it in its own words
   }
   let changed = false;
-  for (const n of m.graph?.node ?? []) {
-    const trimmed = trimOptionalInputs(n.input ?? []);
-    if (trimmed.length !== (n.input ?? []).length) {
-      n.input = trimmed;
-      changed = true;
+  // Subgraphs too (a Conv inside an If branch), at any depth.
+  const visit = (nodes: onnxProto.onnx.INodeProto[]) => {
+    for (const n of nodes) {
+      const trimmed = trimOptionalInputs(n.input ?? []);
+      if (trimmed.length !== (n.input ?? []).length) {
+        n.input = trimmed;
+        changed = true;
+      }
+      for (const a of n.attribute ?? []) for (const g of [a.g, ...(a.graphs ?? [])]) if (g) visit(g.node ?? []);
     }
-  }
+  };
+  visit(m.graph?.node ?? []);
   return changed ? onnx.ModelProto.encode(m).finish() : bytes;
 }

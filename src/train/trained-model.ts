@@ -5,6 +5,7 @@
  */
 import type { LoadedFeatures } from '../features/datasets/index.ts';
 import { defaultTrainOptions, type RunOutcome, trainRun } from './run.ts';
+import type { TrainOptions } from './trainer.ts';
 
 export interface TrainedModelRequest {
   model: string;
@@ -14,6 +15,8 @@ export interface TrainedModelRequest {
   epochs?: number;
   /** Weight initialisation seed; default: `defaultTrainOptions()`'s. */
   seed?: number;
+  /** Further options over `defaultTrainOptions()`'s (e.g. the main job's AdamW); `epochs` and `seed` above win. */
+  recipe?: Partial<TrainOptions>;
   /** Root of the run cache (default .melbench-cache/train). */
   cacheRoot?: string;
   /** Progress: one line before training, one per epoch trained (none for a cached run). */
@@ -22,8 +25,9 @@ export interface TrainedModelRequest {
 
 /** The finished run of `model` trained on `data` (the dataset's features, loaded once by the caller). */
 export async function trainedModel(r: TrainedModelRequest, data: LoadedFeatures): Promise<RunOutcome> {
-  const options = defaultTrainOptions({ ...(r.epochs && { epochs: r.epochs }), ...(r.seed !== undefined && { seed: r.seed }) });
-  r.log?.(`${r.model} on ${r.dataset}: training (or reusing the cached run), ${options.epochs} epochs`);
+  const options = defaultTrainOptions({ ...r.recipe, ...(r.epochs && { epochs: r.epochs }), ...(r.seed !== undefined && { seed: r.seed }) });
+  const how = `${options.optimizer.kind} lr ${options.lr}`;
+  r.log?.(`${r.model} on ${r.dataset}: training (or reusing the cached run), ${options.epochs} epochs, ${how}`);
   return trainRun(
     { model: r.model, dataset: r.dataset, preset: r.preset, datasetSeed: 0, options, cacheRoot: r.cacheRoot },
     { data, onEpoch: (_s, e) => r.log?.(`  epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, val macro-F1 ${e.valMacroF1.toFixed(4)}`) },

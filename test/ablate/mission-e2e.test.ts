@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAblation } from '../../src/ablate/run-ablation.ts';
-import { MISSION_RECIPE } from '../../src/ablate/suites.ts';
+import { MISSION_RECIPE, MISSION_TRAINING } from '../../src/ablate/suites.ts';
 import { writeReport } from '../../src/commands/report.ts';
 import { loadDataset } from '../../src/features/datasets/index.ts';
 import { CsvReport, readReport } from '../../src/report/csv.ts';
@@ -25,6 +25,7 @@ describe('the mission suite end to end (tiny alerts, 1 epoch)', () => {
         dataset: 'alerts',
         preset: 'default',
         trainEpochs: 1,
+        trainRecipe: MISSION_TRAINING,
         build: { calibrationClips: 16, fineTuneLr: 0.01, seed: 1, exclude: [], log: () => {} },
         sweep: {
           runId: 'm',

@@ -19,6 +19,7 @@ import { describeNode, inferShapes } from '../../graph/infer.ts';
 import { attrsOf } from '../../graph/ops/attrs.ts';
 import { BatchNormalization } from '../../graph/ops/batchnorm.ts';
 import { Gemm } from '../../graph/ops/gemm.ts';
+import { subgraphReads } from '../../graph/reads.ts';
 import { consumers, initializerMap, isGraphOutput, nameAllocator, producers, withoutUnusedInitializers } from './graph-util.ts';
 import { changedNote, keptNote, type PassNote, type PassResult } from './pass.ts';
 
@@ -33,7 +34,7 @@ export function foldBatchNorm(g: Graph): PassResult {
   const fresh = nameAllocator(g);
   /** How many node inputs read each initializer (a shared weight cannot be rescaled for one reader). */
   const readers = new Map<string, number>();
-  for (const n of g.nodes) for (const i of n.inputs) if (inits.has(i)) readers.set(i, (readers.get(i) ?? 0) + 1);
+  for (const n of g.nodes) for (const i of [...n.inputs, ...subgraphReads(n)]) if (inits.has(i)) readers.set(i, (readers.get(i) ?? 0) + 1);
 
   const replaced = new Map<string, Node>(); // original Conv/Gemm name -> folded node
   const removed = new Set<string>(); // BN names

@@ -4,6 +4,7 @@
  * the graph they were given.
  */
 import type { Graph, Node, Tensor } from '../../graph/ir.ts';
+import { namesInSubgraphs, nodeReads, subgraphReads } from '../../graph/reads.ts';
 
 /** The node that produces each value. */
 export function producers(g: Graph): Map<string, Node> {
@@ -12,11 +13,14 @@ export function producers(g: Graph): Map<string, Node> {
   return m;
 }
 
-/** The nodes that read each value, in graph order. */
+/**
+ * The nodes that read each value, in graph order: through an input, or from inside one of its
+ * subgraphs (an If whose branch reads the value is a consumer, though it does not list it).
+ */
 export function consumers(g: Graph): Map<string, Node[]> {
   const m = new Map<string, Node[]>();
   for (const n of g.nodes)
-    for (const i of n.inputs) {
+    for (const i of [...n.inputs, ...subgraphReads(n)]) {
       if (!i) continue;
       const list = m.get(i);
       if (list) list.push(n);
@@ -34,12 +38,12 @@ export function isGraphOutput(g: Graph, name: string): boolean {
   return g.outputs.some((o) => o.name === name);
 }
 
-/** A name generator that never repeats a name already used in the graph. */
+/** A name generator that never repeats a name already used in the graph or any of its subgraphs. */
 export function nameAllocator(g: Graph): (base: string) => string {
   const used = new Set<string>([...g.inputs.map((v) => v.name), ...g.outputs.map((v) => v.name), ...g.initializers.map((t) => t.name)]);
   for (const n of g.nodes) {
     used.add(n.name);
-    for (const v of [...n.inputs, ...n.outputs]) used.add(v);
+    for (const v of [...n.inputs, ...n.outputs, ...namesInSubgraphs(n)]) used.add(v);
   }
   return (base: string) => {
     let name = base;
@@ -55,6 +59,6 @@ export function nameAllocator(g: Graph): (base: string) => string {
  * must keep every other tensor as it was).
  */
 export function withoutUnusedInitializers(g: Graph, among?: ReadonlySet<string>): Graph {
-  const used = new Set([...g.nodes.flatMap((n) => n.inputs), ...g.outputs.map((o) => o.name)]);
+  const used = new Set([...g.nodes.flatMap(nodeReads), ...g.outputs.map((o) => o.name)]);
   return { ...g, initializers: g.initializers.filter((t) => used.has(t.name) || (among !== undefined && !among.has(t.name))) };
 }

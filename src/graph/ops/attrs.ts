@@ -10,7 +10,7 @@
  * declares; the builder runs it on every node it adds (b.apply('Flatten', [x], { axis: 1 })).
  */
 import { invariant, ShapeError } from '../../errors.ts';
-import { type Attr, type AttrKind, describeNode, type Node, type Tensor } from '../ir.ts';
+import { type Attr, type AttrKind, describeNode, type Node, type SparseTensor, type SubGraph, type Tensor } from '../ir.ts';
 
 interface KindValue {
   int: number;
@@ -18,7 +18,15 @@ interface KindValue {
   float: number;
   floats: number[];
   string: string;
+  strings: string[];
   tensor: Tensor;
+  tensors: Tensor[];
+  graph: SubGraph;
+  graphs: SubGraph[];
+  sparse_tensor: SparseTensor;
+  sparse_tensors: SparseTensor[];
+  type_proto: Uint8Array;
+  type_protos: Uint8Array[];
 }
 
 /** An attribute's plain value, as rules and DSL calls write it. */
@@ -91,6 +99,9 @@ export function attrsOf<S extends AttrSchema>(def: { opType: string; domain: str
 }
 
 const isInt = (v: unknown) => Number.isInteger(v);
+const isTensor = (v: unknown) => typeof v === 'object' && v !== null && 'dims' in v && 'data' in v;
+const isGraph = (v: unknown) => typeof v === 'object' && v !== null && 'nodes' in v && 'outputs' in v;
+const isSparse = (v: unknown) => typeof v === 'object' && v !== null && 'values' in v && 'indices' in v;
 const isNum = (v: unknown) => typeof v === 'number';
 const FITS: Record<AttrKind, (v: unknown) => boolean> = {
   int: isInt,
@@ -98,7 +109,15 @@ const FITS: Record<AttrKind, (v: unknown) => boolean> = {
   ints: (v) => Array.isArray(v) && v.every(isInt),
   floats: (v) => Array.isArray(v) && v.every(isNum),
   string: (v) => typeof v === 'string',
-  tensor: (v) => typeof v === 'object' && v !== null && 'dims' in v && 'data' in v,
+  tensor: isTensor,
+  tensors: (v) => Array.isArray(v) && v.every(isTensor),
+  strings: (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'),
+  graph: isGraph,
+  graphs: (v) => Array.isArray(v) && v.every(isGraph),
+  sparse_tensor: isSparse,
+  sparse_tensors: (v) => Array.isArray(v) && v.every(isSparse),
+  type_proto: (v) => v instanceof Uint8Array,
+  type_protos: (v) => Array.isArray(v) && v.every((x) => x instanceof Uint8Array),
 };
 
 /**
