@@ -20,7 +20,7 @@ import { CALIBRATION_METHODS } from '../train/calibrate.ts';
 import { defaultTrainOptions } from '../train/run.ts';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
-import { addMeasureOptions, checkedRuntimes, fractionList, type MeasureOptions, nameList, nonNegativeInt, nonNegativeNumber, positiveInt, softwareTimingOf, timingOf } from './options.ts';
+import { addMeasureOptions, addSessionsOption, checkedRuntimes, fractionList, type MeasureOptions, nameList, nonNegativeInt, nonNegativeNumber, positiveInt, softwareTimingOf, timingOf } from './options.ts';
 
 interface AblateOptions extends MeasureOptions, RunFileOptions {
   suite: string;
@@ -121,7 +121,7 @@ export const register: RegisterCommand = (program) => {
     .option('--no-report', 'do not write the HTML report at the end')
     // NOTE: before addMeasureOptions' --no-isolate, so that neither flag leaves `isolate` unset (each suite's default below).
     .option('--isolate', 'with --suite mission: measure each (model, runtime) in its own child process, as the other suites do');
-  addMeasureOptions(ablate, ['cpu', 'wasm']).action(async (given: AblateOptions, cmd: Command) => {
+  addSessionsOption(addMeasureOptions(ablate, ['cpu', 'wasm'])).action(async (given: AblateOptions, cmd: Command) => {
     const plan = planRun('ablate', given, cmd);
     const { runId, options: o } = plan;
     const suite = parseSuite(o.suite);
@@ -154,6 +154,7 @@ export const register: RegisterCommand = (program) => {
       softwareTiming: softwareTimingOf(o, SOFTWARE_TIMING),
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
+      sessions: o.sessions,
     };
     const { sinks, done, keptStatuses } = openRun('ablate', plan, (line) => process.stderr.write(`${line}\n`));
     sweep.done = done;

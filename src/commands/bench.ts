@@ -15,7 +15,7 @@ import { prepareTrainedModels } from '../sweep/trained-models.ts';
 import { defaultTrainOptions } from '../train/run.ts';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
-import { addMeasureOptions, checkedRuntimes, freeText, type MeasureOptions, nameList, positiveInt, softwareTimingOf, timingOf } from './options.ts';
+import { addMeasureOptions, addSessionsOption, checkedRuntimes, freeText, type MeasureOptions, nameList, positiveInt, softwareTimingOf, timingOf } from './options.ts';
 
 interface BenchOptions extends MeasureOptions, RunFileOptions, RowExports {
   models: string[];
@@ -57,7 +57,7 @@ export const register: RegisterCommand = (program) => {
     .option('--no-report', 'do not write the HTML report at the end')
     .option('--export-json <file>', "also write the run's rows as a JSON array of row objects")
     .option('--export-markdown <file>', "also write the run's main columns as a Markdown table");
-  addMeasureOptions(bench, RUNTIMES).action(async (given: BenchOptions, cmd: Command) => {
+  addSessionsOption(addMeasureOptions(bench, RUNTIMES)).action(async (given: BenchOptions, cmd: Command) => {
     const plan = planRun('bench', given, cmd);
     const { runId, options: o } = plan;
     const timing = timingOf(o);
@@ -79,6 +79,7 @@ export const register: RegisterCommand = (program) => {
       isolate: o.isolate,
       evalSoftware: o.evalSoftware,
       profile: o.profile,
+      sessions: o.sessions,
     };
     const models = o.dataset ? await trainedModels(cfg, o.dataset, o) : prepareModels(cfg);
     const { sinks, done, keptStatuses } = openRun('bench', plan, progress);

@@ -60,6 +60,7 @@ export const BOUNDS: Readonly<Record<string, Bound>> = {
   '--calib-count': { min: 1, max: 100_000 },
   '--eval-count': { min: 1, max: 100_000 },
   '--ratio': { min: 0.001, max: 0.999 },
+  '--sessions': { min: 1, max: 1000 },
 };
 
 /** A flag missing from BOUNDS still gets a range that no timer or typed array overflows (test/cli/bounds.test.ts fails on it). */
@@ -205,6 +206,8 @@ export interface MeasureOptions {
   isolate: boolean;
   out?: string;
   strict?: boolean;
+  /** `--sessions` (addSessionsOption). */
+  sessions?: number;
 }
 
 export function addMeasureOptions(cmd: Command, runtimes: readonly string[]): Command {
@@ -245,4 +248,12 @@ export function timingOf(o: MeasureOptions): TimingConfig {
     minSamples: o.samples ?? DEFAULT_TIMING.minSamples,
     minTimeMs: o.timeMs ?? (o.samples === undefined ? DEFAULT_TIMING.minTimeMs : 0),
   };
+}
+
+/**
+ * `--sessions N` (bench, ablate): measure each cell in N independent sessions (src/sweep/sessions.ts),
+ * so that `compare` can test with the session as its unit; `fallback` is the command's default.
+ */
+export function addSessionsOption(cmd: Command, fallback = 1): Command {
+  return cmd.option('--sessions <n>', `independent sessions per cell, each with its own process, warm-up and samples (compare then tests per session: use 5 for runs you will compare); default ${fallback}`, positiveInt('--sessions'), fallback);
 }

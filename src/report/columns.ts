@@ -80,6 +80,7 @@ export const COLUMNS = [
   ['fidelity_agreement', 'argmax agreement with the fp32 file over those samples, lowest over its classifier-like outputs ([rows, K], K >= 2); empty when it has none'],
   ['snr_db', 'signal-to-noise ratio of the outputs vs the fp32 file, 10 log10(sum r^2 / sum (y - r)^2), lowest over the outputs; Infinity when identical'],
   ['fidelity_max_abs_diff', 'max |y - r| over every output and sample vs the fp32 file'],
+  ['sessions', 'independent sessions the cell was measured in (`--sessions`, default 1); the latency columns are over all their samples, the one-off costs and warmup the median over sessions'],
 ] as const satisfies readonly (readonly [string, string])[];
 
 export type Column = (typeof COLUMNS)[number][0];
