@@ -17,11 +17,13 @@ import { register as features } from './commands/features.ts';
 import { register as frontend } from './commands/frontend.ts';
 import { register as models } from './commands/models.ts';
 import { checkCommandLine } from './commands/options.ts';
+import { register as prune } from './commands/prune.ts';
+import { register as quantize } from './commands/quantize.ts';
 import { register as report } from './commands/report.ts';
 import { register as trainModel } from './commands/train.ts';
 import { EXIT, InternalError, UserError } from './errors.ts';
 
-const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate, compare, baseline, report];
+const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate, quantize, prune, compare, baseline, report];
 
 /** melbench's version, from its package.json. */
 function packageVersion(): string {

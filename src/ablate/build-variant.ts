@@ -13,6 +13,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { UserError } from '../errors.ts';
 import { fromOnnx, toOnnx } from '../export/onnx.ts';
 import { toFloat16 } from '../export/passes/float16.ts';
 import { foldBatchNorm } from '../export/passes/fold-bn.ts';
@@ -30,18 +31,46 @@ import { fineTune } from '../train/finetune.ts';
 import { type TrainedModelRequest, trainedModel } from '../train/trained-model.ts';
 import { quantMode, type StaticQuant, type VariantSpec, variantName } from './variants.ts';
 
-export interface TrainedBase {
+/** Clips that calibrate static quantization: `clips` holds n examples of `dims`, run `batch` at a time. */
+export interface CalibrationClips {
+  clips: Float32Array;
+  dims: number[];
+  /** Examples per session run (default 16; 1 for a model whose batch dim is fixed at 1). */
+  batch?: number;
+}
+
+/** What the variants of one model are built from: a trained zoo model, or a user's file. */
+export interface VariantBase {
   name: string;
   graph: Graph;
+  /** Up to n calibration clips, never from the data the variant is scored on. */
+  calibration(n: number): CalibrationClips;
+  /** A user's file: its weights are taken as trained (no melbench metadata says so). */
+  assumeTrained?: boolean;
+  /** Labelled data and a run folder to cache in: what fine-tuning needs (absent for a file). */
+  training?: { runDir: string; data: LoadedFeatures };
+}
+
+export interface TrainedBase extends VariantBase {
   runDir: string;
   onnxPath: string;
   data: LoadedFeatures;
+  training: { runDir: string; data: LoadedFeatures };
 }
 
 /** A trained model as the passes start from it: `trainedModel`'s run (trained now, or cached). */
 export async function trainedBase(model: string, data: LoadedFeatures, o: Omit<TrainedModelRequest, 'model'>): Promise<TrainedBase> {
   const run = await trainedModel({ ...o, model }, data);
-  return { name: model, graph: fromOnnx(readFileSync(run.onnxPath), run.onnxPath), runDir: run.dir, onnxPath: run.onnxPath, data };
+  return {
+    name: model,
+    graph: fromOnnx(readFileSync(run.onnxPath), run.onnxPath),
+    runDir: run.dir,
+    onnxPath: run.onnxPath,
+    data,
+    // Calibration clips come from the training split only (never val/test).
+    calibration: (n) => trainingClips(data.splits.train, n),
+    training: { runDir: run.dir, data },
+  };
 }
 
 export interface BuildContext {
@@ -67,29 +96,29 @@ const foldedCache = new WeakMap<Graph, PassResult>();
 const statsCache = new WeakMap<Graph, Promise<ActivationStats>>();
 
 /** The trained graph with BN folded (and the fold's notes), computed once per model. */
-function foldedResult(base: TrainedBase): PassResult {
+function foldedResult(base: VariantBase): PassResult {
   let r = foldedCache.get(base.graph);
   if (!r) foldedCache.set(base.graph, (r = foldBatchNorm(base.graph)));
   return r;
 }
 
-function folded(base: TrainedBase): Graph {
+function folded(base: VariantBase): Graph {
   return foldedResult(base).graph;
 }
 
 /** Calibration statistics of the folded graph, collected on first use. */
-function activationStats(base: TrainedBase, ctx: BuildContext): Promise<ActivationStats> {
+function activationStats(base: VariantBase, ctx: BuildContext): Promise<ActivationStats> {
   let stats = statsCache.get(base.graph);
   if (!stats) {
-    const { clips, dims } = trainingClips(base.data.splits.train, ctx.calibrationClips);
-    ctx.log(`${base.name}: calibrating on ${clips.length / dims.reduce((a, d) => a * d, 1)} training clips`);
-    stats = collectActivations(folded(base), clips, dims);
+    const { clips, dims, batch } = base.calibration(ctx.calibrationClips);
+    ctx.log(`${base.name}: calibrating on ${clips.length / dims.reduce((a, d) => a * d, 1)} ${base.training ? 'training clips' : 'samples'}`);
+    stats = collectActivations(folded(base), clips, dims, batch ? { batch } : {});
     statsCache.set(base.graph, stats);
   }
   return stats;
 }
 
-async function staticVariant(base: TrainedBase, v: StaticQuant, ctx: BuildContext): Promise<PassResult> {
+async function staticVariant(base: VariantBase, v: StaticQuant, ctx: BuildContext): Promise<PassResult> {
   const ranges = calibrationRanges(await activationStats(base, ctx), v.calibration);
   return quantizeStatic(folded(base), ranges, {
     format: v.format,
@@ -98,24 +127,27 @@ async function staticVariant(base: TrainedBase, v: StaticQuant, ctx: BuildContex
     fullInt: v.fullInt,
     naiveInputScale: v.naiveInput,
     exclude: ctx.exclude,
+    ...(base.assumeTrained ? { allowUntrained: true } : {}),
   });
 }
 
 /** Channel pruning (and its notes), then fine-tuning from the pruned weights: cached, since it trains. */
-async function prunedVariant(base: TrainedBase, v: Extract<VariantSpec, { kind: 'channels' }>, name: string, ctx: BuildContext): Promise<PassResult> {
+async function prunedVariant(base: VariantBase, v: Extract<VariantSpec, { kind: 'channels' }>, name: string, ctx: BuildContext): Promise<PassResult> {
   const { graph: pruned, notes } = pruneChannels(base.graph, { ratio: v.ratio, criterion: v.criterion });
   if (v.fineTuneEpochs === 0) return { graph: pruned, notes };
-  const dir = join(base.runDir, 'variants');
+  if (!base.training) throw new UserError(`${name}: fine-tuning needs a labelled training set, and '${base.name}' is a file without one; use a variant without fine-tuning`);
+  const { runDir, data } = base.training;
+  const dir = join(runDir, 'variants');
   const path = join(dir, `${name}-${runHash({ v, lr: ctx.fineTuneLr, seed: ctx.seed })}.onnx`);
   if (existsSync(path)) return { graph: fromOnnx(readFileSync(path), path), notes };
   ctx.log(`${base.name}: fine-tuning ${name} for ${v.fineTuneEpochs} epochs`);
-  const tuned = await fineTune(pruned, base.data, { epochs: v.fineTuneEpochs, lr: ctx.fineTuneLr, seed: ctx.seed }, { onEpoch: (_s, r) => ctx.log(`  ${name} epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(4)}`) });
+  const tuned = await fineTune(pruned, data, { epochs: v.fineTuneEpochs, lr: ctx.fineTuneLr, seed: ctx.seed }, { onEpoch: (_s, r) => ctx.log(`  ${name} epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(4)}`) });
   mkdirSync(dir, { recursive: true });
   writeFileSync(path, toOnnx(tuned.graph));
   return { graph: tuned.graph, notes };
 }
 
-export async function buildVariant(base: TrainedBase, v: VariantSpec, ctx: BuildContext): Promise<BuiltVariant> {
+export async function buildVariant(base: VariantBase, v: VariantSpec, ctx: BuildContext): Promise<BuiltVariant> {
   const name = variantName(v);
   const mode = quantMode(v);
   const done = (graph: Graph, notes: PassNote[], extra: Partial<Compression> = {}): BuiltVariant => {

@@ -8,6 +8,7 @@
  * `error` row saying why, and the ablation goes on.
  */
 import { errorLine, invariant } from '../errors.ts';
+import { ablateFile, type FileAblation } from './ablate-file.ts';
 import { modelCost } from '../export/cost.ts';
 import { toOnnx } from '../export/onnx.ts';
 import type { LoadedFeatures } from '../features/datasets/index.ts';
@@ -39,16 +40,33 @@ export interface AblationConfig {
   data?: LoadedFeatures;
   /** Root of the training-run cache (default .melbench-cache/train). */
   trainCacheRoot?: string;
+  /** Model files (`--models x.onnx`): where their calibration and evaluation samples come from. */
+  files?: { samples: string; evalCount: number };
 }
 
 export async function runAblation(cfg: AblationConfig, sinks: SweepSinks): Promise<Row[]> {
   const variants = suiteVariants(cfg.suite, cfg.suiteOptions);
-  const data = cfg.data ?? (await loadTrainingData({ dataset: cfg.dataset, preset: cfg.preset, datasetSeed: 0 }));
-  const evalSet = testEvalSet(data);
+  // NOTE: the dataset is loaded only for zoo models: an ablation of files alone never needs it.
+  const zoo = cfg.sweep.models.some((m) => !m.endsWith('.onnx'));
+  const data = zoo ? (cfg.data ?? (await loadTrainingData({ dataset: cfg.dataset, preset: cfg.preset, datasetSeed: 0 }))) : undefined;
   const rows: Row[] = [];
   for (const model of cfg.sweep.models) {
-    // The ablate command resolves every name in the zoo first: a file here is a caller's bug.
-    invariant(!model.endsWith('.onnx'), () => `ablate trains zoo models; '${model}' is a file`);
+    if (model.endsWith('.onnx')) {
+      const files = cfg.files ?? { samples: 'random', evalCount: 64 };
+      const file: FileAblation = {
+        path: model,
+        samples: files.samples,
+        sampleOptions: { calibCount: cfg.build.calibrationClips, evalCount: files.evalCount, seed: cfg.sweep.seed, preset: cfg.preset },
+        build: cfg.build,
+        sweep: cfg.sweep,
+        done: (name, variant) => alreadyDone(cfg.sweep, name, variant),
+        failedRow: (name, variant, mode, e) => variantFailedRow(cfg, name, variant, mode, e),
+      };
+      rows.push(...(await ablateFile(file, variants, sinks)));
+      continue;
+    }
+    invariant(data, 'the dataset is loaded when a zoo model is in the list');
+    const evalSet = testEvalSet(data);
     const base = await trainedBase(model, data, { dataset: cfg.dataset, preset: cfg.preset, epochs: cfg.trainEpochs, recipe: cfg.trainRecipe, seed: cfg.sweep.seed, cacheRoot: cfg.trainCacheRoot, log: cfg.build.log });
     const trained = prepareTrained(model, base.onnxPath, base.runDir, cfg.preset, evalSet);
     for (const v of variants) {

@@ -11,6 +11,7 @@ import { probeMissionRuntimes } from '../ablate/mission-runtimes.ts';
 import { runAblation } from '../ablate/run-ablation.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
 import { applyRecipe, MISSION_RECIPE, MISSION_TIMING, MISSION_TRAINING, parseSuite, SUITES } from '../ablate/suites.ts';
+import { readModelFile } from '../ablate/file-model.ts';
 import { parseCalibration } from '../ablate/variants.ts';
 import type { Row } from '../report/columns.ts';
 import { openRun, planRun, reportAtEnd, type RunFileOptions, runExitCode, runFilesText } from '../sweep/run-files.ts';
@@ -19,7 +20,7 @@ import { CALIBRATION_METHODS } from '../train/calibrate.ts';
 import { defaultTrainOptions } from '../train/run.ts';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
-import { addMeasureOptions, checkedRuntimes, fractionList, type MeasureOptions, nameList, nonNegativeInt, nonNegativeNumber, positiveInt, softwareTimingOf, timingOf } from './options.ts';
+import { addMeasureOptions, addSessionsOption, checkedRuntimes, fractionList, type MeasureOptions, nameList, nonNegativeInt, nonNegativeNumber, positiveInt, softwareTimingOf, timingOf } from './options.ts';
 
 interface AblateOptions extends MeasureOptions, RunFileOptions {
   suite: string;
@@ -34,6 +35,8 @@ interface AblateOptions extends MeasureOptions, RunFileOptions {
   fineTuneEpochs: number;
   fineTuneLr: number;
   exclude: string[];
+  calib: string;
+  evalCount: number;
 }
 
 const num = (v: Row[keyof Row], digits = 3) => (typeof v === 'number' ? Number(v.toPrecision(digits)).toString() : '');
@@ -42,16 +45,20 @@ const kib = (v: Row[keyof Row]) => (typeof v === 'number' ? (v / 1024).toFixed(1
 /** One line per (model, variant, runtime, batch), with p50 relative to the fp32 row of the same runtime and batch. */
 export function printAblation(rows: Row[]): void {
   const fp32 = new Map(rows.filter((r) => r.variant === 'fp32' && r.status === 'ok').map((r) => [`${r.model}|${r.runtime}|${r.batch}`, r.p50_ms as number]));
+  // Model files have fidelity instead of F1: their agreement is over the fidelity samples, with its SNR.
+  const snr = rows.some((r) => r.snr_db !== null && r.snr_db !== undefined);
   const cells = rows.map((r) => {
     const base = fp32.get(`${r.model}|${r.runtime}|${r.batch}`);
     const ratio = typeof r.p50_ms === 'number' && base ? (r.p50_ms / base).toFixed(2) : '';
     const note = r.status === 'ok' ? (r.software_adapter === true ? 'software adapter: correctness only' : '') : String(r.error ?? '');
-    return [r.model, r.variant, r.runtime, String(r.batch ?? ''), r.status, kib(r.model_bytes), kib(r.gzip_bytes), String(r.nonzero_params ?? ''), typeof r.macs === 'number' ? (r.macs / 1e6).toFixed(1) : '', num(r.macro_f1), num(r.agreement_fp32), num(r.p50_ms), ratio, note].map(String);
+    const agree = num(r.fidelity_agreement ?? r.agreement_fp32);
+    return [r.model, r.variant, r.runtime, String(r.batch ?? ''), r.status, kib(r.model_bytes), kib(r.gzip_bytes), String(r.nonzero_params ?? ''), typeof r.macs === 'number' ? (r.macs / 1e6).toFixed(1) : '', num(r.macro_f1), agree, ...(snr ? [num(r.snr_db)] : []), num(r.p50_ms), ratio, note].map(String);
   });
+  const columns = snr ? [...ABLATION_COLUMNS.slice(0, 11), { head: 'SNR dB', drop: 2 }, ...ABLATION_COLUMNS.slice(11)] : ABLATION_COLUMNS;
   // NOTE: one model (the mission's case): named above the table, so 80 columns hold the rest.
   const models = [...new Set(rows.map((r) => r.model))];
-  if (models.length !== 1) return void process.stdout.write(fitTable(ABLATION_COLUMNS, cells));
-  process.stdout.write(`model: ${models[0]}\n${fitTable(ABLATION_COLUMNS.slice(1), cells.map((c) => c.slice(1)))}`);
+  if (models.length !== 1) return void process.stdout.write(fitTable(columns, cells));
+  process.stdout.write(`model: ${models[0]}\n${fitTable(columns.slice(1), cells.map((c) => c.slice(1)))}`);
 }
 
 /** The ablation table's columns: what goes first when the terminal is narrow (terminal-table.ts). */
@@ -96,7 +103,9 @@ export const register: RegisterCommand = (program) => {
     .command('ablate')
     .description('compress trained models (quantization, pruning) and compare size, F1 and latency across runtimes')
     .requiredOption('--suite <name>', SUITES.join(' | '))
-    .option('--models <names>', 'comma-separated zoo names', nameList, ['resnet'])
+    .option('--models <names>', 'comma-separated zoo names or .onnx files (a file is the fp32 variant; no training, fidelity instead of F1)', nameList, ['resnet'])
+    .option('--calib <source>', "model files only: calibration and evaluation samples, a dataset (alerts, sonicpi, folder:<path>), a folder of .npy samples, or 'random' (a smoke test)", 'random')
+    .option('--eval-count <n>', 'model files only: evaluation samples from a dataset or random (a folder evaluates on its last quarter)', positiveInt('--eval-count'), 64)
     .option('--dataset <spec>', 'dataset the models are trained (cached), calibrated and scored on', 'alerts')
     .option('--preset <name>', 'features preset', 'default')
     .option('--train-epochs <n>', 'epochs of the base training', positiveInt('--train-epochs'), defaultTrainOptions().epochs)
@@ -112,7 +121,7 @@ export const register: RegisterCommand = (program) => {
     .option('--no-report', 'do not write the HTML report at the end')
     // NOTE: before addMeasureOptions' --no-isolate, so that neither flag leaves `isolate` unset (each suite's default below).
     .option('--isolate', 'with --suite mission: measure each (model, runtime) in its own child process, as the other suites do');
-  addMeasureOptions(ablate, ['cpu', 'wasm']).action(async (given: AblateOptions, cmd: Command) => {
+  addSessionsOption(addMeasureOptions(ablate, ['cpu', 'wasm'])).action(async (given: AblateOptions, cmd: Command) => {
     const plan = planRun('ablate', given, cmd);
     const { runId, options: o } = plan;
     const suite = parseSuite(o.suite);
@@ -123,7 +132,9 @@ export const register: RegisterCommand = (program) => {
     // The mission measures in this process unless asked (see MISSION_RECIPE's isolate note in suites.ts),
     // every other suite in child processes. `isolate` is not a saved setting: a resume decides it again.
     o.isolate ??= !mission;
-    o.models.forEach((m) => getZooEntry(m));
+    o.models.filter((m) => !m.endsWith('.onnx')).forEach((m) => getZooEntry(m));
+    // A model file that is missing or not ONNX fails here (exit 3), before the run's files exist.
+    o.models.filter((m) => m.endsWith('.onnx')).forEach((m) => readModelFile(m));
     if (mission && fresh && ablate.getOptionValueSource('runtimes') === 'default') {
       const chosen = await probeMissionRuntimes(o.timeoutS * 1000);
       o.runtimes = chosen.runtimes;
@@ -143,6 +154,7 @@ export const register: RegisterCommand = (program) => {
       softwareTiming: softwareTimingOf(o, SOFTWARE_TIMING),
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
+      sessions: o.sessions,
     };
     const { sinks, done, keptStatuses } = openRun('ablate', plan, (line) => process.stderr.write(`${line}\n`));
     sweep.done = done;
@@ -157,6 +169,7 @@ export const register: RegisterCommand = (program) => {
         ...(mission ? { trainRecipe: MISSION_TRAINING } : {}),
         build: { calibrationClips: o.calibrationClips, fineTuneLr: o.fineTuneLr, seed: o.seed, exclude: o.exclude, log: (line) => process.stderr.write(`melbench: ${line}\n`) },
         sweep,
+        files: { samples: o.calib, evalCount: o.evalCount },
       },
       sinks,
     );

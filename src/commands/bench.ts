@@ -19,7 +19,7 @@ import { prepareTrainedModels } from '../sweep/trained-models.ts';
 import { defaultTrainOptions } from '../train/run.ts';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
-import { addMeasureOptions, checkedRuntimes, collect, dimFlag, freeText, inputFlag, type MeasureOptions, nameList, positiveInt, shapeFlag, softwareTimingOf, timingOf } from './options.ts';
+import { addMeasureOptions, addSessionsOption, checkedRuntimes, collect, dimFlag, freeText, inputFlag, type MeasureOptions, nameList, positiveInt, shapeFlag, softwareTimingOf, timingOf } from './options.ts';
 
 interface BenchOptions extends MeasureOptions, RunFileOptions, RowExports {
   models: string[];
@@ -92,7 +92,7 @@ export const register: RegisterCommand = (program) => {
     .option('--no-report', 'do not write the HTML report at the end')
     .option('--export-json <file>', "also write the run's rows as a JSON array of row objects")
     .option('--export-markdown <file>', "also write the run's main columns as a Markdown table");
-  addMeasureOptions(bench, RUNTIMES).action(async (positional: string[], given: BenchOptions, cmd: Command) => {
+  addSessionsOption(addMeasureOptions(bench, RUNTIMES)).action(async (positional: string[], given: BenchOptions, cmd: Command) => {
     if (positional.length) given.models = [...positional, ...(given.models ?? [])];
     const plan = planRun('bench', given, cmd);
     const { runId, options: o } = plan;
@@ -118,6 +118,7 @@ export const register: RegisterCommand = (program) => {
       isolate: o.isolate,
       evalSoftware: o.evalSoftware,
       profile: o.profile,
+      sessions: o.sessions,
     };
     const models: BenchModel[] = o.dataset ? await trainedModels(cfg, o.dataset, o) : prepareModels(cfg);
     for (const m of models) {

@@ -49,6 +49,16 @@ interface CompareOptions {
   report: boolean;
 }
 
+/**
+ * The interleaved A/B defaults: 120 ABBA rounds of 10 runs per side. The paired round bootstrap's
+ * CI narrows as 1/√rounds, and on a shared 2-core machine the per-round ratio wanders by about ±8%:
+ * at 20 rounds × 20 runs the smallest slowdown caught 19 times in 20 was 7–10%; at 60 × 10 a 5%
+ * one was, but only at a 2–3% threshold, which then flagged the same config 2 times in 20; at
+ * 120 × 10 with `--latency-threshold 3%`, a 5% slowdown 20/20 with no false positive in 20
+ * in two runs (README, "Gate error rates"). 12–24 s per comparison on a 0.4 ms model here, by load.
+ */
+export const AB_DEFAULTS = { rounds: 120, runsPerRound: 10 };
+
 /** '5%' or '0.05'. */
 function testName(v: string): 'bootstrap' | 'mwu' {
   if (v !== 'bootstrap' && v !== 'mwu') throw new InvalidArgumentError(`--test must be bootstrap or mwu, got '${v}'`);
@@ -153,8 +163,8 @@ export const register: RegisterCommand = (program) => {
     .option('--runtimes <names>', 'runtimes for --models', nameList, ['cpu'])
     .option('--batch <sizes>', 'batch sizes for --models', positiveIntList('--batch'), [1])
     .option('--threads <n>', 'intra-op threads for --models (0: ORT default)', nonNegativeInt('--threads'), 0)
-    .option('--rounds <n>', 'blocks per side for --models, in ABBA order', positiveInt('--rounds'), 20)
-    .option('--runs-per-round <n>', 'timed runs per block for --models', positiveInt('--runs-per-round'), 20)
+    .option('--rounds <n>', 'blocks per side for --models, in ABBA order', positiveInt('--rounds'), AB_DEFAULTS.rounds)
+    .option('--runs-per-round <n>', 'timed runs per block for --models', positiveInt('--runs-per-round'), AB_DEFAULTS.runsPerRound)
     .option('--warmup <n>', 'untimed runs per side before the first round', nonNegativeInt('--warmup'), 20)
     .option('--timeout-s <n>', 'give up on one runtime of --models after this long', positiveInt('--timeout-s'), 600)
     .option('--preset <name>', "features preset for --models (default: each model's own)")
@@ -180,6 +190,8 @@ export const register: RegisterCommand = (program) => {
       for (const d of c.fingerprint) {
         process.stderr.write(`melbench: warning: environments differ in ${d.column}: '${d.base}' (baseline) vs '${d.cur}' (current), ${d.cells} cell(s); latency across machines is not comparable\n`);
       }
+      const oneSession = c.results.filter((r) => r.latency?.unit === 'blocks' || r.latency?.unit === 'samples').length;
+      if (oneSession) process.stderr.write(`melbench: warning: ${oneSession} cell(s) have one session per side: the latency test cannot see a session's own bias; measure with \`bench --sessions 5\` (see the report)\n`);
       const header: ReportHeader = { title: 'melbench compare', baseLabel: c.baseLabel, curLabel: c.curLabel, confidence: gate.confidence, test: gate.test, latencyThreshold: gate.latency };
       const md = markdownReport(c.results, c.fingerprint, header);
       const json = `${JSON.stringify(jsonReport(c.results, c.fingerprint, header), null, 2)}\n`;

@@ -56,6 +56,11 @@ export const BOUNDS: Readonly<Record<string, Bound>> = {
   '--f1-threshold': { min: 0, max: 1 },
   '--agreement-threshold': { min: 0, max: 1 },
   '--confidence': { min: 0.5, max: 0.9999 },
+  // quantize / prune of a model file (and ablate --models file.onnx)
+  '--calib-count': { min: 1, max: 100_000 },
+  '--eval-count': { min: 1, max: 100_000 },
+  '--ratio': { min: 0.001, max: 0.999 },
+  '--sessions': { min: 1, max: 1000 },
 };
 
 /** A flag missing from BOUNDS still gets a range that no timer or typed array overflows (test/cli/bounds.test.ts fails on it). */
@@ -201,6 +206,8 @@ export interface MeasureOptions {
   isolate: boolean;
   out?: string;
   strict?: boolean;
+  /** `--sessions` (addSessionsOption). */
+  sessions?: number;
 }
 
 export function addMeasureOptions(cmd: Command, runtimes: readonly string[]): Command {
@@ -290,4 +297,12 @@ export function inputFlag(v: string): { name?: string; value: string } {
   const [name, value] = nameValue('--input', v, 'name=<file.npy|number|audio.wav>');
   if (!value) throw new InvalidArgumentError(`--input ${name}= needs a value: a .npy file, a number or a .wav/.flac file`);
   return { name, value };
+}
+
+/**
+ * `--sessions N` (bench, ablate): measure each cell in N independent sessions (src/sweep/sessions.ts),
+ * so that `compare` can test with the session as its unit; `fallback` is the command's default.
+ */
+export function addSessionsOption(cmd: Command, fallback = 1): Command {
+  return cmd.option('--sessions <n>', `independent sessions per cell, each with its own process, warm-up and samples (compare then tests per session: use 5 for runs you will compare); default ${fallback}`, positiveInt('--sessions'), fallback);
 }

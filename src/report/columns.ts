@@ -3,7 +3,7 @@
  * renamed or reordered silently: `SCHEMA_VERSION` changes when they do, and the README's
  * column table is checked against this list by a test.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const COLUMNS = [
   // identity
@@ -75,6 +75,12 @@ export const COLUMNS = [
   ['adapter_architecture', 'WebGPU adapter architecture (webgpu runtimes only)'],
   ['adapter_driver', "WebGPU adapter description, on Vulkan the driver's name and version (webgpu runtimes only)"],
   ['git_commit', "melbench's git commit (`git rev-parse HEAD`, '-dirty' when tracked files differ); empty when not a git checkout"],
+  // added in schema 4: fidelity of a model file's compressed variant to the file (src/report/fidelity.ts)
+  ['fidelity_inputs', "evaluation samples the fidelity columns are computed over, on cpu, disjoint from calibration (a model file's variants in `ablate --models file.onnx`; empty otherwise)"],
+  ['fidelity_agreement', 'argmax agreement with the fp32 file over those samples, lowest over its classifier-like outputs ([rows, K], K >= 2); empty when it has none'],
+  ['snr_db', 'signal-to-noise ratio of the outputs vs the fp32 file, 10 log10(sum r^2 / sum (y - r)^2), lowest over the outputs; Infinity when identical'],
+  ['fidelity_max_abs_diff', 'max |y - r| over every output and sample vs the fp32 file'],
+  ['sessions', 'independent sessions the cell was measured in (`--sessions`, default 1); the latency columns are over all their samples, the one-off costs and warmup the median over sessions'],
 ] as const satisfies readonly (readonly [string, string])[];
 
 export type Column = (typeof COLUMNS)[number][0];

@@ -44,15 +44,35 @@ export interface ReportHeader {
   latencyThreshold: number;
 }
 
+/**
+ * What the latency intervals counted as independent, in words: sessions (t interval over
+ * per-session medians), rounds (paired bootstrap), and a warning for cells of one session per
+ * side, whose interval cannot see a session's own bias.
+ */
+export function unitLines(results: CellResult[]): string[] {
+  const ls = results.map((r) => r.latency).filter((l) => l !== undefined);
+  const out: string[] = [];
+  const sessions = ls.filter((l) => l.unit === 'sessions');
+  if (sessions.length) {
+    const counts = [...new Set(sessions.map((l) => `${l.sessionsBase}/${l.sessionsCur}`))].join(', ');
+    out.push(`Stored runs in sessions (baseline/current: ${counts}): ${sessions.length} cell(s) tested with sessions as the unit (t interval on per-session medians).`);
+  }
+  const one = ls.filter((l) => l.unit === 'blocks' || l.unit === 'samples').length;
+  if (one) out.push(`> ⚠️ ${one} cell(s) compared with one session per side: the CI resamples runs within one session and cannot see a session's own bias (±5–20% on a shared machine), so a latency flag may be a false positive. Measure both runs with \`bench --sessions 5\`, or gate latency with \`compare --models\`.`);
+  return out;
+}
+
 export function markdownReport(results: CellResult[], fingerprint: FingerprintDiff[], h: ReportHeader): string {
   const count = (c: Category) => results.filter((r) => r.category === c).length;
   const lines = [
     `## ${h.title}`,
     '',
-    `Baseline \`${h.baseLabel}\`, current \`${h.curLabel}\`. Latency: ratio of medians (current / baseline) with its ${Math.round(h.confidence * 100)}% bootstrap CI; flagged when above ${signedPct(h.latencyThreshold)} and significant (${h.test}).`,
+    `Baseline \`${h.baseLabel}\`, current \`${h.curLabel}\`. Latency: ratio of medians (current / baseline) with its ${Math.round(h.confidence * 100)}% CI; flagged when above ${signedPct(h.latencyThreshold)} and significant (${h.test}).`,
     '',
     `**${count('regression')} regression(s)**, ${count('improvement')} improvement(s), ${count('unchanged')} unchanged, ${count('new')} new, ${count('missing')} missing.`,
   ];
+  const lines2 = unitLines(results);
+  if (lines2.length) lines.push('', ...lines2);
   if (fingerprint.length) {
     lines.push('', `> ⚠️ Different environment: ${fingerprint.map((d) => `\`${d.column}\` ${d.base || '(empty)'} → ${d.cur || '(empty)'}`).join('; ')}. Latency across machines is not comparable.`);
   }

@@ -10,9 +10,12 @@
  * - latency (both ok, neither on a software adapter): r = median(cur)/median(base) over the raw
  *   samples. Regression iff r > 1 + threshold AND the difference is significant at the chosen
  *   confidence c (bootstrap: the CI of r lies above 1; mwu: Mann–Whitney p < 1 - c). Interleaved
- *   A/B cells resample whole rounds, paired; stored runs resample blocks of consecutive runs when
- *   their samples are in the order taken (stats.ts). MWU treats runs as independent, so the
- *   bootstrap is the default. Improvement
+ *   A/B cells resample whole rounds, paired. Stored runs measured in several sessions
+ *   (`bench --sessions N`, 3 or more in all) take sessions as the unit: a t interval on per-session
+ *   medians (stats.ts, ratioOfSessionMedians; whatever --test says, since runs within a session
+ *   are not independent). Stored runs of one session per side resample blocks of consecutive runs
+ *   when their samples are in the order taken, and say that they cannot see a session's own bias
+ *   (`note`). MWU treats runs as independent, so the bootstrap is the default. Improvement
  *   symmetrically (r < 1 - threshold and significant). Both conditions, because with thousands of
  *   samples a 0.5% shift is "significant" yet nobody should fail a build on it, and a 20% shift
  *   seen on 3 noisy samples is not evidence.
@@ -21,7 +24,7 @@
  * - model_bytes: regression when cur > base · (1 + threshold), improvement when cur < base · (1 - threshold).
  * A cell is a regression if any of those is, else an improvement if any is, else unchanged.
  */
-import { type BootstrapOptions, isAscending, mannWhitney, ratioOfMedians, ratioOfMediansBlocks, ratioOfMediansPaired } from './stats.ts';
+import { type BootstrapOptions, isAscending, mannWhitney, type RatioCi, ratioOfMedians, ratioOfMediansBlocks, ratioOfMediansPaired, ratioOfSessionMedians, splitSessions } from './stats.ts';
 
 export const KEY_FIELDS = ['model', 'variant', 'runtime', 'batch', 'threads', 'preset'] as const;
 export type KeyField = (typeof KEY_FIELDS)[number];
@@ -48,6 +51,11 @@ export interface CellData {
    * sides measured back to back; the latency CI then resamples whole rounds, paired.
    */
   roundSize?: number;
+  /**
+   * Stored runs: `samples` are these sessions' runs, one after another (runs per session, in
+   * order; `bench --sessions N`). Absent: one session.
+   */
+  sessions?: number[];
 }
 
 export interface GateConfig {
@@ -81,9 +89,33 @@ export interface LatencyResult {
   p: number;
   nBase: number;
   nCur: number;
+  /** What the interval resampled or counted as independent units. */
+  unit: LatencyUnit;
+  /** Sessions per side (1 when the files say nothing). */
+  sessionsBase: number;
+  sessionsCur: number;
   significant: boolean;
   verdict: Verdict;
 }
+
+/**
+ * - rounds: interleaved A/B rounds, paired; - sessions: per-session medians (stored runs, ≥ 3
+ * sessions in all); - blocks / samples: one session per side, blocks of consecutive runs or single
+ * runs (sorted, older files): blind to a session's own bias.
+ */
+export type LatencyUnit = 'rounds' | 'sessions' | 'blocks' | 'samples';
+
+/** How a cell's samples are laid out, when they are not one session of independent runs. */
+export interface SampleLayout {
+  /** Interleaved A/B: rounds of this many runs, paired between the sides. */
+  roundSize?: number;
+  /** Stored runs: runs per session, in order, per side. */
+  baseSessions?: number[];
+  curSessions?: number[];
+}
+
+/** The note a stored comparison of one session per side carries: honest about what it cannot see. */
+export const ONE_SESSION_NOTE = 'one session per side: the CI cannot see a session\'s own bias (±5–20% on a shared machine); measure with `bench --sessions 5`';
 
 export interface DeltaResult {
   base: number;
@@ -114,21 +146,32 @@ const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 export const STORED_BLOCKS = 20;
 
 /**
- * `roundSize`: interleaved A/B rounds, resampled paired. Otherwise stored runs: blocks of
- * consecutive samples when both are in the order taken, single samples when either was stored
- * sorted (older melbench wrote them so, and sorted blocks would be quantile bands, not time).
+ * `layout.roundSize`: interleaved A/B rounds, resampled paired. Otherwise stored runs: sessions as
+ * the unit when there are 3 or more in all; else blocks of consecutive samples when both are in
+ * the order taken, single samples when either was stored sorted (older melbench wrote them so,
+ * and sorted blocks would be quantile bands, not time).
  */
-export function compareLatency(base: number[], cur: number[], cfg: GateConfig, roundSize?: number): LatencyResult {
+export function compareLatency(base: number[], cur: number[], cfg: GateConfig, layout: SampleLayout = {}): LatencyResult {
   const boot: BootstrapOptions = { confidence: cfg.confidence, resamples: cfg.resamples, seed: cfg.seed };
-  const timeOrdered = !isAscending(base) && !isAscending(cur);
-  const ci = roundSize
-    ? ratioOfMediansPaired(base, cur, roundSize, boot)
-    : timeOrdered
-      ? ratioOfMediansBlocks(base, cur, STORED_BLOCKS, boot)
-      : ratioOfMedians(base, cur, boot);
+  const bs = layout.baseSessions ?? [base.length];
+  const cs = layout.curSessions ?? [cur.length];
   const { p } = mannWhitney(base, cur);
-  const up = cfg.test === 'bootstrap' ? ci.lo > 1 : p < 1 - cfg.confidence && ci.ratio > 1;
-  const down = cfg.test === 'bootstrap' ? ci.hi < 1 : p < 1 - cfg.confidence && ci.ratio < 1;
+  let ci: RatioCi;
+  let unit: LatencyUnit;
+  let up: boolean;
+  let down: boolean;
+  if (layout.roundSize || bs.length + cs.length < 3) {
+    const timeOrdered = !isAscending(base) && !isAscending(cur);
+    unit = layout.roundSize ? 'rounds' : timeOrdered ? 'blocks' : 'samples';
+    ci = layout.roundSize ? ratioOfMediansPaired(base, cur, layout.roundSize, boot) : timeOrdered ? ratioOfMediansBlocks(base, cur, STORED_BLOCKS, boot) : ratioOfMedians(base, cur, boot);
+    up = cfg.test === 'bootstrap' ? ci.lo > 1 : p < 1 - cfg.confidence && ci.ratio > 1;
+    down = cfg.test === 'bootstrap' ? ci.hi < 1 : p < 1 - cfg.confidence && ci.ratio < 1;
+  } else {
+    unit = 'sessions';
+    ci = ratioOfSessionMedians(splitSessions(base, bs), splitSessions(cur, cs), cfg.confidence);
+    up = ci.lo > 1;
+    down = ci.hi < 1;
+  }
   const verdict: Verdict = up && ci.ratio > 1 + cfg.latency ? 'regression' : down && ci.ratio < 1 - cfg.latency ? 'improvement' : 'unchanged';
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
   const med = (xs: number[]) => {
@@ -136,7 +179,7 @@ export function compareLatency(base: number[], cur: number[], cfg: GateConfig, r
     const h = s.length >> 1;
     return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
   };
-  return { baseP50: med(base), curP50: med(cur), ratio: ci.ratio, lo: ci.lo, hi: ci.hi, confidence: ci.confidence, p, nBase: base.length, nCur: cur.length, significant: up || down, verdict };
+  return { baseP50: med(base), curP50: med(cur), ratio: ci.ratio, lo: ci.lo, hi: ci.hi, confidence: ci.confidence, p, nBase: base.length, nCur: cur.length, unit, sessionsBase: bs.length, sessionsCur: cs.length, significant: up || down, verdict };
 }
 
 /** `higherIsBetter`: F1 and agreement (absolute threshold); else size (relative threshold). */
@@ -175,8 +218,10 @@ export function compareCell(base: CellData | undefined, cur: CellData | undefine
     if (base.software || cur.software) out.note = 'software adapter: latency not compared';
     else if (base.samples?.length && cur.samples?.length) {
       const paired = base.roundSize && base.roundSize === cur.roundSize && base.samples.length === cur.samples.length ? base.roundSize : undefined;
-      const l = compareLatency(base.samples, cur.samples, cfg, paired);
+      const layout: SampleLayout = paired ? { roundSize: paired } : { ...(base.sessions ? { baseSessions: base.sessions } : {}), ...(cur.sessions ? { curSessions: cur.sessions } : {}) };
+      const l = compareLatency(base.samples, cur.samples, cfg, layout);
       out.latency = l;
+      if (l.unit === 'blocks' || l.unit === 'samples') out.note = ONE_SESSION_NOTE;
       verdicts.push(l.verdict);
       if (l.verdict !== 'unchanged') out.reasons.push(`latency ${pct(l.ratio - 1)} [${pct(l.lo - 1)}, ${pct(l.hi - 1)}]`);
     }

@@ -67,6 +67,8 @@ function optionalNumber(r: CsvRecord, column: string, path: string): number | un
 interface SampleRecord {
   line: number;
   samples: number[];
+  /** `session_sizes` of the record, when it has one. */
+  sessions?: number[];
 }
 
 const sampleKey = (o: { run_id: unknown; model: unknown; variant: unknown; runtime: unknown; batch: unknown }) =>
@@ -94,7 +96,14 @@ function readSamples(path: string): Map<string, SampleRecord> {
     const key = sampleKey(o as Parameters<typeof sampleKey>[0]);
     const prior = out.get(key);
     if (prior) throw bad(`${path}:${line}: duplicate samples record for ${key.replace(/\|/g, ' ')} (first at line ${prior.line})`);
-    out.set(key, { line, samples: s as number[] });
+    const sizes = o.session_sizes;
+    if (sizes !== undefined) {
+      const ok = Array.isArray(sizes) && sizes.length > 0 && sizes.every((k) => Number.isInteger(k) && (k as number) > 0);
+      if (!ok) throw bad(`${path}:${line}: session_sizes must be a list of positive integers`);
+      const total = (sizes as number[]).reduce((a, b) => a + b, 0);
+      if (total !== s.length) throw bad(`${path}:${line}: session_sizes add up to ${total}, but the record has ${s.length} samples`);
+    }
+    out.set(key, { line, samples: s as number[], ...(sizes ? { sessions: sizes as number[] } : {}) });
   });
   return out;
 }
@@ -142,6 +151,7 @@ export function loadRun(csvPath: string): LoadedRun {
         throw bad(`${samplesPath}:${s.line}: ${s.samples.length} samples, but ${csvPath}:${r.line} says ${n}: the files do not belong together`);
       }
       cell.samples = s.samples;
+      if (s.sessions && s.sessions.length > 1) cell.sessions = s.sessions;
     }
     cells.push(cell);
     rows.set(k, r.row);

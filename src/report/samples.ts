@@ -5,6 +5,8 @@
  * (append-line.ts), and a torn last line is moved aside before the first append (torn-line.ts).
  * `samples_ms` are in the order they were taken (drift and outliers stay where they happened);
  * `first_sample_at` is the wall-clock ISO time the first of them started.
+ * `session_sizes` (with `bench --sessions N`, N > 1): the samples are N sessions' runs one after
+ * another, this many per session in order; absent (older files, or one session): one session.
  */
 import { statSync } from 'node:fs';
 import { type FileOps, LineFile, NODE_FILE_OPS, pairWith, rowKey } from './append-line.ts';
@@ -19,6 +21,8 @@ export interface SampleRecord {
   batch: number;
   samples_ms: number[];
   first_sample_at?: string;
+  /** Runs per session, in order, when the cell was measured in more than one session. */
+  session_sizes?: number[];
 }
 
 /** A line (without '\n') is whole when it is one JSON object. */

@@ -15,6 +15,19 @@
  *   melbench cells have 50 samples or more.
  *   For interleaved A/B runs the draws are whole rounds instead, paired (ratioOfMediansPaired);
  *   for stored runs whose samples are in the order taken, blocks of consecutive runs (ratioOfMediansBlocks).
+ * - Sessions as the unit (ratioOfSessionMedians), for stored runs measured in several sessions
+ *   (`bench --sessions N`): a session keeps its own bias for its life (placement, a neighbour's
+ *   load while it ran: ±5–20% on a shared 2-core machine), so the runs of one session are not
+ *   independent draws of the cell's latency, and no resampling inside one session can see that.
+ *   Each session is summarised by the log of its median, x_i (base, n sessions) and y_j (cur, m);
+ *   the estimate is d = ȳ - x̄, the log of the ratio of the sessions' geometric-mean medians.
+ *   Var(x_i) = σ_between² + σ_within²/(runs per session) is estimated from the sessions
+ *   themselves, so both levels are in the interval (the standard summary-measures analysis of a
+ *   two-level design). Welch: se² = s_x²/n + s_y²/m, ν = se⁴ / ((s_x²/n)²/(n-1) + (s_y²/m)²/(m-1));
+ *   with one session on a side, that side gives no variance, and the pooled (Student) form is used:
+ *   s² = (Σ(x_i - x̄)² + Σ(y_j - ȳ)²) / (n+m-2), se² = s²(1/n + 1/m), ν = n+m-2 (needs n+m ≥ 3).
+ *   CI: exp(d ± t_{(1+c)/2, ν} · se). Student's t, not a bootstrap: with 3–10 units a percentile
+ *   bootstrap's interval is too narrow (it cannot draw a session it did not see).
  * - A distribution-free CI of one median, from order statistics: with the samples sorted, the
  *   ranks n/2 ± z·√n/2 (binomial(n, 1/2) approximated as normal) bound the median at confidence c,
  *   z = Φ⁻¹((1+c)/2). Used for the exports' lower/upper values.
@@ -26,6 +39,7 @@
  */
 import { errorFunction, inverseErrorFunction, median, wilcoxonRankSum } from 'simple-statistics';
 import { Rng } from '../rng.ts';
+import { studentTQuantile } from './student-t.ts';
 
 export interface RatioCi {
   /** median(cur) / median(base). */
@@ -192,6 +206,49 @@ export function ratioOfMediansBlocks(base: readonly number[], cur: readonly numb
     draws[r] = draw(cBlocks) / bm;
   }
   return percentileCi(ratio, draws, o.confidence);
+}
+
+export interface SessionRatioCi extends RatioCi {
+  /** Degrees of freedom of the t interval. */
+  df: number;
+  sessionsBase: number;
+  sessionsCur: number;
+}
+
+/** Session sizes (runs per session, in order) that cut `xs`, checked. */
+export function splitSessions(xs: readonly number[], sizes: readonly number[]): number[][] {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total !== xs.length || sizes.some((k) => !Number.isInteger(k) || k < 1)) throw new Error(`session sizes ${sizes.join('+')} do not cut ${xs.length} samples`);
+  let at = 0;
+  return sizes.map((k) => xs.slice(at, (at += k)));
+}
+
+/** Sessions as the unit: a t interval on the logs of per-session medians (see the header). */
+export function ratioOfSessionMedians(base: readonly (readonly number[])[], cur: readonly (readonly number[])[], confidence: number): SessionRatioCi {
+  const n = base.length;
+  const m = cur.length;
+  if (n < 1 || m < 1 || n + m < 3) throw new Error(`the session-level test needs at least 3 sessions in all, got ${n} + ${m}`);
+  const logMedians = (ss: readonly (readonly number[])[]) => ss.map((s) => Math.log(median(s as number[])));
+  const x = logMedians(base);
+  const y = logMedians(cur);
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const ss = (v: number[], mu: number) => v.reduce((a, b) => a + (b - mu) ** 2, 0);
+  const mx = mean(x);
+  const my = mean(y);
+  const d = my - mx;
+  let se2: number;
+  let df: number;
+  if (n >= 2 && m >= 2) {
+    const vx = ss(x, mx) / (n - 1) / n;
+    const vy = ss(y, my) / (m - 1) / m;
+    se2 = vx + vy;
+    df = se2 > 0 ? se2 ** 2 / (vx ** 2 / (n - 1) + vy ** 2 / (m - 1)) : n + m - 2;
+  } else {
+    df = n + m - 2;
+    se2 = ((ss(x, mx) + ss(y, my)) / df) * (1 / n + 1 / m);
+  }
+  const half = se2 > 0 ? studentTQuantile((1 + confidence) / 2, df) * Math.sqrt(se2) : 0;
+  return { ratio: Math.exp(d), lo: Math.exp(d - half), hi: Math.exp(d + half), confidence, df, sessionsBase: n, sessionsCur: m };
 }
 
 /** True when `xs` is ascending: samples a run stored sorted (older melbench), not in the order taken. */

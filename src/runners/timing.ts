@@ -92,6 +92,8 @@ export interface Timing {
   warmup: number;
   /** Steady warm-up: whether it reached steady state (false: it hit the cap). Fixed warm-up: null. */
   warmupConverged: boolean | null;
+  /** Several sessions (src/sweep/sessions.ts): `samplesMs` are theirs one after another, this many each. */
+  sessionSizes?: number[];
 }
 
 export async function timed<T>(fn: () => Promise<T> | T): Promise<{ value: T; ms: number }> {

@@ -15,6 +15,7 @@ import { countMacs, learnedParamNames, type ModelCost, modelCost } from '../expo
 import { fromOnnx, toOnnx } from '../export/onnx.ts';
 import { readSignature, type Signature, signatureOfGraph } from '../export/signature.ts';
 import { getPreset, type Preset } from '../features/presets.ts';
+import type { Row } from '../report/columns.ts';
 import type { FeatureTensor } from '../features/types.ts';
 import { formatShape, isKnown } from '../graph/dims.ts';
 import { inferShapes } from '../graph/infer.ts';
@@ -60,6 +61,8 @@ export interface PreparedModel {
   cost: ModelCost;
   /** Present for a trained model: its test split, and where the training run lives. */
   trained?: { evalSet: EvalSet; runDir: string };
+  /** Columns measured before the sweep (a model file's fidelity), set on each of its ok rows. */
+  rowExtras?: Partial<Row>;
   /** Every input's feed (src/sweep/feeds.ts); absent: the features (or test clips) feed the one input. */
   plan?: FeedPlan;
 }

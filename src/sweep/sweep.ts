@@ -25,6 +25,7 @@ import { modelFeeds } from './model-feeds.ts';
 import { type Reference, referenceRun } from './reference.ts';
 import { type BenchModel, type EvalSet, type ModelRequest, firstInputName, firstOutputName, prepareBenchModel } from './models.ts';
 import { cellKey } from './resume.ts';
+import { SessionResults, sessionOrder } from './sessions.ts';
 import { testCrashFor } from './test-crash.ts';
 
 export interface SweepConfig {
@@ -55,6 +56,8 @@ export interface SweepConfig {
   done?: ReadonlySet<string>;
   /** Per-node profiles of every ok row, to `SweepSinks.profile`. */
   profile?: boolean;
+  /** `--sessions N`: independent sessions per cell (sessions.ts); default 1. */
+  sessions?: number;
   /** Test-only: the isolated reference run of the model with this name dies or hangs. */
   referenceCrashForTest?: { model: string; how: NonNullable<MeasureJob['crashForTest']> };
 }
@@ -173,6 +176,7 @@ function rowFor(cfg: SweepConfig, m: BenchModel, runtime: RuntimeName, input: Ba
       rme_pct: t.rmePct,
       samples: t.samples,
       warmup: t.warmup,
+      sessions: t.sessionSizes?.length ?? 1,
       throughput_per_s: (input.batch * 1000) / t.p50Ms,
     };
     Object.assign(values, speed);
@@ -304,11 +308,14 @@ export async function runSweep(cfg: SweepConfig, models: BenchModel[], sinks: Sw
     const refs = reference.outputs;
     // The fp32 model's test-split predictions on cpu: agreement_fp32 of a trained model is over the whole split.
     const referencePred = m.trained && !reference.failure ? await predictTestSet(cfg, m.reference ? { ...scored(m), bytes: m.reference.bytes, io: {} } : scored(m), m.trained.evalSet, 'cpu', cfg.isolate) : undefined;
-    for (const runtime of cfg.runtimes) {
+    // NOTE: --sessions N: every runtime of the model once per session (sessions.ts); a cell's row comes with its last session.
+    const sessions = new SessionResults(cfg.sessions ?? 1);
+    for (const [session, runtime] of sessionOrder(cfg.runtimes, sessions.sessions)) {
       const inputs = pending(cfg, m, runtime, allInputs);
       if (!inputs.length) continue;
       const a = avail.get(runtime)!;
       if (reference.failure && a.ok) {
+        if (session < sessions.sessions - 1) continue;
         for (const input of inputs) {
           const row = rowFor(cfg, m, runtime, input, referenceFailed(input.batch, a, reference.failure), undefined, env);
           sinks.csv.append(row);
@@ -328,19 +335,22 @@ export async function runSweep(cfg: SweepConfig, models: BenchModel[], sinks: Sw
         ...(cfg.profile ? { profile: true } : {}),
       };
       // NOTE: an unavailable runtime is not started again for every model: its rows say why at once.
-      const results: BatchResult[] = !a.ok
+      const measured: BatchResult[] = !a.ok
         ? inputs.map(({ batch }) => ({ batch, status: 'unavailable', error: a.reason ?? `${runtime} unavailable`, availability: a, sessionCreateMs: 0, fallbackNodes: null }))
         : cfg.isolate
           ? await runIsolated(job)
           : await runInProcess(job);
+      const results = sessions.add(runtime, session, measured);
+      if (!results) continue;
       const scoring = m.trained && a.ok && (!a.software || cfg.evalSoftware) ? await predictTestSet(cfg, scored(m), m.trained.evalSet, runtime, cfg.isolate) : undefined;
       results.forEach((r, i) => {
         const row = rowFor(cfg, m, runtime, inputs[i], r, refs.get(inputs[i].batch), env);
+        if (m.rowExtras && row.status === 'ok') Object.assign(row, m.rowExtras);
         if (scoring?.pred && row.status === 'ok') Object.assign(row, qualityColumns(scoring, m.trained!.evalSet, referencePred?.pred));
         else if (scoring?.error && row.status === 'ok') row.error = scoring.error;
         sinks.csv.append(row);
         if (r.timing) {
-          sinks.samples.append({ run_id: cfg.runId, model: m.name, variant: m.variant, runtime, batch: inputs[i].batch, samples_ms: r.timing.samplesMs, first_sample_at: r.timing.firstSampleAt });
+          sinks.samples.append({ run_id: cfg.runId, model: m.name, variant: m.variant, runtime, batch: inputs[i].batch, samples_ms: r.timing.samplesMs, first_sample_at: r.timing.firstSampleAt, ...(r.timing.sessionSizes ? { session_sizes: r.timing.sessionSizes } : {}) });
         }
         if (r.nodes && sinks.profile) {
           const key = { run_id: cfg.runId, model: m.name, variant: m.variant, runtime, batch: inputs[i].batch };

@@ -5,13 +5,18 @@
  * dynamic, fold-bn, magnitude pruning) on an untrained zoo model, so this runs in a second.
  */
 import { describe, expect, it } from 'vitest';
-import { type BuildContext, buildVariant, type TrainedBase } from '../../src/ablate/build-variant.ts';
-import type { LoadedFeatures } from '../../src/features/datasets/index.ts';
+import { type BuildContext, buildVariant, type VariantBase } from '../../src/ablate/build-variant.ts';
 import { getZooEntry } from '../../src/graph/zoo/index.ts';
 
 function setup(exclude: string[]) {
   const graph = getZooEntry('dws-resnet').build({ channels: 1, mels: 32, frames: 32, classes: 4, seed: 1 });
-  const base: TrainedBase = { name: 'dws', graph, runDir: '/nonexistent', onnxPath: '/nonexistent.onnx', data: undefined as unknown as LoadedFeatures };
+  const base: VariantBase = {
+    name: 'dws',
+    graph,
+    calibration: () => {
+      throw new Error('these variants need no calibration');
+    },
+  };
   const log: string[] = [];
   const ctx: BuildContext = { calibrationClips: 4, fineTuneLr: 0.01, seed: 1, exclude, log: (l) => log.push(l) };
   return { graph, base, ctx, log };

@@ -204,6 +204,58 @@ describe('melbench compare: bad input, one line and exit 2', () => {
     await expectInputError(['compare', base, gone.replace('gone.csv', 'gone2.csv')], /no such report/);
   });
 
+  it('reads session-less sample files (older melbench, one session) and says the test cannot see session bias', async () => {
+    const dir = tmp();
+    const base = writeRun(dir, 'base', [{ runtime: 'cpu' }], 1);
+    const cur = writeRun(dir, 'cur', [{ runtime: 'cpu' }], 2);
+    expect(readFileSync(join(dir, 'cur.samples.jsonl'), 'utf8')).not.toMatch(/session/);
+    const r = await melbench('compare', base, cur, '--json');
+    expect(r.code).toBe(EXIT.ok);
+    const c = JSON.parse(r.stdout).cells[0];
+    expect([c.latency.unit, c.latency.sessionsBase, c.latency.sessionsCur]).toEqual(['blocks', 1, 1]);
+    expect(c.note).toMatch(/one session per side/);
+    expect(r.stderr).toMatch(/warning: 1 cell\(s\) have one session per side: the latency test cannot see a session's own bias; measure with `bench --sessions 5`/);
+    const md = await melbench('compare', base, cur);
+    expect(md.stdout).toMatch(/⚠️ 1 cell\(s\) compared with one session per side/);
+  });
+
+  it('session_sizes that do not add up to the samples: one line, exit 2', async () => {
+    const dir = tmp();
+    const base = writeRun(dir, 'base', [{ runtime: 'cpu' }], 1);
+    const cur = writeRun(dir, 'cur', [{ runtime: 'cpu' }], 2);
+    const p = join(dir, 'cur.samples.jsonl');
+    const rec = JSON.parse(readFileSync(p, 'utf8'));
+    writeFileSync(p, `${JSON.stringify({ ...rec, session_sizes: [50, 49] })}\n`);
+    await expectInputError(['compare', base, cur], /cur\.samples\.jsonl:1: session_sizes add up to 99, but the record has 100 samples/);
+    writeFileSync(p, `${JSON.stringify({ ...rec, session_sizes: [50, '50'] })}\n`);
+    await expectInputError(['compare', base, cur], /cur\.samples\.jsonl:1: session_sizes must be a list of positive integers/);
+  });
+
+  it('bench --sessions 3, twice, then compare: rows and samples record the sessions, the test counts them', async () => {
+    const dir = tmp();
+    const data = new Float32Array(320).map((_, i) => Math.sin(i * 0.37));
+    writeFileSync(join(dir, 'x.npy'), encodeNpy({ data, dims: [1, 16, 20] }));
+    const model = new URL('../data/tiny-cnn.onnx', import.meta.url).pathname;
+    const bench = (name: string) =>
+      melbench('bench', '--models', model, '--input', join(dir, 'x.npy'), '--runtimes', 'cpu', '--threads', '1', '--sessions', '3', '--warmup', '2', '--samples', '20', '--no-isolate', '--no-report', '-o', join(dir, `${name}.csv`));
+    for (const name of ['a', 'b']) {
+      const r = await bench(name);
+      expect(r.code, r.stderr).toBe(EXIT.ok);
+      const [header, row] = readFileSync(join(dir, `${name}.csv`), 'utf8').trim().split('\n').map((l) => l.split(','));
+      const col = (c: string) => row[header.indexOf(c)];
+      expect([col('status'), col('sessions'), col('samples'), col('warmup')]).toEqual(['ok', '3', '60', '2']);
+      const rec = JSON.parse(readFileSync(join(dir, `${name}.samples.jsonl`), 'utf8'));
+      expect(rec.session_sizes).toEqual([20, 20, 20]);
+      expect(rec.samples_ms).toHaveLength(60);
+    }
+    const r = await melbench('compare', join(dir, 'a.csv'), join(dir, 'b.csv'), '--json');
+    expect(r.code, r.stderr).not.toBe(EXIT.usage);
+    const c = JSON.parse(r.stdout).cells[0];
+    expect([c.latency.unit, c.latency.sessionsBase, c.latency.sessionsCur, c.latency.nBase]).toEqual(['sessions', 3, 3, 60]);
+    expect(c.note).toBeUndefined();
+    expect(r.stderr).not.toMatch(/one session per side/);
+  });
+
   it('tolerates unknown fields in samples records', async () => {
     const dir = tmp();
     const base = writeRun(dir, 'base', [{ runtime: 'cpu' }], 1);

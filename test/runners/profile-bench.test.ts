@@ -69,7 +69,7 @@ describe('bench --profile', () => {
       expect(Number(row.session_create_ms)).toBeGreaterThan(0);
       expect(row.git_commit).toMatch(/^([0-9a-f]{40}(-dirty)?)?$/);
       expect(row.ort_node_version).toMatch(/^\d+\.\d+\.\d+/);
-      expect(row.schema).toBe('3');
+      expect(row.schema).toBe('4');
     }
     const cpu = nodes.filter((n) => n.runtime === 'cpu');
     expect(cpu.every((n) => n.provider === 'CPUExecutionProvider' && n.fallback === 'false')).toBe(true);

@@ -170,9 +170,9 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
         break;
       }
       case 'concat': {
-        const rank = types.get(n.outputs[0])!.shape.length;
+        const rank = types.get(n.outputs[0])?.shape.length;
         const { axis } = attrsOf(Concat, n);
-        if ((axis === 1 || axis === 1 - rank) && ins.every((l) => l !== undefined)) layouts.set(n.outputs[0], ins.flatMap((l) => l!));
+        if (rank !== undefined && (axis === 1 || axis === 1 - rank) && ins.every((l) => l !== undefined)) layouts.set(n.outputs[0], ins.flatMap((l) => l!));
         else opaque();
         break;
       }

@@ -30,17 +30,21 @@
  * it (shader-f16). Callers can keep any node in float32 by name or by op type (`keepFloat32`),
  * e.g. a reduction that must accumulate in float32 on a runtime that accumulates in half.
  */
-import { UserError } from '../../errors.ts';
-import { inferNode, inferShapes } from '../../graph/infer.ts';
+import { ShapeError, UserError } from '../../errors.ts';
+import { describeNode, inferNode, inferShapes } from '../../graph/infer.ts';
+import { subgraphReads } from '../../graph/reads.ts';
 import { type DType, type Graph, type Node, type Tensor, type ValueInfo, type ValueType, valueTypes } from '../../graph/ir.ts';
 import { META } from '../../graph/metadata-keys.ts';
 import { attrsOf, toAttrs } from '../../graph/ops/attrs.ts';
-import { traitsOf } from '../../graph/ops/index.ts';
+import { findOp, traitsOf } from '../../graph/ops/index.ts';
 import { ONNX_ELEM_TYPE } from '../../graph/dtype.ts';
 import { Cast } from '../../graph/ops/quant-dynamic.ts';
 import { HALF_MAX, toHalfBits } from './fp16-bits.ts';
 import { consumers, initializerMap, nameAllocator } from './graph-util.ts';
 import { keptNote, type PassNote, type PassResult } from './pass.ts';
+
+/** Why an op melbench does not model stays float32. */
+const OPAQUE_WHY = 'op not modelled by melbench (carried opaquely): its float16 support is unknown, kept float32';
 
 export interface Float16Options {
   /** Keep the graph's float inputs and outputs float32, casting at the boundary (default true). */
@@ -80,8 +84,25 @@ export function toFloat16(g: Graph, options: Float16Options = {}): PassResult {
   const types = valueTypes(src);
   const isF32 = (name: string) => name !== '' && types.get(name)?.dtype === 'float32';
   const touchesFloat = (n: Node) => [...n.inputs, ...n.outputs].some(isF32);
+  // Values that a subgraph (an If branch, a Loop body) reads from this graph by name: they must stay float32 under their name.
+  const outerRead = new Map<string, Node>();
+  for (const n of src.nodes) for (const v of subgraphReads(n)) if (!outerRead.has(v)) outerRead.set(v, n);
+  /**
+   * Why a node stays float32 on an imported model, or undefined. NOTE: an op melbench does not model
+   * (carried opaquely) may have no float16 kernel, and its attributes or subgraphs expect what they
+   * expect; a node reading a value of unknown type cannot be given matching operands; and a node
+   * whose output a subgraph reads must keep that output float32.
+   */
+  const importedWhy = (n: Node): string | undefined => {
+    if (!findOp(n.opType, n.domain)) return OPAQUE_WHY;
+    const unknown = n.inputs.find((i) => i !== '' && !types.has(i));
+    if (unknown !== undefined) return `it reads '${unknown}', whose type melbench does not know: kept float32`;
+    const read = n.outputs.find((o) => outerRead.has(o));
+    if (read !== undefined) return `its output '${read}' is read inside a subgraph of ${describeNode(outerRead.get(read)!)}: kept float32 under its name`;
+    return undefined;
+  };
   // An op whose OpDef has the `keepFloat32` trait stays float32 by default (none so far, see the header).
-  const inHalf = (n: Node) => !keep.has(n.name) && !keep.has(n.opType) && !traitsOf(n).keepFloat32;
+  const inHalf = (n: Node) => !keep.has(n.name) && !keep.has(n.opType) && !traitsOf(n).keepFloat32 && importedWhy(n) === undefined;
 
   const fresh = nameAllocator(src);
   const inits = initializerMap(src);
@@ -121,9 +142,22 @@ export function toFloat16(g: Graph, options: Float16Options = {}): PassResult {
   const casts = new Map<string, string>();
   const nodes: Node[] = [];
   const constants = new Map(newInits.map((t) => [t.name, t]));
-  const emit = (n: Node) => {
+  /** Adds a node and records its output types: inferred, or for an opaque node those of `source`'s outputs in the source graph. */
+  const emit = (n: Node, source: Node = n) => {
     nodes.push(n);
-    inferNode(n, newTypes, constants).forEach((t, i) => newTypes.set(n.outputs[i], t));
+    const declared = () => source.outputs.map((o) => types.get(o));
+    let outs: (ValueType | undefined)[];
+    if (!findOp(n.opType, n.domain) || n.inputs.some((i) => i !== '' && !newTypes.has(i))) outs = declared();
+    else {
+      try {
+        outs = inferNode(n, newTypes, constants);
+      } catch (e) {
+        // NOTE: as inferShapes does, a rule stricter than onnxruntime does not refuse an imported model.
+        if (!(e instanceof ShapeError) || src.model === undefined) throw e;
+        outs = declared();
+      }
+    }
+    outs.forEach((t, i) => t && newTypes.set(n.outputs[i], t));
   };
 
   /** The name under which source value `name` is available in `dtype`, casting once if needed. */
@@ -149,7 +183,7 @@ export function toFloat16(g: Graph, options: Float16Options = {}): PassResult {
       continue;
     }
     const half = inHalf(n);
-    if (!half) notes.push(keptNote(n, keep.has(n.name) || keep.has(n.opType) ? 'excluded by the caller' : (traitsOf(n).keepFloat32 ?? 'kept in float32')));
+    if (!half) notes.push(keptNote(n, keep.has(n.name) || keep.has(n.opType) ? 'excluded by the caller' : (importedWhy(n) ?? traitsOf(n).keepFloat32 ?? 'kept in float32')));
     const dtype: DType = half ? 'float16' : 'float32';
     const nodeInputs = n.inputs.map((i) => (isF32(i) ? valueIn(i, dtype) : i));
     const attrs = { ...n.attrs };
@@ -158,10 +192,11 @@ export function toFloat16(g: Graph, options: Float16Options = {}): PassResult {
     }
     // A graph output computed in the other precision than the IO's is renamed here and cast back to its name below.
     const renamed = n.outputs.map((o) => (outputNames.has(o) && isF32(o) && dtype !== ioDtype ? fresh(`${o}_${half ? 'fp16' : 'fp32'}`) : o));
-    emit({ ...n, inputs: nodeInputs, outputs: renamed, attrs });
+    emit({ ...n, inputs: nodeInputs, outputs: renamed, attrs }, n);
     n.outputs.forEach((o, i) => {
       if (!isF32(o)) return;
-      const got = newTypes.get(renamed[i])!.dtype;
+      // NOTE: an opaque op's output may have no inferred type; kept in float32, it stays float32.
+      const got = newTypes.get(renamed[i])?.dtype ?? dtype;
       live.set(o, { name: renamed[i], dtype: got });
       if (renamed[i] !== o) {
         emit(castNode(fresh(`${o}/cast_${ioDtype === 'float16' ? 'fp16' : 'fp32'}`), renamed[i], o, ioDtype));

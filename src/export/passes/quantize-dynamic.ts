@@ -151,7 +151,8 @@ export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): Pa
       zpInputs.push(zp.name);
     }
     // The scale broadcasts along the output channel axis: [M, 1, ...] for Conv, [N] for MatMul.
-    const outRank = types.get(n.outputs[0])!.shape.length;
+    // NOTE: a Conv's output has its weight's rank; read from the weight, since an imported model's inferred types may be unknown.
+    const outRank = w.dims.length;
     const channelDims = (len: number) => (isConv ? [len, ...Array(outRank - 2).fill(1)] : [len]);
     const wScale = qw.params.scale.map((s) => s * alpha);
     const wScaleT = f32(fresh(`${w.name}_scale`), perChannel ? channelDims(channels) : [], wScale);

@@ -1,0 +1,126 @@
+/**
+ * One compressed variant of a user's model file, as `melbench quantize` and `melbench prune` make
+ * it: the variant builder (build-variant.ts) on the file, its cost before and after, and its
+ * fidelity to the file on evaluation samples disjoint from calibration. Writing happens last and
+ * atomically (a temporary file renamed over the target), so a failure anywhere leaves `-o` as it
+ * was.
+ */
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { EXIT, errorLine, UserError } from '../errors.ts';
+import { learnedParamNames, type ModelCost, modelCost } from '../export/cost.ts';
+import { toOnnx } from '../export/onnx.ts';
+import type { Graph } from '../graph/ir.ts';
+import { type FidelitySummary, fidelityLines } from '../report/fidelity.ts';
+import { prepareOutputPath } from '../report/output-path.ts';
+import { modelIo } from '../sweep/io-codec.ts';
+import { type BuildContext, buildVariant, type BuiltVariant } from './build-variant.ts';
+import { fileBase, measureFidelity, type ModelFile, readModelFile } from './file-model.ts';
+import { loadSamples, type SampleOptions, type SampleSplit } from './sample-source.ts';
+import type { VariantSpec } from './variants.ts';
+
+export interface CompressFileRequest {
+  model: string;
+  out: string;
+  spec: VariantSpec;
+  /** --calib / --eval: a dataset, a folder of .npy samples, or 'random'. */
+  samples: string;
+  /** Whether the variant needs calibration samples (static quantization): then they must load. */
+  needsCalibration: boolean;
+  sampleOptions: SampleOptions;
+  build: Omit<BuildContext, 'calibrationClips'>;
+}
+
+export interface CompressFileResult {
+  file: ModelFile;
+  built: BuiltVariant;
+  bytes: Uint8Array;
+  before: ModelCost;
+  after: ModelCost;
+  samples?: SampleSplit;
+  fidelity?: FidelitySummary;
+  /** Why fidelity was not measured (e.g. a model with several inputs). */
+  noFidelity?: string;
+}
+
+/** Checks `-o` before any work: writable (exit 5), and not the input model itself (exit 2). */
+export function checkOutput(model: string, out: string): void {
+  if (resolve(model) === resolve(out)) throw new UserError(`-o ${out} is the input model; write the compressed model to another file`);
+  prepareOutputPath(out, 'model');
+}
+
+/** Writes `bytes` to `out` through a temporary file in the same folder, renamed over it. */
+export function writeAtomically(out: string, bytes: Uint8Array): void {
+  const tmp = `${out}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, out);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new UserError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? errorLine(e)}; choose a writable path`, EXIT.output);
+  }
+}
+
+/**
+ * Cost at one sample's shape (batch 1 when the model has a batch dim). Without samples (a model
+ * melbench cannot feed) MACs are unknown (NaN): params and bytes need no shape.
+ */
+function costOf(g: Graph, bytes: Uint8Array, s: SampleSplit | undefined): ModelCost {
+  if (s) return modelCost(g, bytes, s.shape.batch === 'none' ? s.shape.dims : [1, ...s.shape.dims]);
+  const learned = learnedParamNames(g);
+  const params = g.initializers.filter((t) => learned.has(t.name));
+  const nonzero = params.reduce((a, t) => a + Array.from(t.data as ArrayLike<number | bigint>).filter((v) => v !== 0 && v !== 0n).length, 0);
+  return { params: params.reduce((a, t) => a + t.data.length, 0), nonzeroParams: nonzero, macs: Number.NaN, bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
+}
+
+export async function compressFile(r: CompressFileRequest): Promise<CompressFileResult> {
+  checkOutput(r.model, r.out);
+  const file = readModelFile(r.model);
+  let samples: SampleSplit | undefined;
+  let noFidelity: string | undefined;
+  try {
+    samples = await loadSamples(r.samples, file.graph, r.sampleOptions);
+  } catch (e) {
+    // A model melbench cannot feed can still be compressed when no calibration is needed.
+    if (r.needsCalibration || !(e instanceof UserError) || e.exitCode !== EXIT.badModel) throw e;
+    noFidelity = e.message;
+  }
+  if (samples?.warning) r.build.log(`warning: ${samples.warning}`);
+  const built = await buildVariant(fileBase(file, samples), r.spec, { ...r.build, calibrationClips: r.sampleOptions.calibCount });
+  const bytes = toOnnx(built.graph);
+  const before = costOf(file.graph, file.bytes, samples);
+  const after = costOf(built.graph, bytes, samples);
+  let fidelity: FidelitySummary | undefined;
+  if (samples) {
+    try {
+      fidelity = await measureFidelity(file, { bytes, graph: built.graph, io: modelIo(built.graph) }, samples);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`the ${built.name} model of ${file.path} does not run on onnxruntime's cpu provider (${errorLine(e)}); nothing was written`, EXIT.badModel);
+    }
+  }
+  writeAtomically(r.out, bytes);
+  return { file, built, bytes, before, after, samples, ...(fidelity ? { fidelity } : {}), ...(noFidelity ? { noFidelity } : {}) };
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? ` (${(a / b).toFixed(3)}x)` : '');
+const count = (n: number) => n.toLocaleString('en');
+
+/** What the commands print on stdout: the summary line, then fidelity per output. */
+export function resultLines(r: CompressFileResult, out: string): string[] {
+  const { before: b, after: a } = r;
+  const lines = [
+    `${out}: ${r.built.name} of ${r.file.name}: ${count(b.bytes)} -> ${count(a.bytes)} bytes${ratio(a.bytes, b.bytes)}, ` +
+      `params ${count(b.params)} -> ${count(a.params)} (non-zero ${count(b.nonzeroParams)} -> ${count(a.nonzeroParams)}), ` +
+      (Number.isNaN(b.macs) ? 'MACs unknown (no sample shape)' : `MACs ${(b.macs / 1e6).toFixed(2)} M -> ${(a.macs / 1e6).toFixed(2)} M${ratio(a.macs, b.macs)}`),
+  ];
+  if (r.fidelity && r.samples) {
+    if (r.built.compression.calibration !== 'none') lines.push(`calibrated on ${r.samples.calibrationFrom}`);
+    lines.push(`fidelity vs the fp32 file on cpu, over ${r.samples.evaluationFrom}:`);
+    for (const l of fidelityLines(r.fidelity)) lines.push(`  ${l}`);
+  } else {
+    lines.push(`fidelity: not measured (${r.noFidelity ?? 'no evaluation samples'})`);
+  }
+  return lines;
+}
