@@ -266,3 +266,25 @@ describe('melbench report: errors', () => {
     expect(existsSync(join(dir, 'r', 'index.html'))).toBe(true);
   });
 });
+
+describe('summary of a model file ablation', () => {
+  it("shows each variant's fidelity to the file (agreement, SNR) where there is no macro-F1", async () => {
+    const { renderReport } = await import('../../src/report/html.ts');
+    const dir = tmp();
+    const head = 'run_id,model,variant,runtime,batch,status,p50_ms,model_bytes,fidelity_agreement,snr_db';
+    writeFileSync(join(dir, 'r.csv'), [head, 'r,vad,fp32,cpu,1,ok,1.5,2000,1,Infinity', 'r,vad,qdq,cpu,1,ok,1.1,600,0.984,31.23456'].join('\n') + '\n');
+    const html = await renderReport(loadReportInputs(join(dir, 'r.csv')));
+    expect(html).toContain('<th>SNR dB</th>');
+    expect(html).toContain('<td>31.2</td>');
+    expect(html).toContain('<td>Infinity</td>');
+    expect(html).toContain('<td>0.984</td>');
+  }, 60_000);
+
+  it('leaves the fidelity columns out of a run that has none', async () => {
+    const { renderReport } = await import('../../src/report/html.ts');
+    const dir = tmp();
+    writeFileSync(join(dir, 'r.csv'), 'run_id,model,variant,runtime,batch,status,p50_ms,macro_f1\nr,m,fp32,cpu,1,ok,1.5,0.9\n');
+    const html = await renderReport(loadReportInputs(join(dir, 'r.csv')));
+    expect(html).not.toContain('SNR dB');
+  }, 60_000);
+});
