@@ -14,30 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { toOnnx } from '../../src/export/onnx.ts';
-import { quantizeStatic } from '../../src/export/passes/quantize-static.ts';
-import { ModelBuilder } from '../../src/graph/builder.ts';
 import { PROFILE_COLUMNS } from '../../src/report/profile-csv.ts';
-import { Rng } from '../../src/rng.ts';
 import { availableIsolated } from '../../src/runners/isolate.ts';
-import { calibrationRanges, collectActivations } from '../../src/train/calibrate.ts';
+import { qoperatorModel } from '../fixtures/qoperator-model.ts';
 
 const BIN = new URL('../../bin/melbench.mjs', import.meta.url).pathname;
-const DIMS = [1, 64, 126];
-
-/** conv/2 + relu -> maxpool -> conv + relu -> add(skip) -> GAP -> dense -> softmax, input as the default preset's. */
-async function qoperatorModel(): Promise<Uint8Array> {
-  const b = new ModelBuilder('qop', { seed: 3 });
-  const x = b.input('mel', ['N', ...DIMS]);
-  const h = b.maxPool(b.relu(b.conv(x, { filters: 8, kernel: 3, stride: 2, name: 'conv1' })), { kernel: 2 });
-  const s = b.add(h, b.relu(b.conv(h, { filters: 8, kernel: 3, name: 'conv2' })), 'skip');
-  b.output(b.softmax(b.dense(b.flatten(b.globalAvgPool(s)), 5, { name: 'logits' }), { name: 'probs' }));
-  const g = b.build();
-  const rng = new Rng(7);
-  const per = DIMS.reduce((a, d) => a * d, 1);
-  const stats = await collectActivations(g, Float32Array.from({ length: 8 * per }, () => rng.normal() * 10 - 40), DIMS);
-  return toOnnx(quantizeStatic(g, calibrationRanges(stats, 'minmax'), { allowUntrained: true, format: 'qoperator' }).graph);
-}
 
 const webgpu = await availableIsolated('webgpu');
 const runtimes = webgpu.ok ? ['cpu', 'webgpu'] : ['cpu'];
