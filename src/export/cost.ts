@@ -16,7 +16,9 @@ import { inferShapes } from '../graph/infer.ts';
 import { type Graph, numel, valueTypes } from '../graph/ir.ts';
 import { attrsOf } from '../graph/ops/attrs.ts';
 import { Gemm } from '../graph/ops/gemm.ts';
-import { traitsOf } from '../graph/ops/index.ts';
+import { findOp, traitsOf } from '../graph/ops/index.ts';
+import { describeNode } from '../graph/ir.ts';
+import { hasSubgraphs } from '../graph/reads.ts';
 
 export interface ModelCost {
   params: number;
@@ -37,6 +39,33 @@ export function learnedParamNames(g: Graph): Set<string> {
   for (const n of g.nodes) for (const i of traitsOf(n).learned ?? []) if (inits.has(n.inputs[i])) names.add(n.inputs[i]);
   return names;
 }
+
+/** Learned parameters (see `learnedParamNames`) and those of them that are not exactly zero. */
+export function countParams(g: Graph): { params: number; nonzeroParams: number } {
+  let params = 0;
+  let nonzeroParams = 0;
+  const learned = learnedParamNames(g);
+  for (const t of g.initializers) {
+    if (!learned.has(t.name)) continue;
+    params += t.data.length;
+    for (let i = 0; i < t.data.length; i++) if (t.data[i] !== 0) nonzeroParams++;
+  }
+  return { params, nonzeroParams };
+}
+
+/**
+ * Nodes whose cost melbench cannot count: nodes with subgraphs (If, Loop, Scan), and ops it carries
+ * opaquely (LSTM, GRU, an imported model's contrib ops) that read a floating-point weight, an
+ * initializer of more than one element. Their weights and MACs sit where the traits do not reach,
+ * so a model with any has no honest params or MACs total. Opaque ops without weights (Shape,
+ * Gather of indices, Constant, Gelu...) cost nothing by the convention above and do not count.
+ */
+export function uncountedNodes(g: Graph): string[] {
+  const weights = new Set(g.initializers.filter((t) => FLOATING.has(t.dtype) && t.data.length > 1).map((t) => t.name));
+  return g.nodes.filter((n) => hasSubgraphs(n) || (!findOp(n.opType, n.domain) && n.inputs.some((i) => weights.has(i)))).map(describeNode);
+}
+
+const FLOATING = new Set<string>(['float32', 'float16', 'float64', 'bfloat16']);
 
 /** Binds every symbolic input dim (batch, frames) to the given concrete input shape and re-infers. */
 export function bindInputShape(g: Graph, shape: number[]): Graph {
@@ -72,17 +101,8 @@ export function countMacs(g: Graph): number {
 }
 
 export function modelCost(g: Graph, bytes: Uint8Array, inputShape: number[]): ModelCost {
-  let params = 0;
-  let nonzero = 0;
-  const learned = learnedParamNames(g);
-  for (const t of g.initializers) {
-    if (!learned.has(t.name)) continue;
-    params += t.data.length;
-    for (let i = 0; i < t.data.length; i++) if (t.data[i] !== 0) nonzero++;
-  }
   return {
-    params,
-    nonzeroParams: nonzero,
+    ...countParams(g),
     macs: countMacs(bindInputShape(g, inputShape)),
     bytes: bytes.length,
     gzipBytes: gzipSync(bytes, { level: 9 }).length,

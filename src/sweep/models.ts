@@ -11,7 +11,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { EXIT, UserError } from '../errors.ts';
-import { countMacs, learnedParamNames, type ModelCost, modelCost } from '../export/cost.ts';
+import { countMacs, countParams, type ModelCost, modelCost, uncountedNodes } from '../export/cost.ts';
 import { fromOnnx, toOnnx } from '../export/onnx.ts';
 import { readSignature, type Signature, signatureOfGraph } from '../export/signature.ts';
 import { getPreset, type Preset } from '../features/presets.ts';
@@ -121,14 +121,13 @@ function checkInputFits(g: Graph, f: FeatureTensor, source: string, hint: string
 function fileCost(graph: Graph | undefined, bytes: Uint8Array, plan: FeedPlan, why: string | undefined): { cost: BenchCost; note?: string } {
   const sizes = { bytes: bytes.length, gzipBytes: gzipSize(bytes) };
   if (!graph) return { cost: { params: null, nonzeroParams: null, macs: null, ...sizes }, note: why };
-  let params = 0;
-  let nonzero = 0;
-  const learned = learnedParamNames(graph);
-  for (const t of graph.initializers) {
-    if (!learned.has(t.name)) continue;
-    params += t.data.length;
-    for (let i = 0; i < t.data.length; i++) if (t.data[i] !== 0) nonzero++;
+  // NOTE: a partial count (LSTM weights or an If branch's convs left out) would read as the model's size: leave the cells empty.
+  const uncounted = uncountedNodes(graph);
+  if (uncounted.length) {
+    const some = uncounted.slice(0, 3).join(', ') + (uncounted.length > 3 ? `, and ${uncounted.length - 3} more` : '');
+    return { cost: { params: null, nonzeroParams: null, macs: null, ...sizes }, note: `params and MACs not counted: ${uncounted.length} node(s) whose cost melbench does not model (${some})` };
   }
+  const { params, nonzeroParams: nonzero } = countParams(graph);
   const shapes = new Map(plan.inputs.map((p) => [p.name, p.dims.map((d) => (d === 'batch' ? 1 : d))]));
   try {
     const bound = inferShapes({ ...graph, inputs: graph.inputs.map((v) => ({ ...v, shape: shapes.get(v.name) ?? v.shape })) });
