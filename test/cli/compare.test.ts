@@ -2,8 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/errors.ts';
 import { encodeNpy } from '../../src/features/npy.ts';
 import { type Row, makeRow } from '../../src/report/columns.ts';
@@ -13,6 +12,7 @@ import { SamplesLog } from '../../src/report/samples.ts';
 import { Rng } from '../../src/rng.ts';
 import { compareInterleaved } from '../../src/sweep/interleave.ts';
 import { prepareModel } from '../../src/sweep/models.ts';
+import { melbenchInProcess } from './run-in-process.ts';
 
 interface FakeCell {
   runtime: string;
@@ -63,19 +63,7 @@ function writeRun(dir: string, name: string, cells: FakeCell[], seed: number): s
 /** Runs the CLI in-process; `compare` without its HTML page (test/cli/report-at-end.test.ts checks that). */
 async function melbench(...args: string[]) {
   if (args[0] === 'compare') args = [...args, '--no-report'];
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  process.exitCode = undefined;
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
+  return melbenchInProcess(...args);
 }
 
 async function expectInputError(args: string[], pattern: RegExp) {

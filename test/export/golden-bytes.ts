@@ -26,7 +26,7 @@ import { buildTrainingGraph } from '../../src/train/training-graph.ts';
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex').slice(0, 16);
 
 /** A range per float value, from a hash of its name: deterministic and different per value. */
-function syntheticRanges(g: Graph): Map<string, Range> {
+export function syntheticRanges(g: Graph): Map<string, Range> {
   const m = new Map<string, Range>();
   for (const [name, t] of valueTypes(inferShapes(g))) {
     if (t.dtype !== 'float32') continue;

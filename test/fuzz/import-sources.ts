@@ -5,34 +5,20 @@
  * passes' outputs on one of them (fp16, dynamic int8, static QDQ and QOperator: Cast,
  * DynamicQuantizeLinear, MatMulInteger, QuantizeLinear, QLinearConv...), and the ONNX frontend (its smallest preset, MFCC).
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { toOnnx } from '../../src/export/onnx.ts';
 import { toFloat16 } from '../../src/export/passes/float16.ts';
 import { foldBatchNorm } from '../../src/export/passes/fold-bn.ts';
-import type { Range } from '../../src/export/passes/quant-params.ts';
 import { quantizeDynamic } from '../../src/export/passes/quantize-dynamic.ts';
 import { quantizeStatic } from '../../src/export/passes/quantize-static.ts';
 import { buildFrontendGraph } from '../../src/features/onnx-frontend.ts';
 import { PRESETS } from '../../src/features/presets.ts';
-import { inferShapes } from '../../src/graph/infer.ts';
-import { type Graph, valueTypes } from '../../src/graph/ir.ts';
 import { getZooEntry } from '../../src/graph/zoo/index.ts';
+import { syntheticRanges } from '../export/golden-bytes.ts';
 import { onnxFixtures } from '../fixtures/onnx-models.ts';
 
 const ZOO_MODELS = ['dcase-baseline', 'dws-resnet', 'bir-resnet', 'newcnn'];
-
-/** A range per float value from a hash of its name: deterministic, as test/export/golden-bytes.ts does. */
-function syntheticRanges(g: Graph): Map<string, Range> {
-  const m = new Map<string, Range>();
-  for (const [name, t] of valueTypes(inferShapes(g))) {
-    if (t.dtype !== 'float32') continue;
-    const h = createHash('sha256').update(name).digest()[0];
-    m.set(name, { min: -(0.5 + (h % 7) / 4), max: 1 + (h % 5) / 3 });
-  }
-  return m;
-}
 
 /** All sources, or with `fixturesOnly` just the fixtures (fast to build: for testing the fuzz harness). */
 export function importFuzzSources(fixturesOnly = false): { name: string; bytes: Uint8Array }[] {
