@@ -3,15 +3,12 @@
  * reports/<run>.csv (+ <run>.samples.jsonl with the raw timing samples).
  */
 import { UserError } from '../errors.ts';
-import { getPreset } from '../features/presets.ts';
 import { ZOO } from '../graph/zoo/index.ts';
 import { ProfileCsv, profilePathFor } from '../report/profile-csv.ts';
 import { checkRowExports, type RowExports, writeRowExports } from '../report/row-export.ts';
 import { rowTable } from '../report/row-table.ts';
 import { RUNTIMES } from '../runners/runner.ts';
 import { describePlan } from '../sweep/feeds.ts';
-import { type InputFlag, loadInputValues } from '../sweep/feed-values.ts';
-import { readFeaturesNpy } from '../sweep/inputs.ts';
 import { reportAtEnd, type RunFileOptions, runExitCode, runFilesText, openRun, planRun } from '../sweep/run-files.ts';
 import type { BenchModel } from '../sweep/models.ts';
 import { prepareModels, runSweep, SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
@@ -19,14 +16,12 @@ import { prepareTrainedModels } from '../sweep/trained-models.ts';
 import { defaultTrainOptions } from '../train/run.ts';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
-import { addMeasureOptions, addSessionsOption, checkedRuntimes, collect, dimFlag, freeText, inputFlag, type MeasureOptions, nameList, positiveInt, shapeFlag, softwareTimingOf, timingOf } from './options.ts';
+import { addFeedOptions, type FeedFlagOptions, resolveFeedFlags } from './feed-flags.ts';
+import { addMeasureOptions, addSessionsOption, checkedRuntimes, freeText, type MeasureOptions, nameList, positiveInt, softwareTimingOf, timingOf } from './options.ts';
 
-interface BenchOptions extends MeasureOptions, RunFileOptions, RowExports {
+interface BenchOptions extends MeasureOptions, RunFileOptions, RowExports, FeedFlagOptions {
   models: string[];
   preset?: string;
-  input?: InputFlag[];
-  dim?: [string, number][];
-  shape?: [string, number[]][];
   classes: number;
   suite: string;
   dataset?: string;
@@ -36,28 +31,6 @@ interface BenchOptions extends MeasureOptions, RunFileOptions, RowExports {
 }
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
-
-/** The one `--input` without a name (features for the log-mel input), if any. */
-function bareInput(flags: InputFlag[] | undefined): InputFlag | undefined {
-  const bare = (flags ?? []).filter((f) => f.name === undefined);
-  if (bare.length > 1) throw new UserError(`--input: give one features file without a name, got ${bare.length} (${bare.map((f) => f.value).join(', ')}); name the others: --input <input>=file.npy`);
-  return bare[0];
-}
-
-/** --dim, --shape and named --input values; undefined when none is given. */
-async function feedOf(o: BenchOptions): Promise<SweepConfig['feed']> {
-  const named = (o.input ?? []).filter((f) => f.name !== undefined);
-  if (!o.dim?.length && !o.shape?.length && !named.length) return undefined;
-  const twice = <T>(pairs: [string, T][] | undefined, flag: string): Record<string, T> => {
-    const out: Record<string, T> = {};
-    for (const [k, v] of pairs ?? []) {
-      if (k in out) throw new UserError(`${flag} ${k}=... is given twice`);
-      out[k] = v;
-    }
-    return out;
-  };
-  return { dims: twice(o.dim, '--dim'), shapes: twice(o.shape, '--shape'), values: await loadInputValues(named, getPreset(o.preset ?? 'default')) };
-}
 
 /** `--dataset`: each zoo model trained with `melbench train`'s defaults (or its cached run), timed on its test clips. */
 function trainedModels(cfg: SweepConfig, dataset: string, o: BenchOptions) {
@@ -74,13 +47,6 @@ export const register: RegisterCommand = (program) => {
     .argument('[models...]', 'zoo names or .onnx paths (same as --models)')
     .option('--models <names>', 'comma-separated zoo names or .onnx paths (default: the whole zoo)', nameList)
     .option('--preset <name>', "features preset for every model (default: each model's own)")
-    .option(
-      '--input <spec>',
-      "name=file.npy | name=<number> | name=audio.wav feeds that input (repeatable); a bare features.npy ([C, M, T] from 'melbench features') feeds the log-mel input instead of the built-in test signal",
-      collect(inputFlag),
-    )
-    .option('--dim <name=value>', "fixes a named free dim of the model's inputs, e.g. --dim seq=512 (repeatable)", collect(dimFlag))
-    .option('--shape <input=AxB>', "sets a whole input's shape, e.g. --shape input=1x512; 'sr=' for a scalar (repeatable)", collect(shapeFlag))
     .option('--classes <n>', 'classes of zoo models', positiveInt('--classes'), 10)
     .option('--suite <name>', 'suite name recorded in each row (1 to 128 characters)', freeText('--suite'), 'adhoc')
     .option('--dataset <spec>', 'train each model on this dataset first (cached), time it on its test clips and score its test macro-F1 per runtime')
@@ -92,14 +58,14 @@ export const register: RegisterCommand = (program) => {
     .option('--no-report', 'do not write the HTML report at the end')
     .option('--export-json <file>', "also write the run's rows as a JSON array of row objects")
     .option('--export-markdown <file>', "also write the run's main columns as a Markdown table");
+  addFeedOptions(bench);
   addSessionsOption(addMeasureOptions(bench, RUNTIMES)).action(async (positional: string[], given: BenchOptions, cmd: Command) => {
     if (positional.length) given.models = [...positional, ...(given.models ?? [])];
     const plan = planRun('bench', given, cmd);
     const { runId, options: o } = plan;
     const timing = timingOf(o);
     checkRowExports(o);
-    const bare = bareInput(o.input);
-    const feed = await feedOf(o);
+    const { feed, features } = await resolveFeedFlags(o, o.preset);
     const cfg: SweepConfig = {
       runId,
       suite: o.suite,
@@ -107,7 +73,7 @@ export const register: RegisterCommand = (program) => {
       runtimes: checkedRuntimes(o.runtimes),
       batches: o.batch,
       preset: o.preset,
-      features: bare ? readFeaturesNpy(bare.value) : undefined,
+      features,
       ...(feed ? { feed } : {}),
       classes: o.classes,
       seed: o.seed,
