@@ -3,14 +3,15 @@
  * with its .samples.jsonl beside it) or an interleaved A/B run of two models measured here and
  * now (`compare --models a b`). Prints a Markdown report (also appended to $GITHUB_STEP_SUMMARY),
  * optionally JSON and the Bencher / github-action-benchmark exports. Exit 0: no regression;
- * 1: a regression; 2: usage or input error (bad option, missing or malformed file).
+ * 1: a regression, or a baseline cell with no comparable current cell (unless --allow-missing);
+ * 2: usage or input error (bad option, missing or malformed file, nothing comparable at all).
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { EXIT, UserError } from '../errors.ts';
 import { bencherMetricFormat, githubActionBenchmark, jsonReport, markdownReport, type ReportHeader } from '../report/compare-output.ts';
-import { type CellData, type CellResult, compareRuns, DEFAULT_GATE, type FingerprintDiff, fingerprintDiffs, type GateConfig, hasRegression } from '../report/compare.ts';
+import { type CellData, type CellResult, compareRuns, DEFAULT_GATE, type FingerprintDiff, fingerprintDiffs, type GateConfig, gateFails, judgedCells } from '../report/compare.ts';
 import { compareSectionInput } from '../report/compare-section.ts';
 import { samplesPathFor } from '../report/csv.ts';
 import { renderReport } from '../report/html.ts';
@@ -47,6 +48,7 @@ interface CompareOptions {
   exportBmf?: string;
   exportGab?: string;
   report: boolean;
+  allowMissing?: boolean;
 }
 
 /**
@@ -182,11 +184,15 @@ export const register: RegisterCommand = (program) => {
     .option('--export-bmf <file>', "write the current run's metrics in Bencher Metric Format")
     .option('--export-gab <file>', "write the current run's metrics for github-action-benchmark (customSmallerIsBetter)")
     .option('--no-report', 'do not write the HTML report (its path is printed on stderr)')
+    .option('--allow-missing', 'report baseline cells with no comparable current cell (absent, unavailable, unsupported, or measured on a software adapter on one side only) without failing the gate')
     .action(async (runs: string[], o: CompareOptions) => {
       const gate: GateConfig = { ...DEFAULT_GATE, latency: o.latencyThreshold, f1: o.f1Threshold, agreement: o.agreementThreshold, size: o.sizeThreshold, confidence: o.confidence, test: o.test, resamples: o.resamples };
       if (o.models && runs.length) throw new UserError('give either two reports or --models a b, not both');
       if (!o.models && runs.length !== 2) throw new UserError(`compare needs a baseline and a current report (got ${runs.length} file(s)), or --models a b`);
       const c = o.models ? await compareModels(o, gate) : compareFiles(runs, gate);
+      if (!judgedCells(c.results).length) {
+        throw new UserError(`nothing to compare: no cell of ${c.baseLabel} has a comparable cell in ${c.curLabel} (${c.results.length} cell(s): missing, unavailable, not comparable, or failed on both sides); check that both runs measured the same models and runtimes on this kind of machine`);
+      }
       for (const d of c.fingerprint) {
         process.stderr.write(`melbench: warning: environments differ in ${d.column}: '${d.base}' (baseline) vs '${d.cur}' (current), ${d.cells} cell(s); latency across machines is not comparable\n`);
       }
@@ -208,6 +214,6 @@ export const register: RegisterCommand = (program) => {
         }
       }
       if (o.report) process.stderr.write(`melbench: html report: ${await compareReport(c)}\n`);
-      if (hasRegression(c.results)) process.exitCode = 1;
+      if (gateFails(c.results, { allowMissing: o.allowMissing ?? false })) process.exitCode = 1;
     });
 };

@@ -12,20 +12,27 @@
  * Exports describe the current run (the value CI tracks over time); lower/upper and range are the
  * distribution-free CI of its median (stats.ts).
  */
-import { type CellData, type CellResult, type Category, cellLabel, type FingerprintDiff } from './compare.ts';
+import { CATEGORIES, type CellData, type CellResult, type Category, cellLabel, type FingerprintDiff } from './compare.ts';
 import { medianCi } from './stats.ts';
 
-const SECTIONS: [Category, string][] = [
-  ['regression', 'Regressions'],
-  ['improvement', 'Improvements'],
-  ['unchanged', 'Unchanged'],
-  ['new', 'New'],
-  ['missing', 'Missing'],
-];
+const TITLES: Record<Category, string> = { regression: 'Regressions', missing: 'Missing', incomparable: 'Not comparable', improvement: 'Improvements', unchanged: 'Unchanged', new: 'New' };
+/** How the summary line names a count of each category. */
+const COUNTED: Record<Category, string> = { regression: 'regression(s)', missing: 'missing', incomparable: 'incomparable', improvement: 'improvement(s)', unchanged: 'unchanged', new: 'new' };
+/** Categories that fail the gate (missing and incomparable unless --allow-missing): bold in the summary. */
+const FAILING = new Set<Category>(['regression', 'missing', 'incomparable']);
 
 const num = (x: number, digits = 3) => String(Number(x.toPrecision(digits)));
 const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/**
+ * A name as Markdown table text: `|` escaped, and `&`, `<`, `>` as entities, so that a model file
+ * called `<img onerror=...><details open>` shows as text and cannot open an element that swallows
+ * the rest of a job summary.
+ */
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+/** Our own sentences (reasons, which may quote an error or a name): `&` and `<` are enough to open nothing, and '->' stays readable. */
+const escText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+/** A label in a code span: backticks cannot end it early. */
+const code = (s: string) => `\`${s.replace(/`/g, "'").replace(/[\r\n]+/g, ' ')}\``;
 
 function latencyCells(r: CellResult): [string, string] {
   const l = r.latency;
@@ -62,42 +69,62 @@ export function unitLines(results: CellResult[]): string[] {
   return out;
 }
 
+/** Counts per category, in CATEGORIES order: the summary says what the tables hold. */
+export function categoryCounts(results: CellResult[]): Record<Category, number> {
+  const out = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
+  for (const r of results) out[r.category]++;
+  return out;
+}
+
+/** 'model_bytes not judged in 3 cell(s) (blank in current)': metrics the gate could not compare. */
+export function notJudgedLines(results: CellResult[]): string[] {
+  const by = new Map<string, number>();
+  for (const r of results) for (const m of r.notJudged ?? []) by.set(m, (by.get(m) ?? 0) + 1);
+  return [...by].map(([m, n]) => {
+    const [metric, why] = [m.slice(0, m.indexOf(' (')), m.slice(m.indexOf(' (') + 1)];
+    return `${metric} not judged in ${n} cell(s) ${why}.`;
+  });
+}
+
 export function markdownReport(results: CellResult[], fingerprint: FingerprintDiff[], h: ReportHeader): string {
-  const count = (c: Category) => results.filter((r) => r.category === c).length;
+  const counts = categoryCounts(results);
+  const summary = CATEGORIES.map((c) => (FAILING.has(c) && counts[c] ? `**${counts[c]} ${COUNTED[c]}**` : `${counts[c]} ${COUNTED[c]}`));
   const lines = [
-    `## ${h.title}`,
+    `## ${esc(h.title)}`,
     '',
-    `Baseline \`${h.baseLabel}\`, current \`${h.curLabel}\`. Latency: ratio of medians (current / baseline) with its ${Math.round(h.confidence * 100)}% CI; flagged when above ${signedPct(h.latencyThreshold)} and significant (${h.test}).`,
+    `Baseline ${code(h.baseLabel)}, current ${code(h.curLabel)}. Latency: ratio of medians (current / baseline) with its ${Math.round(h.confidence * 100)}% CI; flagged when above ${signedPct(h.latencyThreshold)} and significant (${h.test}).`,
     '',
-    `**${count('regression')} regression(s)**, ${count('improvement')} improvement(s), ${count('unchanged')} unchanged, ${count('new')} new, ${count('missing')} missing.`,
+    `${summary.join(', ')}.`,
   ];
+  const judged = notJudgedLines(results);
+  if (judged.length) lines.push('', ...judged.map((l) => `> ${l}`));
   const lines2 = unitLines(results);
   if (lines2.length) lines.push('', ...lines2);
   if (fingerprint.length) {
-    lines.push('', `> ⚠️ Different environment: ${fingerprint.map((d) => `\`${d.column}\` ${d.base || '(empty)'} → ${d.cur || '(empty)'}`).join('; ')}. Latency across machines is not comparable.`);
+    lines.push('', `> ⚠️ Different environment: ${fingerprint.map((d) => `${code(d.column)} ${esc(d.base || '(empty)')} → ${esc(d.cur || '(empty)')}`).join('; ')}. Latency across machines is not comparable.`);
   }
-  for (const [cat, title] of SECTIONS) {
+  for (const cat of CATEGORIES) {
     const rs = results.filter((r) => r.category === cat);
     if (!rs.length) continue;
-    lines.push('', `### ${title}`, '', '| cell | status | p50 ms | latency ratio [CI] | macro-F1 | agreement | model bytes | why |', '|---|---|---|---|---|---|---|---|');
+    lines.push('', `### ${TITLES[cat]}`, '', '| cell | status | p50 ms | latency ratio [CI] | macro-F1 | agreement | model bytes | why |', '|---|---|---|---|---|---|---|---|');
     for (const r of rs) {
       const status = r.baseStatus && r.curStatus && r.baseStatus !== r.curStatus ? `${r.baseStatus} → ${r.curStatus}` : (r.curStatus ?? r.baseStatus ?? '');
       const [p50, ratio] = latencyCells(r);
       const bytes = r.modelBytes ? `${r.modelBytes.base} → ${r.modelBytes.cur}` : '';
-      lines.push(`| ${esc(cellLabel(r.key))} | ${esc(status)} | ${p50} | ${ratio} | ${delta(r.macroF1)} | ${delta(r.agreementFp32)} | ${bytes} | ${esc(r.reasons.join('; '))} |`);
+      lines.push(`| ${esc(cellLabel(r.key))} | ${esc(status)} | ${escText(p50)} | ${ratio} | ${delta(r.macroF1)} | ${delta(r.agreementFp32)} | ${bytes} | ${escText(r.reasons.join('; '))} |`);
     }
   }
   return `${lines.join('\n')}\n`;
 }
 
 export function jsonReport(results: CellResult[], fingerprint: FingerprintDiff[], h: ReportHeader): object {
-  const count = (c: Category) => results.filter((r) => r.category === c).length;
   return {
     baseline: h.baseLabel,
     current: h.curLabel,
     confidence: h.confidence,
     test: h.test,
-    summary: { regression: count('regression'), improvement: count('improvement'), unchanged: count('unchanged'), new: count('new'), missing: count('missing') },
+    summary: categoryCounts(results),
+    notJudged: notJudgedLines(results),
     fingerprint,
     cells: results.map((r) => ({ cell: cellLabel(r.key), ...r })),
   };

@@ -4,9 +4,11 @@
  * printing and exports are compare-output.ts.
  *
  * A cell is (model, variant, runtime, batch, threads, preset). Per paired cell:
- * - status: ok -> anything but ok/unavailable is a regression, as is an ok cell missing from
- *   current; ok -> unavailable (the runtime is absent on this machine) is reported, not failed;
- *   not ok -> ok is an improvement; a new cell is reported, never failed.
+ * - status: ok -> crashed, timeout, error or nonfinite is a regression; an ok cell with no
+ *   comparable candidate (absent from current, or unavailable / unsupported there) is `missing`,
+ *   and one whose conditions differ (a software adapter on one side only) is `incomparable`: both
+ *   fail the gate unless `--allow-missing`, because a gate that cannot judge a cell must not pass
+ *   it; not ok -> ok is an improvement; a new cell is reported, never failed.
  * - latency (both ok, neither on a software adapter): r = median(cur)/median(base) over the raw
  *   samples. Regression iff r > 1 + threshold AND the difference is significant at the chosen
  *   confidence c (bootstrap: the CI of r lies above 1; mwu: Mann–Whitney p < 1 - c). Interleaved
@@ -76,7 +78,10 @@ export interface GateConfig {
 export const DEFAULT_GATE: GateConfig = { latency: 0.05, f1: 0.01, agreement: 0.01, size: 0.01, confidence: 0.95, test: 'bootstrap', resamples: 2000, seed: 1 };
 
 export type Verdict = 'regression' | 'improvement' | 'unchanged';
-export type Category = Verdict | 'new' | 'missing';
+export type Category = Verdict | 'new' | 'missing' | 'incomparable';
+
+/** The order in which categories are counted and printed. */
+export const CATEGORIES: readonly Category[] = ['regression', 'missing', 'incomparable', 'improvement', 'unchanged', 'new'];
 
 export interface LatencyResult {
   baseP50: number;
@@ -138,6 +143,8 @@ export interface CellResult {
   modelBytes?: DeltaResult;
   /** Why latency was not compared, when it was not. */
   note?: string;
+  /** Metrics present on one side only, so not judged: 'model_bytes (blank in current)'. */
+  notJudged?: string[];
 }
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
@@ -192,7 +199,8 @@ function compareDelta(base: number, cur: number, threshold: number, higherIsBett
   return { base, cur, change, verdict: change > threshold ? 'regression' : change < -threshold ? 'improvement' : 'unchanged' };
 }
 
-const NOT_FAILED = new Set(['ok', 'unavailable']);
+/** Statuses that mean "not measured here" rather than "measured and failed". */
+const NOT_MEASURED = new Set(['unavailable', 'unsupported']);
 
 /** One paired cell (either side may be absent). */
 export function compareCell(base: CellData | undefined, cur: CellData | undefined, cfg: GateConfig = DEFAULT_GATE): CellResult {
@@ -200,14 +208,19 @@ export function compareCell(base: CellData | undefined, cur: CellData | undefine
   if (!base) return { key, category: 'new', reasons: [`new cell (${cur!.status})`], curStatus: cur!.status };
   if (!cur) {
     const was = base.status === 'ok';
-    return { key, category: was ? 'regression' : 'missing', reasons: [was ? 'status ok -> missing' : `missing (was ${base.status})`], baseStatus: base.status };
+    // NOTE: a cell that was not ok in the baseline had nothing to judge; its absence loses no judgement.
+    return { key, category: was ? 'missing' : 'unchanged', reasons: [was ? 'status ok -> absent from current' : `absent from current (was ${base.status})`], baseStatus: base.status };
   }
   const out: CellResult = { key, category: 'unchanged', reasons: [], baseStatus: base.status, curStatus: cur.status };
   const verdicts: Verdict[] = [];
-  if (base.status === 'ok' && cur.status === 'unavailable') {
-    return { ...out, category: 'missing', reasons: [`unavailable here: ${cur.error ?? 'no reason given'}`] };
+  if (base.status === 'ok' && NOT_MEASURED.has(cur.status)) {
+    return { ...out, category: 'missing', reasons: [`status ok -> ${cur.status}: ${cur.error ?? 'no reason given'}`] };
   }
-  if (base.status === 'ok' && !NOT_FAILED.has(cur.status)) {
+  if (base.status === 'ok' && cur.status === 'ok' && base.software !== cur.software) {
+    const side = (d: CellData) => (d.software ? 'a software adapter' : 'hardware');
+    return { ...out, category: 'incomparable', reasons: [`not comparable: measured on ${side(base)} in the baseline and on ${side(cur)} in current (software_adapter ${base.software} -> ${cur.software})`] };
+  }
+  if (base.status === 'ok' && cur.status !== 'ok') {
     verdicts.push('regression');
     out.reasons.push(`status ok -> ${cur.status}${cur.error ? ` (${cur.error})` : ''}`);
   } else if (base.status !== 'ok' && cur.status === 'ok') {
@@ -215,7 +228,7 @@ export function compareCell(base: CellData | undefined, cur: CellData | undefine
     out.reasons.push(`status ${base.status} -> ok`);
   }
   if (base.status === 'ok' && cur.status === 'ok') {
-    if (base.software || cur.software) out.note = 'software adapter: latency not compared';
+    if (base.software && cur.software) out.note = 'software adapter: latency not compared';
     else if (base.samples?.length && cur.samples?.length) {
       const paired = base.roundSize && base.roundSize === cur.roundSize && base.samples.length === cur.samples.length ? base.roundSize : undefined;
       const layout: SampleLayout = paired ? { roundSize: paired } : { ...(base.sessions ? { baseSessions: base.sessions } : {}), ...(cur.sessions ? { curSessions: cur.sessions } : {}) };
@@ -232,7 +245,10 @@ export function compareCell(base: CellData | undefined, cur: CellData | undefine
     ['modelBytes', base.modelBytes, cur.modelBytes, cfg.size, false, 'model_bytes'],
   ];
   for (const [field, b, c, threshold, higher, name] of gates) {
-    if (b === undefined || c === undefined) continue;
+    if (b === undefined || c === undefined) {
+      if (b !== c) (out.notJudged ??= []).push(`${field === 'macroF1' ? 'macro_f1' : name} (blank in ${b === undefined ? 'the baseline' : 'current'})`);
+      continue;
+    }
     const d = compareDelta(b, c, threshold, higher);
     out[field] = d;
     verdicts.push(d.verdict);
@@ -286,4 +302,16 @@ export function fingerprintDiffs(pairs: [Record<string, string>, Record<string, 
   return [...out.values()];
 }
 
-export const hasRegression = (results: CellResult[]): boolean => results.some((r) => r.category === 'regression');
+export interface GateRules {
+  /** `--allow-missing`: missing and incomparable cells are reported, not failed. */
+  allowMissing: boolean;
+}
+
+/** Whether the gate fails: a regression, or a baseline cell it could not judge (unless allowed). */
+export function gateFails(results: CellResult[], rules: GateRules = { allowMissing: false }): boolean {
+  return results.some((r) => r.category === 'regression' || (!rules.allowMissing && (r.category === 'missing' || r.category === 'incomparable')));
+}
+
+/** Cells where both runs had something to judge: a paired cell that is not missing, incomparable or new. */
+export const judgedCells = (results: CellResult[]): CellResult[] =>
+  results.filter((r) => (r.category === 'regression' || r.category === 'improvement' || r.category === 'unchanged') && r.baseStatus !== undefined && r.curStatus !== undefined && (r.baseStatus === 'ok' || r.curStatus === 'ok'));

@@ -11,7 +11,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { EXIT, UserError } from '../errors.ts';
-import { samplesPathFor } from './csv.ts';
+import { SCHEMA_VERSION } from './columns.ts';
+import { samplesPathFor, unsafeText } from './csv.ts';
 import { type CellData, type CellKey, cellLabel, KEY_FIELDS, keyString } from './compare.ts';
 
 export interface LoadedRun {
@@ -22,10 +23,12 @@ export interface LoadedRun {
   rows: Map<string, Record<string, string>>;
 }
 
-const REQUIRED = ['run_id', ...KEY_FIELDS, 'status'];
+/** Every column the gate reads: present since schema 1 (columns are appended, never renamed). */
+const REQUIRED = ['schema', 'run_id', ...KEY_FIELDS, 'status', 'error', 'samples', 'model_bytes', 'macro_f1', 'agreement_fp32', 'software_adapter'];
 const bad = (msg: string) => new UserError(msg, EXIT.usage);
 
-
+/** The oldest schema whose rows this reader understands (every REQUIRED column existed then). */
+const OLDEST_SCHEMA = 1;
 
 function readText(path: string, what: string): string {
   try {
@@ -51,9 +54,17 @@ function readCsv(path: string): CsvRecord[] {
   if (!records.length) throw bad(`${path} is empty; expected a melbench report with a header line`);
   const header = records[0].record;
   const missing = REQUIRED.filter((c) => !header.includes(c));
-  if (missing.length) throw bad(`${path}:1: not a melbench report of a known schema: no column ${missing.join(', ')}`);
+  if (missing.length) throw bad(`${path}:1: not a melbench report of a known schema: no column ${missing.join(', ')}; compare reports written by melbench (schema ${OLDEST_SCHEMA} to ${SCHEMA_VERSION})`);
   if (records.length === 1) throw bad(`${path} has a header and no rows: nothing to compare`);
-  return records.slice(1).map(({ record, info }) => ({ line: info.lines, row: Object.fromEntries(header.map((h, i) => [h, record[i]])) }));
+  // NOTE: the writer defuses text a spreadsheet would evaluate ('=x' is written "'=x"); undo it so that names match the samples log.
+  return records.slice(1).map(({ record, info }) => {
+    const row = Object.fromEntries(header.map((h, i) => [h, unsafeText(record[i])]));
+    const v = row.schema;
+    if (!/^\d+$/.test(v) || Number(v) < OLDEST_SCHEMA || Number(v) > SCHEMA_VERSION) {
+      throw bad(`${path}:${info.lines}: schema '${v}' is not one this melbench reads (${OLDEST_SCHEMA} to ${SCHEMA_VERSION}); compare it with the melbench that wrote it, or re-measure`);
+    }
+    return { line: info.lines, row };
+  });
 }
 
 function optionalNumber(r: CsvRecord, column: string, path: string): number | undefined {
@@ -90,9 +101,11 @@ function readSamples(path: string): Map<string, SampleRecord> {
     const absent = fields.filter((f) => o === null || typeof o !== 'object' || o[f] === undefined);
     if (absent.length) throw bad(`${path}:${line}: samples record without ${absent.join(', ')}`);
     const s = o.samples_ms;
-    if (!Array.isArray(s) || s.some((v) => typeof v !== 'number' || !Number.isFinite(v) || v < 0)) {
-      throw bad(`${path}:${line}: samples_ms must be a list of non-negative numbers`);
-    }
+    const cell = fields.map((f) => String(o[f])).slice(1).join(' ');
+    if (!Array.isArray(s)) throw bad(`${path}:${line}: cell ${cell}: samples_ms must be a list of latencies in ms`);
+    const implausible = s.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v) || v <= 0);
+    // NOTE: no run takes 0 ms or less: such a sample is a corrupt or foreign file, and would make any ratio meaningless.
+    if (implausible >= 0) throw bad(`${path}:${line}: cell ${cell}: sample ${implausible} is ${JSON.stringify(s[implausible])}; latencies must be finite and > 0 ms (the samples file is corrupt or not melbench's)`);
     const key = sampleKey(o as Parameters<typeof sampleKey>[0]);
     const prior = out.get(key);
     if (prior) throw bad(`${path}:${line}: duplicate samples record for ${key.replace(/\|/g, ' ')} (first at line ${prior.line})`);

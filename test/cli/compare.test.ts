@@ -90,7 +90,7 @@ describe('melbench compare <baseline.csv> <current.csv>', () => {
     const slow = writeRun(dir, 'slow', [{ runtime: 'cpu', median: 1.2 }, { runtime: 'wasm', median: 5 }, { runtime: 'webgpu' }], 3);
     const ok = await melbench('compare', base, same);
     expect(ok.code).toBe(EXIT.ok);
-    expect(ok.stdout).toMatch(/\*\*0 regression\(s\)\*\*, 0 improvement\(s\), 2 unchanged/);
+    expect(ok.stdout).toMatch(/^0 regression\(s\), 0 missing, 0 incomparable, 0 improvement\(s\), 2 unchanged, 0 new\.$/m);
 
     process.env.GITHUB_STEP_SUMMARY = join(dir, 'summary.md');
     const bad = await melbench('compare', base, slow);
@@ -107,7 +107,7 @@ describe('melbench compare <baseline.csv> <current.csv>', () => {
     const r = await melbench('compare', base, cur, '--json');
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);
-    expect(json.summary).toEqual({ regression: 2, improvement: 0, unchanged: 0, new: 0, missing: 0 });
+    expect(json.summary).toEqual({ regression: 2, missing: 0, incomparable: 0, improvement: 0, unchanged: 0, new: 0 });
     expect(json.cells[0].reasons).toEqual(['macro-F1 0.9000 -> 0.8500', 'model_bytes 5000 -> 6000 (+20.0%)']);
     expect(json.cells[1].reasons).toEqual(['status ok -> crashed']);
   });
@@ -157,7 +157,7 @@ describe('melbench compare: bad input, one line and exit 2', () => {
     writeFileSync(join(dir, 'torn.csv'), 'model,runtime\n"resnet,cpu\n');
     await expectInputError(['compare', base, join(dir, 'torn.csv')], /torn\.csv is not a valid CSV/);
     writeFileSync(join(dir, 'other.csv'), 'name,value\nx,1\n');
-    await expectInputError(['compare', base, join(dir, 'other.csv')], /other\.csv:1: not a melbench report of a known schema: no column run_id, model/);
+    await expectInputError(['compare', base, join(dir, 'other.csv')], /other\.csv:1: not a melbench report of a known schema: no column schema, run_id, model/);
   });
 
   it('duplicate cells, an ok cell without samples, samples that belong to another CSV', async () => {

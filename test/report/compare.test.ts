@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bencherMetricFormat, githubActionBenchmark, markdownReport } from '../../src/report/compare-output.ts';
-import { type CellData, compareCell, compareLatency, compareRuns, DEFAULT_GATE, fingerprintDiffs, hasRegression } from '../../src/report/compare.ts';
+import { type CellData, compareCell, compareLatency, compareRuns, DEFAULT_GATE, fingerprintDiffs, gateFails, judgedCells } from '../../src/report/compare.ts';
 import { isAscending, mannWhitney, medianCi, normalCdf, ratioOfMedians, ratioOfMediansBlocks, ratioOfMediansPaired } from '../../src/report/stats.ts';
 import { Rng } from '../../src/rng.ts';
 
@@ -132,25 +132,48 @@ describe('cell gates', () => {
     expect(compareCell(base, cell({ agreementFp32: 1, modelBytes: 1000 })).macroF1).toBeUndefined();
   });
 
-  it('status changes: ok -> failure or missing is a regression, new is reported, unavailable is not failed', () => {
-    for (const s of ['crashed', 'unsupported', 'timeout', 'error']) {
+  it('status changes: ok -> a failure is a regression; ok -> absent, unavailable or unsupported is missing (fails the gate); new is reported', () => {
+    for (const s of ['crashed', 'timeout', 'error', 'nonfinite']) {
       const r = compareCell(cell(), cell({ status: s, samples: undefined, error: 'boom' }));
       expect(r.category, s).toBe('regression');
       expect(r.reasons[0]).toBe(`status ok -> ${s} (boom)`);
     }
-    expect(compareCell(cell(), undefined).category).toBe('regression');
-    expect(compareCell(cell({ status: 'crashed', samples: undefined }), undefined).category).toBe('missing');
+    for (const s of ['unavailable', 'unsupported']) {
+      const r = compareCell(cell(), cell({ status: s, samples: undefined, error: 'no adapter' }));
+      expect(r.category, s).toBe('missing');
+      expect(r.reasons[0]).toBe(`status ok -> ${s}: no adapter`);
+      expect(gateFails([r]), s).toBe(true);
+      expect(gateFails([r], { allowMissing: true }), s).toBe(false);
+    }
+    expect(compareCell(cell(), undefined).category).toBe('missing');
+    expect(gateFails([compareCell(cell(), undefined)])).toBe(true);
+    // a baseline cell that was not ok had nothing to judge: its absence loses nothing
+    expect(compareCell(cell({ status: 'crashed', samples: undefined }), undefined).category).toBe('unchanged');
     expect(compareCell(undefined, cell()).category).toBe('new');
-    expect(compareCell(cell(), cell({ status: 'unavailable', samples: undefined })).category).toBe('missing');
+    expect(gateFails([compareCell(undefined, cell())])).toBe(false);
     expect(compareCell(cell({ status: 'crashed', samples: undefined }), cell()).category).toBe('improvement');
     expect(compareCell(cell({ status: 'crashed', samples: undefined }), cell({ status: 'timeout', samples: undefined })).category).toBe('unchanged');
   });
 
-  it('software adapters: latency is not compared', () => {
+  it('software adapters: latency is not compared when both are; a flip between hardware and software is not comparable and fails', () => {
     const r = compareCell(cell({ software: true }), cell({ software: true, samples: latencies(5, 200, 3) }));
     expect(r.latency).toBeUndefined();
     expect(r.category).toBe('unchanged');
     expect(r.note).toMatch(/software adapter/);
+    const flip = compareCell(cell(), cell({ software: true, samples: latencies(5, 200, 3) }));
+    expect(flip.category).toBe('incomparable');
+    expect(flip.reasons[0]).toMatch(/^not comparable: .*software_adapter false -> true/);
+    expect(gateFails([flip])).toBe(true);
+    expect(gateFails([flip], { allowMissing: true })).toBe(false);
+    expect(judgedCells([flip])).toEqual([]);
+  });
+
+  it('a metric blank on one side is not judged, and says so', () => {
+    const r = compareCell(cell({ macroF1: 0.8, modelBytes: 1000 }), cell({ macroF1: 0.8, modelBytes: undefined }));
+    expect(r.modelBytes).toBeUndefined();
+    expect(r.notJudged).toEqual(['model_bytes (blank in current)']);
+    expect(compareCell(cell(), cell({ agreementFp32: 1 })).notJudged).toEqual(['agreement_fp32 (blank in the baseline)']);
+    expect(compareCell(cell(), cell()).notJudged).toBeUndefined();
   });
 
   it('pairs cells by the whole key', () => {
@@ -158,9 +181,9 @@ describe('cell gates', () => {
     const cur = [cell({ key: key('wasm'), samples: latencies(9, 200, 1.3) }), cell({ key: key('cpu') }), cell({ key: key('webgpu') })];
     const rs = compareRuns(base, cur);
     const by = Object.fromEntries(rs.map((r) => [`${r.key.runtime}${r.key.threads}`, r.category]));
-    expect(by).toEqual({ cpu0: 'unchanged', wasm0: 'regression', cpu1: 'regression', webgpu0: 'new' });
-    expect(hasRegression(rs)).toBe(true);
-    expect(hasRegression(compareRuns(base.slice(0, 1), cur.slice(1, 2)))).toBe(false);
+    expect(by).toEqual({ cpu0: 'unchanged', wasm0: 'regression', cpu1: 'missing', webgpu0: 'new' });
+    expect(gateFails(rs)).toBe(true);
+    expect(gateFails(compareRuns(base.slice(0, 1), cur.slice(1, 2)))).toBe(false);
   });
 });
 
@@ -174,11 +197,16 @@ describe('fingerprint and output', () => {
   it('the Markdown report has a section per category present', () => {
     const rs = compareRuns([cell(), cell({ key: key('wasm') })], [cell({ samples: latencies(4, 200, 1.5) }), cell({ key: key('webgpu') })]);
     const md = markdownReport(rs, [], { title: 't', baseLabel: 'a.csv', curLabel: 'b.csv', confidence: 0.95, test: 'bootstrap', latencyThreshold: 0.05 });
-    expect(md).toMatch(/\*\*2 regression\(s\)\*\*, 0 improvement\(s\), 0 unchanged, 1 new, 0 missing/);
+    expect(md).toMatch(/\*\*1 regression\(s\)\*\*, \*\*1 missing\*\*, 0 incomparable, 0 improvement\(s\), 0 unchanged, 1 new\./);
     expect(md).toMatch(/### Regressions\n\n\| cell \|/);
     expect(md).toMatch(/\| m fp32 cpu b1 t0 default \| ok \| 0\.999 → 1\.51 \| 1\.5\d+ \[1\.\d+, 1\.\d+\] \|/);
-    expect(md).toMatch(/status ok -> missing/);
+    expect(md).toMatch(/### Missing\n\n[^#]*status ok -> absent from current/);
     expect(md).toMatch(/### New/);
+    // the summary's counts are the table's rows, per category
+    for (const [title, n] of [['Regressions', 1], ['Missing', 1], ['New', 1]] as const) {
+      const section = md.split(`### ${title}\n\n`)[1].split('\n### ')[0];
+      expect(section.trim().split('\n').length - 2, title).toBe(n);
+    }
     expect(md).not.toMatch(/### Unchanged/);
   });
 
