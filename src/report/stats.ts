@@ -183,29 +183,79 @@ export function ratioOfMediansPaired(base: readonly number[], cur: readonly numb
 export function ratioOfMediansBlocks(base: readonly number[], cur: readonly number[], blocks: number, o: BootstrapOptions = DEFAULT_BOOTSTRAP): RatioCi {
   const ratio = median(cur as number[]) / median(base as number[]);
   const rng = new Rng(o.seed);
-  const cut = (xs: readonly number[]) => {
-    const k = Math.max(1, Math.min(blocks, xs.length));
-    const size = Math.floor(xs.length / k);
-    return Array.from({ length: k }, (_, i) => xs.slice(i * size, i === k - 1 ? xs.length : (i + 1) * size));
-  };
-  const bBlocks = cut(base);
-  const cBlocks = cut(cur);
-  const draw = (bs: number[][]) => {
-    const picked = Array.from({ length: bs.length }, () => bs[rng.int(bs.length)]);
-    const buf = new Float64Array(picked.reduce((n, b) => n + b.length, 0));
-    let at = 0;
-    for (const b of picked) {
-      buf.set(b, at);
-      at += b.length;
-    }
-    return medianOfDraw(buf);
-  };
+  const bSide = new BlockMedian(base, blocks);
+  const cSide = new BlockMedian(cur, blocks);
   const draws = new Float64Array(o.resamples);
   for (let r = 0; r < o.resamples; r++) {
-    const bm = draw(bBlocks);
-    draws[r] = draw(cBlocks) / bm;
+    const bm = bSide.draw(rng);
+    draws[r] = cSide.draw(rng) / bm;
   }
   return percentileCi(ratio, draws, o.confidence);
+}
+
+/** Index of the first element of ascending `xs` greater than `x` (= the count of elements <= x). */
+function upperBound(xs: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * One side of the block bootstrap: its samples cut into k blocks of consecutive runs, and the
+ * median of a draw of k blocks with replacement, computed without pooling the draw.
+ *
+ * The draw is the multiset where block b appears c_b times (Σ c_b = k). Its j-th smallest value
+ * (0-based) is the smallest v among the side's own values with count(v) = Σ_b c_b · #{x in b: x <= v} > j,
+ * so each block is sorted once, and each order statistic is a binary search over the side's sorted
+ * values with a binary search per drawn block: O(k log² n) a draw instead of O(n) to pool and select,
+ * with the same result exactly (the same values, ties included) and the same random stream as
+ * pooling would use (one rng.int(k) per block, in order).
+ */
+class BlockMedian {
+  private readonly sorted: Float64Array[];
+  private readonly all: Float64Array;
+  private readonly counts: Int32Array;
+
+  constructor(xs: readonly number[], blocks: number) {
+    const k = Math.max(1, Math.min(blocks, xs.length));
+    const size = Math.floor(xs.length / k);
+    this.sorted = Array.from({ length: k }, (_, i) => Float64Array.from(xs.slice(i * size, i === k - 1 ? xs.length : (i + 1) * size)).sort());
+    this.all = Float64Array.from(xs).sort();
+    this.counts = new Int32Array(k);
+  }
+
+  draw(rng: Rng): number {
+    const k = this.sorted.length;
+    this.counts.fill(0);
+    for (let i = 0; i < k; i++) this.counts[rng.int(k)]++;
+    let n = 0;
+    for (let b = 0; b < k; b++) n += this.counts[b] * this.sorted[b].length;
+    const lower = this.orderStatistic((n - 1) >> 1);
+    return n % 2 === 1 ? lower : (lower + this.orderStatistic(n >> 1)) / 2;
+  }
+
+  /** The j-th smallest value (0-based) of the current draw. */
+  private orderStatistic(j: number): number {
+    let lo = 0;
+    let hi = this.all.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.countAtMost(this.all[mid]) > j) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.all[lo];
+  }
+
+  private countAtMost(v: number): number {
+    let c = 0;
+    for (let b = 0; b < this.sorted.length; b++) if (this.counts[b]) c += this.counts[b] * upperBound(this.sorted[b], v);
+    return c;
+  }
 }
 
 export interface SessionRatioCi extends RatioCi {
