@@ -31,6 +31,8 @@ export const META = {
   quantWeightBits: 'quant_weight_bits',
   quantFullInt: 'quant_full_int',
   quantInputRange: 'quant_input_range',
+  /** An imported model whose Constant nodes and constant-only chains became initializers (src/export/passes/lift-constants.ts). */
+  normalized: 'normalized',
 } as const;
 
 export type MetaKey = (typeof META)[keyof typeof META];
