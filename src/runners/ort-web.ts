@@ -48,6 +48,59 @@ export function ortWebVersion(ort: OrtWeb): string {
 const TRACE_LINE = /^\s*\{"cat"\s*:/;
 const collectors = new Set<string[]>();
 let originalWriteSync: typeof fs.writeSync | undefined;
+/** The trace event being read: it ends where the next one starts, or at the array's ']'. */
+let pending: string | undefined;
+
+/**
+ * One trace event as valid JSON, or undefined. NOTE: ORT writes a node's name into its event
+ * unescaped, so a name holding '"' or a newline breaks the JSON (and a newline splits the event
+ * over two lines, the second of which would reach stdout as is). The name sits between
+ * `"name" :"` and `","args" :`; written again with JSON escapes, the event parses.
+ */
+export function repairTraceEvent(text: string): string | undefined {
+  const event = text.trim().replace(/,$/, '');
+  const parses = (t: string) => {
+    try {
+      JSON.parse(t);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (parses(event)) return event;
+  const m = /^(.*?"name"\s*:\s*")([\s\S]*)("\s*,\s*"args"\s*:[\s\S]*)$/.exec(event);
+  if (!m) return undefined;
+  const fixed = `${m[1]}${JSON.stringify(m[2]).slice(1, -1)}${m[3]}`;
+  return parses(fixed) ? fixed : undefined;
+}
+
+/** Hands the event being read to the collectors (an event that cannot be repaired is dropped: never passed to stdout). */
+function finishEvent(): void {
+  if (pending === undefined) return;
+  const event = repairTraceEvent(pending);
+  pending = undefined;
+  if (event) for (const c of collectors) c.push(event);
+}
+
+/** Takes the trace events out of one write to stdout and returns what is left. */
+function takeEvents(text: string): string {
+  const kept: string[] = [];
+  // NOTE: a write's final '\n' ends its last line; it is not an empty line after it.
+  for (const line of (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n')) {
+    if (TRACE_LINE.test(line)) {
+      finishEvent();
+      pending = line;
+    } else if (/^\s*[[\]]\s*$/.test(line)) {
+      // NOTE: the '[' and ']' that open and close ORT's trace array are dropped with it.
+      finishEvent();
+    } else if (pending !== undefined) {
+      pending += `\n${line}`;
+    } else {
+      kept.push(line);
+    }
+  }
+  return kept.join('\n');
+}
 
 function startCapture(lines: string[]): void {
   collectors.add(lines);
@@ -55,18 +108,12 @@ function startCapture(lines: string[]): void {
   const original = fs.writeSync;
   originalWriteSync = original;
   fs.writeSync = function (this: unknown, fd: number, data: unknown, ...rest: unknown[]): number {
-    if (fd === 1 && typeof data === 'string' && collectors.size > 0) {
-      const kept = data.split('\n').filter((line) => {
-        if (TRACE_LINE.test(line)) {
-          for (const c of collectors) c.push(line.trim().replace(/,$/, ''));
-          return false;
-        }
-        // NOTE: the '[' and ']' that open and close ORT's trace array are dropped with it.
-        return !/^\s*[[\]]\s*$/.test(line);
-      });
-      const rest1 = kept.join('\n');
-      if (rest1.trim().length === 0) return data.length;
-      return (original as (...a: unknown[]) => number).call(fs, fd, rest1 + '\n');
+    if (fd === 1 && (typeof data === 'string' || data instanceof Uint8Array) && collectors.size > 0) {
+      const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+      const left = takeEvents(text);
+      if (left.trim().length === 0) return typeof data === 'string' ? data.length : data.byteLength;
+      (original as (...a: unknown[]) => number).call(fs, fd, left + '\n');
+      return typeof data === 'string' ? data.length : data.byteLength;
     }
     return (original as (...a: unknown[]) => number).call(fs, fd, data, ...rest);
   } as typeof fs.writeSync;
@@ -77,6 +124,7 @@ function stopCapture(lines: string[]): void {
   if (collectors.size === 0 && originalWriteSync) {
     fs.writeSync = originalWriteSync;
     originalWriteSync = undefined;
+    finishEvent();
   }
 }
 
@@ -112,6 +160,7 @@ class OrtWebSession extends OrtSession {
   }
 
   protected async readProfile(): Promise<string> {
+    finishEvent();
     const json = `[${this.trace!.join(',')}]`;
     await this.dropProfile();
     return json;

@@ -130,17 +130,17 @@ describe('liftConstants', () => {
     });
     const g0: Graph = {
       name: 'if-consts',
-      inputs: [{ name: 'x', dtype: 'float32', shape: [2, 4] }, { name: 'c', dtype: 'bool', shape: [] }],
+      inputs: [{ name: 'x', dtype: 'float32', shape: [2, 4] }, { name: 'c', dtype: 'float32', shape: [] }],
       outputs: [{ name: 'y', dtype: 'float32', shape: [2, 4] }],
-      initializers: [w],
-      nodes: [{ name: 'if', opType: 'If', domain: '', inputs: ['c'], outputs: ['y'], attrs: { then_branch: { kind: 'graph', value: branch('then', 2) }, else_branch: { kind: 'graph', value: branch('else', -1) } } }],
+      initializers: [w, t('zero', [], () => 0)],
+      nodes: [node('Greater', ['c', 'zero'], ['cond']), { name: 'if', opType: 'If', domain: '', inputs: ['cond'], outputs: ['y'], attrs: { then_branch: { kind: 'graph', value: branch('then', 2) }, else_branch: { kind: 'graph', value: branch('else', -1) } } }],
       valueInfo: [],
       opset: 17,
       metadata: {},
     };
     const g = fromOnnx(toOnnx(g0), 'if-consts');
     const { graph, notes } = liftConstants(g);
-    const then = graph.nodes[0].attrs.then_branch.value as Graph;
+    const then = graph.nodes[1].attrs.then_branch.value as Graph;
     expect(then.nodes.map((n) => n.opType)).toEqual(['MatMul', 'Mul']);
     expect(then.initializers.map((x) => x.name).sort()).toEqual(['then_Wt', 'then_k']);
     expect(notes.map(formatNote)).toContain("if/then/then_k (Constant): lifted to the initializer 'then_k'");
@@ -148,7 +148,7 @@ describe('liftConstants', () => {
     const s1 = await getRunner('cpu').open(toOnnx(graph));
     try {
       for (const c of [0, 1]) {
-        const feeds = { x: { type: 'float32' as const, data: Float32Array.from({ length: 8 }, (_, i) => i - 3), dims: [2, 4] }, c: { type: 'bool' as const, data: Uint8Array.of(c), dims: [] } };
+        const feeds = { x: { type: 'float32' as const, data: Float32Array.from({ length: 8 }, (_, i) => i - 3), dims: [2, 4] }, c: { type: 'float32' as const, data: Float32Array.of(c), dims: [] } };
         expect((await s1.run(feeds)).y.data).toEqual((await s0.run(feeds)).y.data);
       }
     } finally {
