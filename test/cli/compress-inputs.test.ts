@@ -22,6 +22,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/errors.ts';
 import { toOnnx } from '../../src/export/onnx.ts';
+import { readReport } from '../../src/report/csv.ts';
 import { encodeNpy } from '../../src/features/npy.ts';
 import { ModelBuilder } from '../../src/graph/builder.ts';
 import { Rng } from '../../src/rng.ts';
@@ -215,6 +216,31 @@ describe('a model with three inputs (float input, float state -> stateN, int64 s
     }
     expect(existsSync(out)).toBe(false);
   }, 60_000);
+});
+
+describe('ablate --models file.onnx takes the same flags', () => {
+  const FAST = ['--runtimes', 'cpu', '--no-isolate', '--warmup', '1', '--samples', '2', '--no-report', '--calib', 'random', '--eval-count', '8', '--calibration-clips', '16'];
+
+  it('--dim T=20 on the free-dim model: each variant a row with fidelity; three inputs: each variant an error row that says why (timing feeds one input)', async () => {
+    const out = join(dir, 'ablate-free.csv');
+    const r = await melbench('ablate', '--suite', 'seed001', '--models', FREE, '--dim', 'T=20', ...FAST, '-o', out);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = readReport(out);
+    expect(rows.map((x) => x.variant)).toEqual(['fp32', 'qdq-u8s8-pc-minmax', 'full-int-u8s8-pc-minmax', 'full-int-naive-u8s8', 'fp16', 'dynamic']);
+    for (const row of rows) {
+      expect(row.status, row.error ?? '').toBe('ok');
+      expect(row.fidelity_inputs).toBe('8');
+    }
+    const bad = await melbench('ablate', '--suite', 'seed001', '--models', FREE, ...FAST, '-o', join(dir, 'ablate-never.csv'));
+    expectOneLine(bad, EXIT.usage, /set it with --dim T=<n>/);
+    const zoo = await melbench('ablate', '--suite', 'seed001', '--models', 'resnet', '--dim', 'T=20', ...FAST, '-o', join(dir, 'ablate-zoo.csv'));
+    expectOneLine(zoo, EXIT.usage, /--input, --dim and --shape describe the inputs of model files \(--models x\.onnx\)/);
+    const three = join(dir, 'ablate-stateful.csv');
+    const s = await melbench('ablate', '--suite', 'quant', '--calibrations', 'minmax', '--models', STATEFUL, '--input', 'sr=16000', ...FAST, '-o', three);
+    const srows = readReport(three);
+    expect(srows.length, s.stderr).toBeGreaterThan(0);
+    for (const row of srows) expect(row.error).toMatch(/timing needs one input with a batch dim and samples of rank 3 \(\[C, M, T\]\); .*stateful-cnn\.onnx has 3 inputs: use quantize\/prune for its fidelity, bench to time it/);
+  }, 120_000);
 });
 
 describe.skipIf(!existsSync(EMBEDDING))("openWakeWord's embedding model (input_1 [unk__314, 76, 32, 1])", () => {
