@@ -4,6 +4,10 @@
  * variant builder as `ablate` (no fine-tuning: a file comes without labelled data), with the pass's
  * notes, size, params and MACs before and after, and its fidelity to the file on evaluation
  * samples (`--eval`, the evaluation part of the same split `quantize --calib` uses).
+ *
+ * Every input of the model is fed as bench feeds it, described by `--input`, `--dim` and
+ * `--shape` (src/commands/feed-flags.ts); the evaluation samples of `--eval` fill its float
+ * input (src/ablate/sample-source.ts).
  */
 import { compressFile, resultLines } from '../ablate/compress-file.ts';
 import type { VariantSpec } from '../ablate/variants.ts';

@@ -4,6 +4,10 @@
  * built by the same passes and variant builder as `ablate` (BN folded first), with the nodes left
  * in float32 and why, a summary of size, params and MACs before and after, and the fidelity of the
  * result to the file on evaluation samples disjoint from calibration (src/ablate/sample-source.ts).
+ *
+ * Every input of the model is fed as bench feeds it, described by `--input`, `--dim` and
+ * `--shape` (src/commands/feed-flags.ts); the calibration and evaluation samples of `--calib` fill its float
+ * input (src/ablate/sample-source.ts).
  */
 import { compressFile, resultLines } from '../ablate/compress-file.ts';
 import { parseCalibration, staticQuant, type VariantSpec } from '../ablate/variants.ts';

@@ -85,6 +85,18 @@ function npy(name: string, data: Float32Array, dims: number[]): string {
   return path;
 }
 
+/** An int64 .npy of zeros (encodeNpy writes float32 only). */
+function int64Npy(dims: number[]): Uint8Array {
+  let header = `{'descr': '<i8', 'fortran_order': False, 'shape': (${dims.join(', ')},), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const n = dims.reduce((a, b) => a * b, 1);
+  const out = new Uint8Array(10 + header.length + 8 * n);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  return out;
+}
+
 /** Runs the stateful model's file in onnxruntime at batch 2 with a zero state and sr 16000. */
 async function runStateful(path: string) {
   const s = await ort.InferenceSession.create(readFileSync(path));
@@ -153,6 +165,11 @@ describe('a conv model with a named free dim (x [N, 1, 16, T])', () => {
       expectOneLine(await melbench(...cmd, '--dim', 'T=20', '--input', 'x=0.5', '-o', out), EXIT.usage, /--input x=\.\.\. feeds 'x', the float32 input the samples fill \(inputs: x float32\[N, 1, 16, T\]\)/);
       expectOneLine(await melbench(...cmd, '--dim', 'T=20', '--input', npy('feat.npy', noise(16 * 20), [1, 16, 20]), '-o', out), EXIT.usage, /a features file without an input name feeds bench's log-mel input.*--input <name>=file\.npy/);
     }
+    // A --calib folder of int64 .npy: the file, its dtype and the input it was to feed.
+    const ints = join(dir, 'int-samples');
+    mkdirSync(ints);
+    for (const f of ['a.npy', 'b.npy']) writeFileSync(join(ints, f), int64Npy([1, 16, 20]));
+    expectOneLine(await melbench('quantize', FREE, '--mode', 'static-qdq', '--calib', ints, '-o', out), EXIT.badInput, /a\.npy: not a float32 \.npy array \(dtype <i8; expected <f4 or <f8\); the samples feed input 'x' \(inputs: x float32\[N, 1, 16, T\]\)/);
     expect(existsSync(out)).toBe(false);
   }, 60_000);
 });
