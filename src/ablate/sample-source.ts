@@ -279,6 +279,12 @@ async function fromSource(spec: string, declared: DeclaredShape, sig: Signature,
   return datasetSamples(spec, declared, o);
 }
 
+/** Checks the flags against the model, and that `spec` can size its samples, before any sample is read (a run's files exist). */
+export function checkSampleFeeds(spec: string, sig: Signature, o: SampleOptions, source: string): void {
+  const declared = declaredShape(sig, o, source);
+  if (spec === 'random') fixedShape(declared, source);
+}
+
 /**
  * Calibration and evaluation samples for the model with signature `sig` from `spec` (see the
  * header), and the plan of its other inputs. `source` names the model in messages.

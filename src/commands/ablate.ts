@@ -13,6 +13,8 @@ import { runAblation } from '../ablate/run-ablation.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
 import { applyRecipe, MISSION_RECIPE, MISSION_TIMING, MISSION_TRAINING, parseSuite, SUITES } from '../ablate/suites.ts';
 import { readModelFile } from '../ablate/file-model.ts';
+import { checkSampleFeeds } from '../ablate/sample-source.ts';
+import { readSignature } from '../export/signature.ts';
 import { parseCalibration } from '../ablate/variants.ts';
 import type { Row } from '../report/columns.ts';
 import { openRun, planRun, reportAtEnd, type RunFileOptions, runExitCode, runFilesText } from '../sweep/run-files.ts';
@@ -136,11 +138,14 @@ export const register: RegisterCommand = (program) => {
     // every other suite in child processes. `isolate` is not a saved setting: a resume decides it again.
     o.isolate ??= !mission;
     o.models.filter((m) => !m.endsWith('.onnx')).forEach((m) => getZooEntry(m));
-    // A model file that is missing or not ONNX fails here (exit 3), before the run's files exist.
-    o.models.filter((m) => m.endsWith('.onnx')).forEach((m) => readModelFile(m));
     // NOTE: zoo models are fed their own features; the flags describe a file's inputs, and every file's.
     if (hasFeedFlags(o) && !o.models.some((m) => m.endsWith('.onnx'))) throw new UserError('--input, --dim and --shape describe the inputs of model files (--models x.onnx); zoo models are fed their own features');
     const feed = await resolveNamedFeedFlags(o, '--calib', o.preset);
+    // A model file that is missing or not ONNX (exit 3), or that the flags do not fit, fails here, before the run's files exist.
+    for (const m of o.models.filter((x) => x.endsWith('.onnx'))) {
+      const file = readModelFile(m);
+      checkSampleFeeds(o.calib, readSignature(file.bytes, m), { calibCount: 1, evalCount: 1, seed: o.seed, preset: o.preset, ...(feed ? { feed } : {}) }, m);
+    }
     if (mission && fresh && ablate.getOptionValueSource('runtimes') === 'default') {
       const chosen = await probeMissionRuntimes(o.timeoutS * 1000);
       o.runtimes = chosen.runtimes;

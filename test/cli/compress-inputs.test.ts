@@ -250,6 +250,7 @@ describe('ablate --models file.onnx takes the same flags', () => {
     }
     const bad = await melbench('ablate', '--suite', 'seed001', '--models', FREE, ...FAST, '-o', join(dir, 'ablate-never.csv'));
     expectOneLine(bad, EXIT.usage, /set it with --dim T=<n>/);
+    expect(existsSync(join(dir, 'ablate-never.csv'))).toBe(false); // before the run's files exist
     const zoo = await melbench('ablate', '--suite', 'seed001', '--models', 'resnet', '--dim', 'T=20', ...FAST, '-o', join(dir, 'ablate-zoo.csv'));
     expectOneLine(zoo, EXIT.usage, /--input, --dim and --shape describe the inputs of model files \(--models x\.onnx\)/);
     const three = join(dir, 'ablate-stateful.csv');
