@@ -8,6 +8,7 @@
  */
 import { modelCost } from '../export/cost.ts';
 import { toOnnx } from '../export/onnx.ts';
+import { readSignature } from '../export/signature.ts';
 import { getPreset } from '../features/presets.ts';
 import { fidelityColumns } from '../report/fidelity.ts';
 import type { Row } from '../report/columns.ts';
@@ -43,7 +44,7 @@ export function fileVariants(variants: readonly VariantSpec[], log: (line: strin
 
 export async function ablateFile(a: FileAblation, variants: readonly VariantSpec[], sinks: SweepSinks): Promise<Row[]> {
   const file = readModelFile(a.path);
-  const samples = await loadSamples(a.samples, file.graph, a.sampleOptions);
+  const samples = await loadSamples(a.samples, readSignature(file.bytes, file.path), a.sampleOptions, file.path);
   if (samples.warning) a.build.log(`${file.name}: warning: ${samples.warning}`);
   a.build.log(`${file.name}: calibration: ${samples.calibrationFrom}; fidelity: ${samples.evaluationFrom}`);
   const base = fileBase(file, samples);
@@ -61,8 +62,9 @@ export async function ablateFile(a: FileAblation, variants: readonly VariantSpec
     let prepared: PreparedModel;
     try {
       // NOTE: the sweep rolls [C, M, T] clips along their last axis to make a batch (makeBatch).
-      if (samples.shape.batch === 'none' || samples.shape.dims.length !== 3) {
-        throw new Error(`timing needs a batch dim and samples of rank 3 ([C, M, T]); ${file.path} takes samples of [${samples.shape.dims}] (${samples.shape.batch === 'none' ? 'no batch dim' : 'batched'}): use quantize/prune for its fidelity`);
+      if (samples.shape.batch === 'none' || samples.shape.dims.length !== 3 || samples.plan.inputs.length > 1) {
+        const what = samples.plan.inputs.length > 1 ? `${samples.plan.inputs.length} inputs` : `samples of [${samples.shape.dims}] (${samples.shape.batch === 'none' ? 'no batch dim' : 'batched'})`;
+        throw new Error(`timing needs one input with a batch dim and samples of rank 3 ([C, M, T]); ${file.path} has ${what}: use quantize/prune for its fidelity, bench to time it`);
       }
       const built = await buildVariant(base, v, a.build);
       const bytes = toOnnx(built.graph);

@@ -24,6 +24,7 @@ import { quantizeDynamic } from '../export/passes/quantize-dynamic.ts';
 import { quantizeStatic } from '../export/passes/quantize-static.ts';
 import type { LoadedFeatures } from '../features/datasets/index.ts';
 import type { Graph } from '../graph/ir.ts';
+import type { Feeds } from '../runners/runner.ts';
 import type { Compression } from '../sweep/models.ts';
 import { type ActivationStats, calibrationRanges, collectActivations, trainingClips } from '../train/calibrate.ts';
 import { runHash } from '../train/checkpoint.ts';
@@ -37,6 +38,10 @@ export interface CalibrationClips {
   dims: number[];
   /** Examples per session run (default 16; 1 for a model whose batch dim is fixed at 1). */
   batch?: number;
+  /** The input the clips feed (default: the graph's first input). */
+  input?: string;
+  /** Every input's feed for a run of m clips (a model file with several inputs); default: the clips alone, [m, ...dims]. */
+  feeds?: (clips: Float32Array, m: number) => Feeds;
 }
 
 /** What the variants of one model are built from: a trained zoo model, or a user's file. */
@@ -110,9 +115,9 @@ function folded(base: VariantBase): Graph {
 function activationStats(base: VariantBase, ctx: BuildContext): Promise<ActivationStats> {
   let stats = statsCache.get(base.graph);
   if (!stats) {
-    const { clips, dims, batch } = base.calibration(ctx.calibrationClips);
+    const { clips, dims, ...how } = base.calibration(ctx.calibrationClips);
     ctx.log(`${base.name}: calibrating on ${clips.length / dims.reduce((a, d) => a * d, 1)} ${base.training ? 'training clips' : 'samples'}`);
-    stats = collectActivations(folded(base), clips, dims, batch ? { batch } : {});
+    stats = collectActivations(folded(base), clips, dims, how);
     statsCache.set(base.graph, stats);
   }
   return stats;

@@ -9,15 +9,17 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { EXIT, errorLine, UserError } from '../errors.ts';
-import { learnedParamNames, type ModelCost, modelCost } from '../export/cost.ts';
+import { countMacs, countParams, type ModelCost } from '../export/cost.ts';
 import { toOnnx } from '../export/onnx.ts';
+import { readSignature } from '../export/signature.ts';
+import { inferShapes } from '../graph/infer.ts';
 import type { Graph } from '../graph/ir.ts';
 import { type FidelitySummary, fidelityLines } from '../report/fidelity.ts';
 import { prepareOutputPath } from '../report/output-path.ts';
 import { modelIo } from '../sweep/io-codec.ts';
 import { type BuildContext, buildVariant, type BuiltVariant } from './build-variant.ts';
 import { fileBase, measureFidelity, type ModelFile, readModelFile } from './file-model.ts';
-import { loadSamples, type SampleOptions, type SampleSplit } from './sample-source.ts';
+import { loadSamples, planLines, sampleDims, type SampleOptions, type SampleSplit } from './sample-source.ts';
 import type { VariantSpec } from './variants.ts';
 
 export interface CompressFileRequest {
@@ -26,6 +28,8 @@ export interface CompressFileRequest {
   spec: VariantSpec;
   /** --calib / --eval: a dataset, a folder of .npy samples, or 'random'. */
   samples: string;
+  /** The flag that gave `samples`, for messages (default '--calib'). */
+  sourceFlag?: string;
   /** Whether the variant needs calibration samples (static quantization): then they must load. */
   needsCalibration: boolean;
   sampleOptions: SampleOptions;
@@ -36,11 +40,11 @@ export interface CompressFileResult {
   file: ModelFile;
   built: BuiltVariant;
   bytes: Uint8Array;
-  before: ModelCost;
-  after: ModelCost;
+  before: ModelCost & { macsUnknown?: string };
+  after: ModelCost & { macsUnknown?: string };
   samples?: SampleSplit;
   fidelity?: FidelitySummary;
-  /** Why fidelity was not measured (e.g. a model with several inputs). */
+  /** Why fidelity was not measured (a model melbench cannot feed, e.g. one with a bool input). */
   noFidelity?: string;
 }
 
@@ -63,15 +67,20 @@ export function writeAtomically(out: string, bytes: Uint8Array): void {
 }
 
 /**
- * Cost at one sample's shape (batch 1 when the model has a batch dim). Without samples (a model
- * melbench cannot feed) MACs are unknown (NaN): params and bytes need no shape.
+ * Cost with every input at its planned shape for one run of one sample (batch 1). Without samples
+ * (a model melbench cannot feed), or when the shapes do not bind, MACs are unknown (NaN) and
+ * `macsUnknown` says why: params and bytes need no shape.
  */
-function costOf(g: Graph, bytes: Uint8Array, s: SampleSplit | undefined): ModelCost {
-  if (s) return modelCost(g, bytes, s.shape.batch === 'none' ? s.shape.dims : [1, ...s.shape.dims]);
-  const learned = learnedParamNames(g);
-  const params = g.initializers.filter((t) => learned.has(t.name));
-  const nonzero = params.reduce((a, t) => a + Array.from(t.data as ArrayLike<number | bigint>).filter((v) => v !== 0 && v !== 0n).length, 0);
-  return { params: params.reduce((a, t) => a + t.data.length, 0), nonzeroParams: nonzero, macs: Number.NaN, bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
+function costOf(g: Graph, bytes: Uint8Array, s: SampleSplit | undefined): ModelCost & { macsUnknown?: string } {
+  const sizes = { ...countParams(g), bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
+  if (!s) return { ...sizes, macs: Number.NaN, macsUnknown: 'no sample shape' };
+  const shapes = new Map(s.plan.inputs.map((p) => [p.name, p.name === s.shape.input ? sampleDims(s.shape, 1) : p.dims.map((d) => (d === 'batch' ? 1 : d))]));
+  try {
+    return { ...sizes, macs: countMacs(inferShapes({ ...g, inputs: g.inputs.map((v) => ({ ...v, shape: shapes.get(v.name) ?? v.shape })) })) };
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return { ...sizes, macs: Number.NaN, macsUnknown: e.message };
+  }
 }
 
 export async function compressFile(r: CompressFileRequest): Promise<CompressFileResult> {
@@ -80,12 +89,13 @@ export async function compressFile(r: CompressFileRequest): Promise<CompressFile
   let samples: SampleSplit | undefined;
   let noFidelity: string | undefined;
   try {
-    samples = await loadSamples(r.samples, file.graph, r.sampleOptions);
+    samples = await loadSamples(r.samples, readSignature(file.bytes, file.path), r.sampleOptions, file.path);
   } catch (e) {
     // A model melbench cannot feed can still be compressed when no calibration is needed.
     if (r.needsCalibration || !(e instanceof UserError) || e.exitCode !== EXIT.badModel) throw e;
     noFidelity = e.message;
   }
+  if (samples && samples.plan.inputs.length > 1) for (const line of planLines(samples, `the samples of ${r.sourceFlag ?? '--calib'} ${r.samples}`)) r.build.log(`${file.name}: ${line}`);
   if (samples?.warning) r.build.log(`warning: ${samples.warning}`);
   const built = await buildVariant(fileBase(file, samples), r.spec, { ...r.build, calibrationClips: r.sampleOptions.calibCount });
   const bytes = toOnnx(built.graph);
@@ -113,7 +123,7 @@ export function resultLines(r: CompressFileResult, out: string): string[] {
   const lines = [
     `${out}: ${r.built.name} of ${r.file.name}: ${count(b.bytes)} -> ${count(a.bytes)} bytes${ratio(a.bytes, b.bytes)}, ` +
       `params ${count(b.params)} -> ${count(a.params)} (non-zero ${count(b.nonzeroParams)} -> ${count(a.nonzeroParams)}), ` +
-      (Number.isNaN(b.macs) ? 'MACs unknown (no sample shape)' : `MACs ${(b.macs / 1e6).toFixed(2)} M -> ${(a.macs / 1e6).toFixed(2)} M${ratio(a.macs, b.macs)}`),
+      (Number.isNaN(b.macs) ? `MACs unknown (${b.macsUnknown})` : `MACs ${(b.macs / 1e6).toFixed(2)} M -> ${(a.macs / 1e6).toFixed(2)} M${ratio(a.macs, b.macs)}`),
   ];
   if (r.fidelity && r.samples) {
     if (r.built.compression.calibration !== 'none') lines.push(`calibrated on ${r.samples.calibrationFrom}`);

@@ -12,10 +12,12 @@ import { hasExternalData } from '../export/external-data.ts';
 import { fromOnnx, toOnnx } from '../export/onnx.ts';
 import type { Graph } from '../graph/ir.ts';
 import { FidelityAccumulator, type FidelitySummary } from '../report/fidelity.ts';
-import { getRunner, type HostTensor } from '../runners/runner.ts';
+import { type Feeds, getRunner, type HostTensor } from '../runners/runner.ts';
 import { decode, encode, type ModelIo } from '../sweep/io-codec.ts';
 import type { VariantBase } from './build-variant.ts';
-import type { SampleSplit } from './sample-source.ts';
+import { feedsOf, runSize, type SampleSplit } from './sample-source.ts';
+
+const per = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
 export interface ModelFile {
   path: string;
@@ -40,7 +42,7 @@ export function readModelFile(path: string): ModelFile {
   return { path, name: basename(path, '.onnx'), bytes: inline, graph };
 }
 
-/** The file as a variant base: calibration from the split's calibration samples; no fine-tuning. */
+/** The file as a variant base: calibration from the split's calibration samples, every other input as planned; no fine-tuning. */
 export function fileBase(m: ModelFile, samples: SampleSplit | undefined): VariantBase {
   return {
     name: m.name,
@@ -48,10 +50,14 @@ export function fileBase(m: ModelFile, samples: SampleSplit | undefined): Varian
     assumeTrained: true,
     calibration: (n) => {
       if (!samples) throw new UserError(`static quantization of ${m.path} needs calibration samples: give --calib <dataset|dir-of-npy|random>`);
-      if (samples.shape.batch === 'none') throw new UserError(`static quantization calibrates in batches, and ${m.path}'s input has no batch dim`, EXIT.badModel);
-      const size = samples.shape.dims.reduce((a, b) => a * b, 1);
       const k = Math.min(n, samples.calibration.n);
-      return { clips: samples.calibration.x.subarray(0, k * size), dims: samples.shape.dims, batch: samples.shape.batch === 'one' ? 1 : 16 };
+      return {
+        clips: samples.calibration.x.subarray(0, k * per(samples.shape.dims)),
+        dims: samples.shape.dims,
+        batch: runSize(samples.shape),
+        input: samples.shape.input,
+        feeds: (x, count) => feedsOf(samples, x, count),
+      };
     },
   };
 }
@@ -63,15 +69,26 @@ function asFloat(outputs: Record<string, HostTensor>, firstName: string, io: Mod
   return out;
 }
 
+/** The original's feeds as the variant takes them: its first input encoded as its I/O says, a float16 input as float16. */
+function variantFeeds(feeds: Feeds, variant: { graph: Graph; io: ModelIo }): Feeds {
+  const out: Feeds = {};
+  variant.graph.inputs.forEach((v, i) => {
+    const t = feeds[v.name];
+    out[v.name] = i === 0 && variant.io.input ? encode(t, variant.io.input) : v.dtype === 'float16' && t.type === 'float32' ? encode(t, { type: 'float16' }) : t;
+  });
+  return out;
+}
+
 /**
- * Runs the original and the variant on cpu over the evaluation samples and compares their outputs.
- * The variant's input is encoded as its I/O says (full-int: quantized with its metadata's scale
- * and zero point; fp16-io16: float16), its outputs decoded back to float32.
+ * Runs the original and the variant on cpu over the evaluation samples, every other input fed its
+ * planned value (sample-source.ts), and compares their outputs, every one of them. The variant's
+ * inputs are encoded as its I/O says (full-int: quantized with its metadata's scale and zero point;
+ * fp16-io16: float16), its outputs decoded back to float32.
  */
 export async function measureFidelity(original: ModelFile, variant: { bytes: Uint8Array; graph: Graph; io: ModelIo }, samples: SampleSplit): Promise<FidelitySummary> {
   const { shape, evaluation } = samples;
-  const size = shape.dims.reduce((a, b) => a * b, 1);
-  const step = shape.batch === 'any' ? 16 : 1;
+  const size = per(shape.dims);
+  const step = runSize(shape);
   const cpu = getRunner('cpu');
   const ref = await cpu.open(original.bytes);
   const cmp = await cpu.open(variant.bytes);
@@ -79,9 +96,9 @@ export async function measureFidelity(original: ModelFile, variant: { bytes: Uin
   try {
     for (let start = 0; start < evaluation.n; start += step) {
       const m = Math.min(step, evaluation.n - start);
-      const x: HostTensor = { type: 'float32', data: evaluation.x.slice(start * size, (start + m) * size), dims: shape.batch === 'none' ? shape.dims : [m, ...shape.dims] };
-      const r = await ref.run({ [shape.input]: x });
-      const y = await cmp.run({ [variant.graph.inputs[0].name]: encode(x, variant.io.input) });
+      const feeds = feedsOf(samples, evaluation.x.slice(start * size, (start + m) * size), m);
+      const r = await ref.run(feeds);
+      const y = await cmp.run(variantFeeds(feeds, variant));
       acc.addBatch(m, asFloat(y, variant.graph.outputs[0].name, variant.io), r);
     }
   } finally {

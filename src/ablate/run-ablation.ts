@@ -22,6 +22,7 @@ import { testEvalSet } from '../sweep/trained-models.ts';
 import { loadTrainingData } from '../train/run.ts';
 import type { TrainOptions } from '../train/trainer.ts';
 import { type BuildContext, buildVariant, trainedBase } from './build-variant.ts';
+import type { SampleOptions } from './sample-source.ts';
 import { type SuiteName, type SuiteOptions, suiteVariants } from './suites.ts';
 import { quantMode, variantName } from './variants.ts';
 
@@ -41,7 +42,7 @@ export interface AblationConfig {
   /** Root of the training-run cache (default .melbench-cache/train). */
   trainCacheRoot?: string;
   /** Model files (`--models x.onnx`): where their calibration and evaluation samples come from. */
-  files?: { samples: string; evalCount: number };
+  files?: { samples: string; evalCount: number; feed?: SampleOptions['feed'] };
 }
 
 export async function runAblation(cfg: AblationConfig, sinks: SweepSinks): Promise<Row[]> {
@@ -56,7 +57,7 @@ export async function runAblation(cfg: AblationConfig, sinks: SweepSinks): Promi
       const file: FileAblation = {
         path: model,
         samples: files.samples,
-        sampleOptions: { calibCount: cfg.build.calibrationClips, evalCount: files.evalCount, seed: cfg.sweep.seed, preset: cfg.preset },
+        sampleOptions: { calibCount: cfg.build.calibrationClips, evalCount: files.evalCount, seed: cfg.sweep.seed, preset: cfg.preset, ...(files.feed ? { feed: files.feed } : {}) },
         build: cfg.build,
         sweep: cfg.sweep,
         done: (name, variant) => alreadyDone(cfg.sweep, name, variant),

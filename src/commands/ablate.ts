@@ -6,12 +6,15 @@
  * HTML report.
  */
 import Table from 'cli-table3';
+import { UserError } from '../errors.ts';
 import { fitTable, PLAIN_STYLE, type TableColumn } from '../report/terminal-table.ts';
 import { probeMissionRuntimes } from '../ablate/mission-runtimes.ts';
 import { runAblation } from '../ablate/run-ablation.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
 import { applyRecipe, MISSION_RECIPE, MISSION_TIMING, MISSION_TRAINING, parseSuite, SUITES } from '../ablate/suites.ts';
 import { readModelFile } from '../ablate/file-model.ts';
+import { checkSampleFeeds } from '../ablate/sample-source.ts';
+import { readSignature } from '../export/signature.ts';
 import { parseCalibration } from '../ablate/variants.ts';
 import type { Row } from '../report/columns.ts';
 import { openRun, planRun, reportAtEnd, type RunFileOptions, runExitCode, runFilesText } from '../sweep/run-files.ts';
@@ -20,9 +23,10 @@ import { CALIBRATION_METHODS } from '../train/calibrate.ts';
 import { defaultTrainOptions } from '../train/run.ts';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
+import { addFeedOptions, type FeedFlagOptions, hasFeedFlags, resolveNamedFeedFlags } from './feed-flags.ts';
 import { addMeasureOptions, addSessionsOption, checkedRuntimes, fractionList, type MeasureOptions, nameList, nonNegativeInt, nonNegativeNumber, positiveInt, softwareTimingOf, timingOf } from './options.ts';
 
-interface AblateOptions extends MeasureOptions, RunFileOptions {
+interface AblateOptions extends MeasureOptions, RunFileOptions, FeedFlagOptions {
   suite: string;
   models: string[];
   dataset: string;
@@ -121,6 +125,7 @@ export const register: RegisterCommand = (program) => {
     .option('--no-report', 'do not write the HTML report at the end')
     // NOTE: before addMeasureOptions' --no-isolate, so that neither flag leaves `isolate` unset (each suite's default below).
     .option('--isolate', 'with --suite mission: measure each (model, runtime) in its own child process, as the other suites do');
+  addFeedOptions(ablate);
   addSessionsOption(addMeasureOptions(ablate, ['cpu', 'wasm'])).action(async (given: AblateOptions, cmd: Command) => {
     const plan = planRun('ablate', given, cmd);
     const { runId, options: o } = plan;
@@ -133,8 +138,14 @@ export const register: RegisterCommand = (program) => {
     // every other suite in child processes. `isolate` is not a saved setting: a resume decides it again.
     o.isolate ??= !mission;
     o.models.filter((m) => !m.endsWith('.onnx')).forEach((m) => getZooEntry(m));
-    // A model file that is missing or not ONNX fails here (exit 3), before the run's files exist.
-    o.models.filter((m) => m.endsWith('.onnx')).forEach((m) => readModelFile(m));
+    // NOTE: zoo models are fed their own features; the flags describe a file's inputs, and every file's.
+    if (hasFeedFlags(o) && !o.models.some((m) => m.endsWith('.onnx'))) throw new UserError('--input, --dim and --shape describe the inputs of model files (--models x.onnx); zoo models are fed their own features');
+    const feed = await resolveNamedFeedFlags(o, '--calib', o.preset);
+    // A model file that is missing or not ONNX (exit 3), or that the flags do not fit, fails here, before the run's files exist.
+    for (const m of o.models.filter((x) => x.endsWith('.onnx'))) {
+      const file = readModelFile(m);
+      checkSampleFeeds(o.calib, readSignature(file.bytes, m), { calibCount: 1, evalCount: 1, seed: o.seed, preset: o.preset, ...(feed ? { feed } : {}) }, m);
+    }
     if (mission && fresh && ablate.getOptionValueSource('runtimes') === 'default') {
       const chosen = await probeMissionRuntimes(o.timeoutS * 1000);
       o.runtimes = chosen.runtimes;
@@ -169,7 +180,7 @@ export const register: RegisterCommand = (program) => {
         ...(mission ? { trainRecipe: MISSION_TRAINING } : {}),
         build: { calibrationClips: o.calibrationClips, fineTuneLr: o.fineTuneLr, seed: o.seed, exclude: o.exclude, log: (line) => process.stderr.write(`melbench: ${line}\n`) },
         sweep,
-        files: { samples: o.calib, evalCount: o.evalCount },
+        files: { samples: o.calib, evalCount: o.evalCount, ...(feed ? { feed } : {}) },
       },
       sinks,
     );

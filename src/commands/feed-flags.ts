@@ -70,3 +70,14 @@ export async function resolveFeedFlags(o: FeedFlagOptions, preset = 'default'): 
   const feed = { dims: once(o.dim, '--dim'), shapes: once(o.shape, '--shape'), values: await loadInputValues(named, getPreset(preset)) };
   return { feed, ...(features ? { features } : {}) };
 }
+
+/**
+ * The flags of a command whose samples fill the model's float input (quantize, prune, ablate on
+ * a file: `samplesFlag` gives them): only named values, since a bare features file has no
+ * log-mel input left to feed there.
+ */
+export async function resolveNamedFeedFlags(o: FeedFlagOptions, samplesFlag: string, preset = 'default'): Promise<ResolvedFeeds['feed']> {
+  const bare = (o.input ?? []).find((f) => f.name === undefined);
+  if (bare) throw new UserError(`--input ${bare.value}: a features file without an input name feeds bench's log-mel input, and here ${samplesFlag} fills the model's float input; name the input it is for: --input <name>=file.npy`);
+  return (await resolveFeedFlags(o, preset)).feed;
+}

@@ -4,16 +4,21 @@
  * variant builder as `ablate` (no fine-tuning: a file comes without labelled data), with the pass's
  * notes, size, params and MACs before and after, and its fidelity to the file on evaluation
  * samples (`--eval`, the evaluation part of the same split `quantize --calib` uses).
+ *
+ * Every input of the model is fed as bench feeds it, described by `--input`, `--dim` and
+ * `--shape` (src/commands/feed-flags.ts); the evaluation samples of `--eval` fill its float
+ * input (src/ablate/sample-source.ts).
  */
 import { compressFile, resultLines } from '../ablate/compress-file.ts';
 import type { VariantSpec } from '../ablate/variants.ts';
 import { UserError } from '../errors.ts';
 import type { RegisterCommand } from './command.ts';
+import { addFeedOptions, type FeedFlagOptions, resolveNamedFeedFlags } from './feed-flags.ts';
 import { fraction, nonNegativeInt, positiveInt } from './options.ts';
 
 export const PRUNE_METHODS = ['channels-l1', 'channels-bn-gamma', 'magnitude-global', 'magnitude-layer'] as const;
 
-interface PruneOptions {
+interface PruneOptions extends FeedFlagOptions {
   method: string;
   ratio: number;
   eval: string;
@@ -40,7 +45,7 @@ export function methodVariant(method: string, ratio: number): VariantSpec {
 }
 
 export const register: RegisterCommand = (program) => {
-  program
+  const cmd = program
     .command('prune')
     .description('prune a model file: remove channels (L1 norm or BN gamma) or zero weights by magnitude; prints size, MACs and fidelity to the original')
     .argument('<model>', 'the .onnx file to prune')
@@ -50,18 +55,19 @@ export const register: RegisterCommand = (program) => {
     .option('--eval-count <n>', 'evaluation samples from a dataset or random', positiveInt('--eval-count'), 64)
     .option('--preset <name>', 'features preset of a dataset source', 'default')
     .option('--seed <n>', 'seed of random samples', nonNegativeInt('--seed'), 1)
-    .requiredOption('-o, --out <file>', 'the pruned .onnx file (written last, atomically)')
-    .action(async (model: string, o: PruneOptions) => {
-      const spec = methodVariant(o.method, o.ratio);
-      const r = await compressFile({
-        model,
-        out: o.out,
-        spec,
-        samples: o.eval,
-        needsCalibration: false,
-        sampleOptions: { calibCount: 1, evalCount: o.evalCount, seed: o.seed, preset: o.preset },
-        build: { fineTuneLr: 0, seed: o.seed, exclude: [], log: (line) => process.stderr.write(`melbench: ${line}\n`) },
-      });
-      process.stdout.write(`${resultLines(r, o.out).join('\n')}\n`);
+    .requiredOption('-o, --out <file>', 'the pruned .onnx file (written last, atomically)');
+  addFeedOptions(cmd).action(async (model: string, o: PruneOptions) => {
+    const spec = methodVariant(o.method, o.ratio);
+    const r = await compressFile({
+      model,
+      out: o.out,
+      spec,
+      sourceFlag: '--eval',
+      samples: o.eval,
+      needsCalibration: false,
+      sampleOptions: { feed: await resolveNamedFeedFlags(o, '--eval', o.preset), calibCount: 1, evalCount: o.evalCount, seed: o.seed, preset: o.preset },
+      build: { fineTuneLr: 0, seed: o.seed, exclude: [], log: (line) => process.stderr.write(`melbench: ${line}\n`) },
     });
+    process.stdout.write(`${resultLines(r, o.out).join('\n')}\n`);
+  });
 };

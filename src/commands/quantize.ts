@@ -4,18 +4,23 @@
  * built by the same passes and variant builder as `ablate` (BN folded first), with the nodes left
  * in float32 and why, a summary of size, params and MACs before and after, and the fidelity of the
  * result to the file on evaluation samples disjoint from calibration (src/ablate/sample-source.ts).
+ *
+ * Every input of the model is fed as bench feeds it, described by `--input`, `--dim` and
+ * `--shape` (src/commands/feed-flags.ts); the calibration and evaluation samples of `--calib` fill its float
+ * input (src/ablate/sample-source.ts).
  */
 import { compressFile, resultLines } from '../ablate/compress-file.ts';
 import { parseCalibration, staticQuant, type VariantSpec } from '../ablate/variants.ts';
 import { UserError } from '../errors.ts';
 import { CALIBRATION_METHODS } from '../train/calibrate.ts';
 import type { RegisterCommand } from './command.ts';
+import { addFeedOptions, type FeedFlagOptions, resolveNamedFeedFlags } from './feed-flags.ts';
 import { nameList, nonNegativeInt, positiveInt } from './options.ts';
 
 export const QUANT_MODES = ['fp16', 'dynamic', 'static-qdq', 'static-qoperator', 'full-int'] as const;
 export type QuantModeName = (typeof QUANT_MODES)[number];
 
-interface QuantizeOptions {
+interface QuantizeOptions extends FeedFlagOptions {
   mode: string;
   calib?: string;
   calibCount: number;
@@ -46,7 +51,7 @@ export function modeVariant(mode: string, calibration: string): VariantSpec {
 }
 
 export const register: RegisterCommand = (program) => {
-  program
+  const cmd = program
     .command('quantize')
     .description("quantize a model file: fp16, dynamic int8, static int8 (QDQ, QOperator) or full-int; prints what stayed float32, size, MACs and fidelity to the original")
     .argument('<model>', 'the .onnx file to quantize')
@@ -58,20 +63,21 @@ export const register: RegisterCommand = (program) => {
     .option('--exclude <nodes>', 'node names to keep in float32', nameList, [])
     .option('--preset <name>', 'features preset of a dataset source', 'default')
     .option('--seed <n>', 'seed of random samples', nonNegativeInt('--seed'), 1)
-    .requiredOption('-o, --out <file>', 'the quantized .onnx file (written last, atomically)')
-    .action(async (model: string, o: QuantizeOptions) => {
-      const spec = modeVariant(o.mode, o.calibration);
-      const needsCalibration = spec.kind === 'static';
-      if (needsCalibration && !o.calib) throw new UserError(`--mode ${o.mode} needs calibration samples: give --calib <dataset|dir-of-npy|random>`);
-      const r = await compressFile({
-        model,
-        out: o.out,
-        spec,
-        samples: o.calib ?? 'random',
-        needsCalibration,
-        sampleOptions: { calibCount: o.calibCount, evalCount: o.evalCount, seed: o.seed, preset: o.preset },
-        build: { fineTuneLr: 0, seed: o.seed, exclude: o.exclude, log: (line) => process.stderr.write(`melbench: ${line}\n`) },
-      });
-      process.stdout.write(`${resultLines(r, o.out).join('\n')}\n`);
+    .requiredOption('-o, --out <file>', 'the quantized .onnx file (written last, atomically)');
+  addFeedOptions(cmd).action(async (model: string, o: QuantizeOptions) => {
+    const spec = modeVariant(o.mode, o.calibration);
+    const needsCalibration = spec.kind === 'static';
+    if (needsCalibration && !o.calib) throw new UserError(`--mode ${o.mode} needs calibration samples: give --calib <dataset|dir-of-npy|random>`);
+    const r = await compressFile({
+      model,
+      out: o.out,
+      spec,
+      sourceFlag: '--calib',
+      samples: o.calib ?? 'random',
+      needsCalibration,
+      sampleOptions: { feed: await resolveNamedFeedFlags(o, '--calib', o.preset), calibCount: o.calibCount, evalCount: o.evalCount, seed: o.seed, preset: o.preset },
+      build: { fineTuneLr: 0, seed: o.seed, exclude: o.exclude, log: (line) => process.stderr.write(`melbench: ${line}\n`) },
     });
+    process.stdout.write(`${resultLines(r, o.out).join('\n')}\n`);
+  });
 };

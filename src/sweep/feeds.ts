@@ -54,6 +54,11 @@ export interface FeedOptions {
 /** Inputs fed zeros by default: recurrent state and caches. */
 export const STATE_LIKE = /state|^h0$|^c0$|hidden|cache/i;
 
+/** True when an input is fed zeros by default: its name is state-like (STATE_LIKE) or an output's (state in -> state out). */
+export function isStateLike(sig: Signature, name: string): boolean {
+  return STATE_LIKE.test(name) || sig.outputs.some((v) => v.name === name);
+}
+
 /** A dim of a planned shape: a size, or the batch. */
 type PlanDim = number | 'batch';
 

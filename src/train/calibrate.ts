@@ -29,7 +29,7 @@ import { toOnnx } from '../export/onnx.ts';
 import type { Range } from '../export/passes/quant-params.ts';
 import type { SplitFeatures } from '../features/datasets/index.ts';
 import type { Graph } from '../graph/ir.ts';
-import { getRunner } from '../runners/runner.ts';
+import { type Feeds, getRunner } from '../runners/runner.ts';
 
 export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy' | 'mse';
 export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile', 'entropy', 'mse'];
@@ -52,6 +52,14 @@ export interface CollectOptions {
   batch?: number;
   /** Histogram bins (default 2048, as ORT's and TensorRT's calibrators). */
   bins?: number;
+  /** The input the clips feed (default: the graph's first input). */
+  input?: string;
+  /**
+   * Every input's feed for a run of m clips, for a model with several inputs: the clips' input
+   * and the others' fixed values (default: the clips alone, as [m, ...dims]). Only the clips'
+   * input and the activations are calibrated; the other inputs are fed, not measured.
+   */
+  feeds?: (clips: Float32Array, m: number) => Feeds;
 }
 
 export interface RangeOptions {
@@ -90,19 +98,19 @@ async function forEachBatch(
   names: string[],
   clips: Float32Array,
   dims: number[],
-  batch: number,
+  opts: CollectOptions & { batch: number },
   visit: (name: string, data: Float32Array) => void,
 ): Promise<void> {
   const per = dims.reduce((a, b) => a * b, 1);
   const n = clips.length / per;
-  const input = graph.inputs[0].name;
+  const input = opts.input ?? graph.inputs[0].name;
   const session = await getRunner('cpu').open(toOnnx(graph));
   try {
-    for (let start = 0; start < n; start += batch) {
-      const m = Math.min(batch, n - start);
+    for (let start = 0; start < n; start += opts.batch) {
+      const m = Math.min(opts.batch, n - start);
       const x = clips.subarray(start * per, (start + m) * per);
       visit(input, x);
-      const out = await session.run({ [input]: { type: 'float32', data: x, dims: [m, ...dims] } });
+      const out = await session.run(opts.feeds ? opts.feeds(x, m) : { [input]: { type: 'float32', data: x, dims: [m, ...dims] } });
       for (const name of names) visit(name, out[name].data as Float32Array);
     }
   } finally {
@@ -118,13 +126,13 @@ export async function collectActivations(graph: Graph, clips: Float32Array, dims
   const per = dims.reduce((a, b) => a * b, 1);
   if (clips.length === 0 || per === 0) throw new UserError('the calibration set is empty: give at least one clip from the training split (e.g. --calibration-clips 128)');
   if (clips.length % per !== 0) throw new UserError(`calibration clips hold ${clips.length} values, not a multiple of one example [${dims}] (${per})`);
-  if (graph.inputs.length !== 1) throw new UserError(`calibration needs a model with one input, '${graph.name}' has ${graph.inputs.length}`);
+  if (graph.inputs.length !== 1 && !opts.feeds) throw new UserError(`calibration needs a model with one input, '${graph.name}' has ${graph.inputs.length}`);
   const batch = opts.batch ?? 16;
   const bins = opts.bins ?? 2048;
   const { graph: exposed, names } = exposeActivations(graph);
 
   const stats: ActivationStats = new Map();
-  await forEachBatch(exposed, names, clips, dims, batch, (name, x) => {
+  await forEachBatch(exposed, names, clips, dims, { ...opts, batch }, (name, x) => {
     let s = stats.get(name);
     if (!s) stats.set(name, (s = { min: Infinity, max: -Infinity, count: 0, hist: new Float64Array(bins), absHist: new Float64Array(bins) }));
     let lo = s.min;
@@ -141,7 +149,7 @@ export async function collectActivations(graph: Graph, clips: Float32Array, dims
   for (const [name, s] of stats) {
     if (!Number.isFinite(s.min) || !Number.isFinite(s.max)) throw new UserError(`activation '${name}' is not finite on the calibration clips (NaN or Inf): the model is broken`);
   }
-  await forEachBatch(exposed, names, clips, dims, batch, (name, x) => {
+  await forEachBatch(exposed, names, clips, dims, { ...opts, batch }, (name, x) => {
     const s = stats.get(name)!;
     const width = (s.max - s.min) / bins;
     const absMax = Math.max(-s.min, s.max);

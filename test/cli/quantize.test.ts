@@ -96,17 +96,22 @@ describe('melbench quantize', () => {
     expect(readdirSync(join(dir, 'keep'))).toEqual(['kept.onnx']);
   }, 60_000);
 
-  it('imported models: external data is read from beside the file, a model it cannot feed is still quantized without fidelity, static needs one float input', async () => {
+  it('imported models: external data is read from beside the file; a model with several inputs is fed all of them, as bench feeds them', async () => {
     const ext = writeFixture(join(dir, 'fixtures'), onnxFixture('external-data'));
     const a = await melbench('quantize', ext, '--mode', 'static-qdq', '--calib', 'random', '-o', join(dir, 'ext-q.onnx'));
     expect(a.code, a.stderr).toBe(0);
     expect(a.stdout).toMatch(/ {2}y: argmax agreement \d\.\d{4}, SNR \d+\.\d dB/);
     const vad = writeFixture(join(dir, 'fixtures'), onnxFixture('silero-like-vad'));
+    // sr is int64: melbench does not invent it, on quantize as on bench.
     const b = await melbench('quantize', vad, '--mode', 'fp16', '-o', join(dir, 'vad-fp16.onnx'));
-    expect(b.code, b.stderr).toBe(0);
-    expect(b.stdout).toContain("fidelity: not measured (model 'silero-like-vad' has 3 inputs (input, state, sr); calibration and fidelity feed one float32 input)");
-    expect(b.stdout).toContain('MACs unknown (no sample shape)');
-    const c = await melbench('quantize', vad, '--mode', 'static-qdq', '--calib', 'random', '-o', join(dir, 'vad-q.onnx'));
-    expectOneLine(c, EXIT.badModel, /has 3 inputs \(input, state, sr\); calibration and fidelity feed one float32 input/);
+    expectOneLine(b, EXIT.usage, /input 'sr' is int64 \[\]; melbench does not invent integer data: give it with --input sr=<int64 value>, e.g. --input sr=16000/);
+    const c = await melbench('quantize', vad, '--input', 'sr=16000', '--mode', 'static-qdq', '--calib', 'random', '-o', join(dir, 'vad-q.onnx'));
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/ {2}output: SNR \d+\.\d dB/);
+    expect(c.stdout).toMatch(/ {2}stateN: SNR \d+\.\d dB, max \|Δ\| \S+ \(16384 values\)/);
+    expect(readFileSync(join(dir, 'vad-q.onnx')).toString('latin1')).toContain('QuantizeLinear');
+    // Full-int turns the one input and output into integers; with three inputs the pass refuses (quantize-static.ts).
+    const d = await melbench('quantize', vad, '--input', 'sr=16000', '--mode', 'full-int', '--calib', 'random', '-o', join(dir, 'vad-fi.onnx'));
+    expectOneLine(d, EXIT.usage, /full-int quantization needs one input and one output; 'silero-like-vad' has 3 and 2/);
   }, 60_000);
 });

@@ -42,7 +42,8 @@ export const Neg = unary('Neg', 13, { grad: pointwise((b, _x, _y, dy) => b.apply
 export const Abs = unary('Abs', 13, {
   grad: pointwise((b, x, _y, dy) => where(b, greater(b, x, zero(b)), dy, where(b, b.apply('Less', [x, zero(b)]), b.apply('Neg', [dy])))),
 });
-export const LeakyRelu = unary('LeakyRelu', 16, {
+// NOTE: since 6: LeakyRelu-16 only adds bfloat16 to LeakyRelu-6 (tf2onnx's opset-13 models use it).
+export const LeakyRelu = unary('LeakyRelu', 6, {
   attrs: { alpha: float(0.01) },
   grad: pointwise((b, x, _y, dy, a) => where(b, greater(b, x, zero(b)), dy, mul(b, dy, b.scalar(a.alpha)))),
   traits: KEEP,

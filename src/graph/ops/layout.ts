@@ -34,11 +34,15 @@ export const Flatten = defineOp({
   grad: reshapeGrad,
 });
 
-/** Reshape with a constant shape: 0 copies the input dim (allowzero=0), -1 is inferred. */
+/**
+ * Reshape with a constant shape: 0 copies the input dim (allowzero=0), -1 is inferred.
+ * NOTE: since 5: Reshape-5 and -13 are Reshape-14 without `allowzero`, i.e. with its default 0
+ * (tf2onnx's opset-13 models, openWakeWord's among them, are full of them).
+ */
 export const Reshape = defineOp({
   opType: 'Reshape',
   domain: '',
-  since: 14,
+  since: 5,
   inputs: ['data', 'shape'],
   outputs: ['reshaped'],
   attrs: { allowzero: int(0) },
