@@ -93,6 +93,8 @@ export interface BuiltVariant {
   name: string;
   graph: Graph;
   compression: Compression;
+  /** Every note of the passes that built it (src/export/passes/pass.ts). */
+  notes: PassNote[];
 }
 
 const NONE: Omit<Compression, 'quantMode'> = { calibration: 'none', pruneMethod: 'none', pruneRatio: 0, keptFloat: [] };
@@ -157,7 +159,7 @@ export async function buildVariant(base: VariantBase, v: VariantSpec, ctx: Build
   const mode = quantMode(v);
   const done = (graph: Graph, notes: PassNote[], extra: Partial<Compression> = {}): BuiltVariant => {
     for (const line of keptLines(notes)) ctx.log(`${base.name} ${name}: left alone: ${line}`);
-    return { name, graph, compression: { ...NONE, quantMode: mode, ...extra } };
+    return { name, graph, compression: { ...NONE, quantMode: mode, ...extra }, notes };
   };
   /** A precision pass: the nodes it left alone stay float32, and the row lists them. */
   const precision = (r: PassResult, extra: Partial<Compression> = {}) => done(r.graph, r.notes, { ...extra, keptFloat: keptLines(r.notes) });

@@ -5,7 +5,8 @@
  * atomically (a temporary file renamed over the target), so a failure anywhere leaves `-o` as it
  * was.
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import onnxProto from 'onnx-proto';
 import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { EXIT, errorLine, UserError } from '../errors.ts';
@@ -17,12 +18,15 @@ import type { Graph } from '../graph/ir.ts';
 import { type FidelitySummary, fidelityLines } from '../report/fidelity.ts';
 import { prepareOutputPath } from '../report/output-path.ts';
 import { modelIo } from '../sweep/io-codec.ts';
+import { type Achievement, achievement } from './achievement.ts';
 import { type BuildContext, buildVariant, type BuiltVariant } from './build-variant.ts';
 import { fileBase, measureFidelity, type ModelFile, readModelFile } from './file-model.ts';
 import { loadSamples, planLines, sampleDims, type SampleOptions, type SampleSplit } from './sample-source.ts';
 import type { VariantSpec } from './variants.ts';
 
 export interface CompressFileRequest {
+  /** The command, for messages: 'quantize' or 'prune'. */
+  command: string;
   model: string;
   out: string;
   spec: VariantSpec;
@@ -34,6 +38,8 @@ export interface CompressFileRequest {
   needsCalibration: boolean;
   sampleOptions: SampleOptions;
   build: Omit<BuildContext, 'calibrationClips'>;
+  /** `--allow-partial`: write a result that did less than asked (the summary still says so). */
+  allowPartial?: boolean;
 }
 
 export interface CompressFileResult {
@@ -43,14 +49,29 @@ export interface CompressFileResult {
   before: ModelCost & { macsUnknown?: string };
   after: ModelCost & { macsUnknown?: string };
   samples?: SampleSplit;
+  /** Asked beside achieved; absent for a variant that asks nothing. */
+  achieved?: Achievement;
   fidelity?: FidelitySummary;
   /** Why fidelity was not measured (a model melbench cannot feed, e.g. one with a bool input). */
   noFidelity?: string;
 }
 
-/** Checks `-o` before any work: writable (exit 5), and not the input model itself (exit 2). */
+/** Whether `path` holds an ONNX model (a ModelProto with a graph): what `-o` may replace. */
+function holdsOnnxModel(path: string): boolean {
+  try {
+    const m = onnxProto.onnx.ModelProto.decode(readFileSync(path));
+    return Boolean(m.graph && m.irVersion);
+  } catch {
+    return false;
+  }
+}
+
+/** Checks `-o` before any work: writable (exit 5), not the input model itself, and not an existing file that is not a model (exit 2). */
 export function checkOutput(model: string, out: string): void {
   if (resolve(model) === resolve(out)) throw new UserError(`-o ${out} is the input model; write the compressed model to another file`);
+  if (existsSync(out) && statSync(out).isFile() && !holdsOnnxModel(out)) {
+    throw new UserError(`-o ${out} exists and is not an ONNX model; melbench replaces only a model file: choose another path or remove it first`);
+  }
   prepareOutputPath(out, 'model');
 }
 
@@ -96,8 +117,21 @@ export async function compressFile(r: CompressFileRequest): Promise<CompressFile
     noFidelity = e.message;
   }
   if (samples && samples.plan.inputs.length > 1) for (const line of planLines(samples, `the samples of ${r.sourceFlag ?? '--calib'} ${r.samples}`)) r.build.log(`${file.name}: ${line}`);
-  if (samples?.warning) r.build.log(`warning: ${samples.warning}`);
-  const built = await buildVariant(fileBase(file, samples), r.spec, { ...r.build, calibrationClips: r.sampleOptions.calibCount });
+  // NOTE: random samples only matter where they calibrate; for fidelity alone they are what they say.
+  if (samples?.warning && r.needsCalibration) r.build.log(`warning: ${samples.warning}`);
+  let built: BuiltVariant;
+  try {
+    built = await buildVariant(fileBase(file, samples), r.spec, { ...r.build, calibrationClips: r.sampleOptions.calibCount });
+  } catch (e) {
+    // NOTE: a pass's refusal names the model's graph; the user reads it as this command on this file.
+    if (e instanceof UserError) throw new UserError(`${r.command} ${file.path}: ${e.message}`, e.exitCode);
+    throw e;
+  }
+  const achieved = achievement(r.spec, file.graph, built.graph, built.notes);
+  if (achieved && !achieved.enough && !r.allowPartial) {
+    const why = achieved.reasons.length ? ` (${achieved.reasons.join('; ')})` : '';
+    throw new UserError(`${r.command} ${file.path}: ${built.name} asked to ${achieved.asked} and achieved ${achieved.achieved}${why}; nothing was written (--allow-partial writes it anyway)`, EXIT.badModel);
+  }
   const bytes = toOnnx(built.graph);
   const before = costOf(file.graph, file.bytes, samples);
   const after = costOf(built.graph, bytes, samples);
@@ -111,7 +145,7 @@ export async function compressFile(r: CompressFileRequest): Promise<CompressFile
     }
   }
   writeAtomically(r.out, bytes);
-  return { file, built, bytes, before, after, samples, ...(fidelity ? { fidelity } : {}), ...(noFidelity ? { noFidelity } : {}) };
+  return { file, built, bytes, before, after, samples, ...(achieved ? { achieved } : {}), ...(fidelity ? { fidelity } : {}), ...(noFidelity ? { noFidelity } : {}) };
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? ` (${(a / b).toFixed(3)}x)` : '');
@@ -131,6 +165,10 @@ export function resultLines(r: CompressFileResult, out: string): string[] {
     for (const l of fidelityLines(r.fidelity)) lines.push(`  ${l}`);
   } else {
     lines.push(`fidelity: not measured (${r.noFidelity ?? 'no evaluation samples'})`);
+  }
+  if (r.achieved) {
+    lines.push(`asked: ${r.achieved.asked}; achieved: ${r.achieved.achieved}${r.achieved.fraction < 1 ? ` (${(r.achieved.fraction * 100).toFixed(1)}% of what was asked)` : ''}`);
+    if (r.achieved.fraction < 1) for (const why of r.achieved.reasons) lines.push(`  left: ${why}`);
   }
   return lines;
 }

@@ -10,6 +10,7 @@ import onnxProto from 'onnx-proto';
 import { EXIT, UserError } from '../errors.ts';
 import { hasExternalData } from '../export/external-data.ts';
 import { fromOnnx, toOnnx } from '../export/onnx.ts';
+import { liftConstants } from '../export/passes/lift-constants.ts';
 import type { Graph } from '../graph/ir.ts';
 import { FidelityAccumulator, type FidelitySummary } from '../report/fidelity.ts';
 import { type Feeds, getRunner, type HostTensor } from '../runners/runner.ts';
@@ -36,10 +37,11 @@ export function readModelFile(path: string): ModelFile {
   } catch (e) {
     throw new UserError(`cannot read model ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT.badInput);
   }
-  const graph = fromOnnx(bytes, path, { dir: dirname(path) });
+  const imported = fromOnnx(bytes, path, { dir: dirname(path) });
   // NOTE: a model with external data runs in onnxruntime from bytes only once its tensors are inline.
-  const inline = hasExternalData(onnxProto.onnx.ModelProto.decode(bytes)) ? toOnnx(graph) : bytes;
-  return { path, name: basename(path, '.onnx'), bytes: inline, graph };
+  const inline = hasExternalData(onnxProto.onnx.ModelProto.decode(bytes)) ? toOnnx(imported) : bytes;
+  // Weights in Constant nodes or behind Identity/Transpose/... chains become initializers, so every pass sees them.
+  return { path, name: basename(path, '.onnx'), bytes: inline, graph: liftConstants(imported).graph };
 }
 
 /** The file as a variant base: calibration from the split's calibration samples, every other input as planned; no fine-tuning. */

@@ -26,6 +26,7 @@ interface PruneOptions extends FeedFlagOptions {
   preset: string;
   seed: number;
   out: string;
+  allowPartial?: boolean;
 }
 
 /** The variant a --method and --ratio build. */
@@ -55,10 +56,12 @@ export const register: RegisterCommand = (program) => {
     .option('--eval-count <n>', 'evaluation samples from a dataset or random', positiveInt('--eval-count'), 64)
     .option('--preset <name>', 'features preset of a dataset source', 'default')
     .option('--seed <n>', 'seed of random samples', nonNegativeInt('--seed'), 1)
+    .option('--allow-partial', 'write the result even when the pass did less than half of what was asked (it exits 4 otherwise; the summary says what was done)')
     .requiredOption('-o, --out <file>', 'the pruned .onnx file (written last, atomically)');
   addFeedOptions(cmd).action(async (model: string, o: PruneOptions) => {
     const spec = methodVariant(o.method, o.ratio);
     const r = await compressFile({
+      command: 'prune',
       model,
       out: o.out,
       spec,
@@ -66,6 +69,7 @@ export const register: RegisterCommand = (program) => {
       samples: o.eval,
       needsCalibration: false,
       sampleOptions: { feed: await resolveNamedFeedFlags(o, '--eval', o.preset), calibCount: 1, evalCount: o.evalCount, seed: o.seed, preset: o.preset },
+      allowPartial: o.allowPartial ?? false,
       build: { fineTuneLr: 0, seed: o.seed, exclude: [], log: (line) => process.stderr.write(`melbench: ${line}\n`) },
     });
     process.stdout.write(`${resultLines(r, o.out).join('\n')}\n`);

@@ -30,6 +30,7 @@ interface QuantizeOptions extends FeedFlagOptions {
   preset: string;
   seed: number;
   out: string;
+  allowPartial?: boolean;
 }
 
 /** The variant a --mode builds (static modes: uint8 activations, int8 per-channel weights). */
@@ -63,12 +64,14 @@ export const register: RegisterCommand = (program) => {
     .option('--exclude <nodes>', 'node names to keep in float32', nameList, [])
     .option('--preset <name>', 'features preset of a dataset source', 'default')
     .option('--seed <n>', 'seed of random samples', nonNegativeInt('--seed'), 1)
+    .option('--allow-partial', 'write the result even when the pass did less than half of what was asked (it exits 4 otherwise; the summary says what was done)')
     .requiredOption('-o, --out <file>', 'the quantized .onnx file (written last, atomically)');
   addFeedOptions(cmd).action(async (model: string, o: QuantizeOptions) => {
     const spec = modeVariant(o.mode, o.calibration);
     const needsCalibration = spec.kind === 'static';
     if (needsCalibration && !o.calib) throw new UserError(`--mode ${o.mode} needs calibration samples: give --calib <dataset|dir-of-npy|random>`);
     const r = await compressFile({
+      command: 'quantize',
       model,
       out: o.out,
       spec,
@@ -76,6 +79,7 @@ export const register: RegisterCommand = (program) => {
       samples: o.calib ?? 'random',
       needsCalibration,
       sampleOptions: { feed: await resolveNamedFeedFlags(o, '--calib', o.preset), calibCount: o.calibCount, evalCount: o.evalCount, seed: o.seed, preset: o.preset },
+      allowPartial: o.allowPartial ?? false,
       build: { fineTuneLr: 0, seed: o.seed, exclude: o.exclude, log: (line) => process.stderr.write(`melbench: ${line}\n`) },
     });
     process.stdout.write(`${resultLines(r, o.out).join('\n')}\n`);

@@ -35,7 +35,7 @@ describe('static int8 of an imported channels-last CNN (issue 12, done-when 3)',
 
     for (const format of ['qdq', 'qoperator'] as const) {
       const log: string[] = [];
-      const r = await compressFile({
+      const r = await compressFile({ command: 'quantize',
         model,
         out: join(dir, `nhwc-${format}.onnx`),
         spec: staticQuant({ calibration: 'minmax', format }),

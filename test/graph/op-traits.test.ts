@@ -100,7 +100,7 @@ describe('traits', () => {
         .filter((d) => f(d))
         .map((d) => d.opType)
         .sort();
-    expect(withTrait((d) => d.traits?.magnitudePrune)).toEqual(['Conv', 'Gemm']);
+    expect(withTrait((d) => d.traits?.magnitudePrune)).toEqual(['Conv', 'Gemm', 'MatMul']);
     expect(withTrait((d) => d.traits?.dynamicQuant)).toEqual(['Conv', 'Gemm', 'MatMul']);
     expect(withTrait((d) => d.traits?.channels === 'tie')).toEqual(['Add', 'Div', 'Max', 'Min', 'Mul', 'Sub']);
     expect(withTrait((d) => d.traits?.trainingOutputs)).toEqual(['MaxPool']);

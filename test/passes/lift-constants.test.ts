@@ -10,18 +10,11 @@ import { countParams, modelCost } from '../../src/export/cost.ts';
 import { fromOnnx, toOnnx } from '../../src/export/onnx.ts';
 import { liftConstants } from '../../src/export/passes/lift-constants.ts';
 import { formatNote } from '../../src/export/passes/pass.ts';
-import type { Graph, Node, Tensor } from '../../src/graph/ir.ts';
+import type { Graph } from '../../src/graph/ir.ts';
 import { META } from '../../src/graph/metadata-keys.ts';
 import { getZooEntry } from '../../src/graph/zoo/index.ts';
-import { Rng } from '../../src/rng.ts';
 import { getRunner } from '../../src/runners/runner.ts';
-
-/** The model as paddle2onnx writes one: every initializer a Constant node, none left. */
-function asConstantNodes(g: Graph): Graph {
-  const constants: Node[] = g.initializers.map((t, i) => ({ name: `p2o.Constant.${i}`, opType: 'Constant', domain: '', inputs: [], outputs: [t.name], attrs: { value: { kind: 'tensor', value: t } } }));
-  // NOTE: through the ONNX bytes, so the Constant nodes are what the importer reads from a real file.
-  return fromOnnx(toOnnx({ ...g, initializers: [], nodes: [...constants, ...g.nodes] }), 'constants');
-}
+import { asConstantNodes, exporterStyle, node, t } from '../fixtures/exporter-models.ts';
 
 async function outputs(g: Graph, x: Float32Array, dims: number[]): Promise<Float32Array> {
   const s = await getRunner('cpu').open(toOnnx(g));
@@ -30,42 +23,6 @@ async function outputs(g: Graph, x: Float32Array, dims: number[]): Promise<Float
   } finally {
     await s.close();
   }
-}
-
-const t = (name: string, dims: number[], f: (i: number) => number): Tensor => ({ name, dtype: 'float32', dims, data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => f(i)) });
-const i64 = (name: string, xs: number[]): Tensor => ({ name, dtype: 'int64', dims: [xs.length], data: BigInt64Array.from(xs.map(BigInt)) });
-const node = (opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node => ({ name: `${opType}_${outputs[0]}`, opType, domain: '', inputs, outputs, attrs });
-
-/**
- * A PyTorch-style encoder layer: x [N, 5, 8] -> MatMul(W1ᵀ via Transpose) -> Add -> MatMul(W2 tied
- * to W1 through Identity, reshaped through a constant shape, cast from float64) -> y [N, 5, 8].
- */
-function exporterStyle(): Graph {
-  const rng = new Rng(5);
-  const w1 = t('W1', [8, 8], () => rng.uniform(-1, 1));
-  const w64: Tensor = { name: 'W2_64', dtype: 'float64', dims: [64], data: Float64Array.from({ length: 64 }, () => rng.uniform(-1, 1)) };
-  const g: Graph = {
-    name: 'exporter-style',
-    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 5, 8] }],
-    outputs: [{ name: 'y', dtype: 'float32', shape: ['N', 5, 8] }],
-    initializers: [w1, w64, i64('shape88', [8, -1]), t('b', [8], (i) => i / 10)],
-    nodes: [
-      node('Transpose', ['W1'], ['W1t'], { perm: { kind: 'ints', value: [1, 0] } }),
-      node('MatMul', ['x', 'W1t'], ['h']),
-      node('Add', ['h', 'b'], ['h2']),
-      node('Identity', ['W1'], ['W1_tied']),
-      node('MatMul', ['h2', 'W1_tied'], ['h3']),
-      node('Cast', ['W2_64'], ['W2_flat'], { to: { kind: 'int', value: 1 } }),
-      node('Reshape', ['W2_flat', 'shape88'], ['W2']),
-      node('Unsqueeze', ['b'], ['b3'], { axes: { kind: 'ints', value: [0] } }),
-      node('MatMul', ['h3', 'W2'], ['h4']),
-      node('Add', ['h4', 'b3'], ['y']),
-    ],
-    valueInfo: [],
-    opset: 11,
-    metadata: {},
-  };
-  return fromOnnx(toOnnx(g), 'exporter-style');
 }
 
 describe('liftConstants', () => {

@@ -34,7 +34,7 @@
  * a matching node that cannot be quantized gets a note saying why (pass.ts).
  * A DynamicQuantizeLinear is shared by all quantized nodes that read the same activation.
  */
-import { UserError } from '../../errors.ts';
+import { EXIT, UserError } from '../../errors.ts';
 import { inferShapes } from '../../graph/infer.ts';
 import { type Graph, type Node, type Tensor, valueTypes } from '../../graph/ir.ts';
 import { META } from '../../graph/metadata-keys.ts';
@@ -180,7 +180,7 @@ export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): Pa
   }
 
   if (quantizedInputs.size === 0 && notes.length === 0) {
-    throw new UserError(`quantizeDynamic: model '${g.name}' has no Conv, Gemm or MatMul to quantize`);
+    throw new UserError(`model '${g.name}' has no Conv, Gemm or MatMul node to quantize dynamically`, EXIT.badModel);
   }
   // Float weights and biases that only the quantized nodes read are dropped.
   const metadata = { ...src.metadata, [META.quantization]: 'dynamic', [META.quantPerChannel]: String(perChannel), [META.quantWeightType]: dtype };

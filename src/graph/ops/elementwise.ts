@@ -28,18 +28,20 @@ const oneMinus = (b: Emitter, v: Value) => b.apply('Sub', [b.scalar(1), v]);
 /** Channel pruning: the op keeps each channel where it is (elementwise on its first input). */
 const KEEP: OpTraits = { channels: 'keep' };
 
-export const Relu = unary('Relu', 14, {
+// NOTE: each op's `since` is the first opset with the semantics modelled here (src/graph/infer.ts
+// infers a node only from it on); the later versions of these ops add element types only.
+export const Relu = unary('Relu', 6, {
   grad: pointwise((b, x, _y, dy) => where(b, greater(b, x, zero(b)), dy)),
   traits: { channels: 'keep', staticQuant: { clamp: 'zero' } },
 });
-export const Sigmoid = unary('Sigmoid', 13, { grad: pointwise((b, _x, y, dy) => mul(b, dy, mul(b, y, oneMinus(b, y)))), traits: KEEP });
-export const Tanh = unary('Tanh', 13, { grad: pointwise((b, _x, y, dy) => mul(b, dy, oneMinus(b, mul(b, y, y)))), traits: KEEP });
-export const Identity = unary('Identity', 16, { grad: pointwise((_b, _x, _y, dy) => dy), traits: KEEP });
-export const Exp = unary('Exp', 13, { grad: pointwise((b, _x, y, dy) => mul(b, dy, y)) });
-export const Log = unary('Log', 13, { grad: pointwise((b, x, _y, dy) => b.apply('Div', [dy, x])) });
-export const Sqrt = unary('Sqrt', 13, { grad: pointwise((b, _x, y, dy) => b.apply('Div', [mul(b, dy, b.scalar(0.5)), y])) });
-export const Neg = unary('Neg', 13, { grad: pointwise((b, _x, _y, dy) => b.apply('Neg', [dy])) });
-export const Abs = unary('Abs', 13, {
+export const Sigmoid = unary('Sigmoid', 6, { grad: pointwise((b, _x, y, dy) => mul(b, dy, mul(b, y, oneMinus(b, y)))), traits: KEEP });
+export const Tanh = unary('Tanh', 6, { grad: pointwise((b, _x, y, dy) => mul(b, dy, oneMinus(b, mul(b, y, y)))), traits: KEEP });
+export const Identity = unary('Identity', 1, { grad: pointwise((_b, _x, _y, dy) => dy), traits: KEEP });
+export const Exp = unary('Exp', 6, { grad: pointwise((b, _x, y, dy) => mul(b, dy, y)) });
+export const Log = unary('Log', 6, { grad: pointwise((b, x, _y, dy) => b.apply('Div', [dy, x])) });
+export const Sqrt = unary('Sqrt', 6, { grad: pointwise((b, _x, y, dy) => b.apply('Div', [mul(b, dy, b.scalar(0.5)), y])) });
+export const Neg = unary('Neg', 6, { grad: pointwise((b, _x, _y, dy) => b.apply('Neg', [dy])) });
+export const Abs = unary('Abs', 6, {
   grad: pointwise((b, x, _y, dy) => where(b, greater(b, x, zero(b)), dy, where(b, b.apply('Less', [x, zero(b)]), b.apply('Neg', [dy])))),
 });
 // NOTE: since 6: LeakyRelu-16 only adds bfloat16 to LeakyRelu-6 (tf2onnx's opset-13 models use it).
@@ -92,8 +94,8 @@ export const LogSoftmax = softmaxLike('LogSoftmax');
 /** Channel pruning: an elementwise op of two tensors ties their channels together. */
 const TIE: OpTraits = { channels: 'tie' };
 
-export const Add = binary('Add', 14, { grad: (_b, _a, _bv, _y, dy) => [dy, dy], traits: { channels: 'tie', staticQuant: { kind: 'add', absorbsClamp: true } } });
-export const Sub = binary('Sub', 14, { grad: (b, _a, _bv, _y, dy) => [dy, b.apply('Neg', [dy])], traits: TIE });
-export const Mul = binary('Mul', 14, { grad: (b, a, bv, _y, dy) => [mul(b, dy, bv), mul(b, dy, a)], traits: TIE });
-export const Div = binary('Div', 14, { grad: (b, _a, bv, y, dy) => [b.apply('Div', [dy, bv]), b.apply('Neg', [b.apply('Div', [mul(b, dy, y), bv])])], traits: TIE });
-export const Pow = binary('Pow', 15);
+export const Add = binary('Add', 7, { grad: (_b, _a, _bv, _y, dy) => [dy, dy], traits: { channels: 'tie', staticQuant: { kind: 'add', absorbsClamp: true } } });
+export const Sub = binary('Sub', 7, { grad: (b, _a, _bv, _y, dy) => [dy, b.apply('Neg', [dy])], traits: TIE });
+export const Mul = binary('Mul', 7, { grad: (b, a, bv, _y, dy) => [mul(b, dy, bv), mul(b, dy, a)], traits: TIE });
+export const Div = binary('Div', 7, { grad: (b, _a, bv, y, dy) => [b.apply('Div', [dy, bv]), b.apply('Neg', [b.apply('Div', [mul(b, dy, y), bv])])], traits: TIE });
+export const Pow = binary('Pow', 7);

@@ -22,7 +22,8 @@ function checkInner(k1: Dim, k2: Dim, where: string, a: Dim[], b: Dim[]): void {
 export const Gemm = defineOp({
   opType: 'Gemm',
   domain: '',
-  since: 13,
+  // NOTE: since 11: Gemm-11 (C optional) and -13 (bfloat16) are the same op.
+  since: 11,
   inputs: ['A', 'B', 'C?'],
   outputs: ['Y'],
   attrs: { alpha: float(1), beta: float(1), transA: int(0), transB: int(0) },
@@ -51,12 +52,13 @@ export const Gemm = defineOp({
 export const MatMul = defineOp({
   opType: 'MatMul',
   domain: '',
-  since: 13,
+  // NOTE: since 1: MatMul-9 and -13 only add element types.
+  since: 1,
   inputs: ['A', 'B'],
   outputs: ['Y'],
   attrs: {},
   // NOTE: either operand may be the constant one, so both count as learned when they are initializers.
-  traits: { staticQuant: { kind: 'matmul', absorbsClamp: true }, dynamicQuant: 'matmul', weight: 1, learned: [0, 1], macs: 'matmul' },
+  traits: { staticQuant: { kind: 'matmul', absorbsClamp: true }, dynamicQuant: 'matmul', weight: 1, magnitudePrune: true, learned: [0, 1], macs: 'matmul' },
   inferShape([a, b], _attrs, ctx) {
     if (!a || !b) throw new ShapeError(`${ctx.where}: needs A and B`);
     if (a.shape.length < 2 || b.shape.length < 2) throw new ShapeError(`${ctx.where}: 1-D operands are not supported; reshape to 2-D`);

@@ -19,7 +19,8 @@ function reshapeGrad<S extends AttrSchema>({ b, I, GO, where, node }: GradContex
 export const Flatten = defineOp({
   opType: 'Flatten',
   domain: '',
-  since: 13,
+  // NOTE: since 11: Flatten-11 (negative axis) and -13 (bfloat16) are the same op.
+  since: 11,
   inputs: ['input'],
   outputs: ['output'],
   attrs: { axis: int(1) },
@@ -72,7 +73,8 @@ export const Reshape = defineOp({
 export const Concat = defineOp({
   opType: 'Concat',
   domain: '',
-  since: 13,
+  // NOTE: since 11: Concat-11 (negative axis) and -13 (bfloat16) are the same op.
+  since: 11,
   inputs: ['inputs...'],
   outputs: ['concat_result'],
   attrs: { axis: int() },
@@ -112,7 +114,8 @@ export const Concat = defineOp({
 export const Transpose = defineOp({
   opType: 'Transpose',
   domain: '',
-  since: 13,
+  // NOTE: since 1: Transpose-13 only adds bfloat16.
+  since: 1,
   inputs: ['data'],
   outputs: ['transposed'],
   attrs: { perm: optInts() },
@@ -141,7 +144,8 @@ export const Transpose = defineOp({
 export const Slice = defineOp({
   opType: 'Slice',
   domain: '',
-  since: 13,
+  // NOTE: since 11: Slice-11 (negative axes, steps) and -13 (bfloat16) are the same op.
+  since: 11,
   inputs: ['data', 'starts', 'ends', 'axes?', 'steps?'],
   outputs: ['output'],
   attrs: {},
@@ -176,7 +180,8 @@ export const Slice = defineOp({
 export const Expand = defineOp({
   opType: 'Expand',
   domain: '',
-  since: 13,
+  // NOTE: since 8: Expand-13 only adds bfloat16.
+  since: 8,
   inputs: ['input', 'shape'],
   outputs: ['output'],
   attrs: {},

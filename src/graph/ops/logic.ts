@@ -20,7 +20,8 @@ function compare(opType: string): OpDef<Record<string, never>> {
   return defineOp({
     opType,
     domain: '',
-    since: 13,
+    // NOTE: since 7 (broadcasting); -9 and -13 only add element types.
+    since: 7,
     inputs: ['A', 'B'],
     outputs: ['C'],
     attrs: {},

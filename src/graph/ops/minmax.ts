@@ -11,7 +11,8 @@ function variadic(opType: string): OpDef<Record<string, never>> {
   return defineOp({
     opType,
     domain: '',
-    since: 13,
+    // NOTE: since 8 (broadcasting); -12 and -13 only add element types.
+    since: 8,
     inputs: ['data_0...'],
     outputs: [opType.toLowerCase()],
     attrs: {},

@@ -17,7 +17,8 @@ export const PAD_MODES = ['constant', 'reflect', 'edge'] as const;
 export const Pad = defineOp({
   opType: 'Pad',
   domain: '',
-  since: 13,
+  // NOTE: since 11 (pads and value as inputs); -13 only adds bfloat16.
+  since: 11,
   inputs: ['data', 'pads', 'constant_value?'],
   outputs: ['output'],
   attrs: { mode: string('constant') },
