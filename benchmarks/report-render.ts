@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeReport } from '../src/commands/report.ts';
+import { writeReport } from '../src/report/write-report.ts';
 import { writeSyntheticRun } from './report-synthetic.ts';
 
 const arg = process.argv.indexOf('--repeats');

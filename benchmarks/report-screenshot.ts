@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { writeReport } from '../src/commands/report.ts';
+import { writeReport } from '../src/report/write-report.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {

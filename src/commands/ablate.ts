@@ -17,7 +17,7 @@ import { checkSampleFeeds } from '../ablate/sample-source.ts';
 import { readSignature } from '../export/signature.ts';
 import { parseCalibration } from '../ablate/variants.ts';
 import type { Row } from '../report/columns.ts';
-import { openRun, planRun, reportAtEnd, type RunFileOptions, runExitCode, runFilesText } from '../sweep/run-files.ts';
+import { openRun, planRun, reportAtEnd, type RunFileOptions, runExitCode, runFilesText } from '../sweep/run-lifecycle.ts';
 import { SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
 import { CALIBRATION_METHODS } from '../train/calibrate.ts';
 import { defaultTrainOptions } from '../train/run.ts';

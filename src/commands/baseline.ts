@@ -12,7 +12,7 @@ import { EXIT, UserError } from '../errors.ts';
 import { rowTable } from '../report/row-table.ts';
 import { samplesPathFor } from '../report/csv.ts';
 import { DEFAULT_TIMING } from '../runners/timing.ts';
-import { newRunId, openRunFiles } from '../sweep/run-files.ts';
+import { newRunId, openRunFiles } from '../sweep/run-lifecycle.ts';
 import { prepareModels, runSweep, SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
 import type { RegisterCommand } from './command.ts';
 

@@ -9,7 +9,7 @@ import { checkRowExports, type RowExports, writeRowExports } from '../report/row
 import { rowTable } from '../report/row-table.ts';
 import { RUNTIMES } from '../runners/runner.ts';
 import { describePlan } from '../sweep/feeds.ts';
-import { reportAtEnd, type RunFileOptions, runExitCode, runFilesText, openRun, planRun } from '../sweep/run-files.ts';
+import { reportAtEnd, type RunFileOptions, runExitCode, runFilesText, openRun, planRun } from '../sweep/run-lifecycle.ts';
 import type { BenchModel } from '../sweep/models.ts';
 import { prepareModels, runSweep, SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
 import { prepareTrainedModels } from '../sweep/trained-models.ts';

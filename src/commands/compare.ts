@@ -15,14 +15,14 @@ import { type CellData, type CellResult, compareRuns, DEFAULT_GATE, type Fingerp
 import { compareSectionInput } from '../report/compare-section.ts';
 import { samplesPathFor } from '../report/csv.ts';
 import { renderReport } from '../report/html.ts';
-import { loadRun } from '../report/run-files.ts';
+import { loadRun } from '../report/load-run.ts';
+import { writeHtml, writeReport } from '../report/write-report.ts';
 import { readFeaturesNpy } from '../sweep/inputs.ts';
 import { compareInterleaved } from '../sweep/interleave.ts';
 import { prepareModel } from '../sweep/models.ts';
-import { newRunId } from '../sweep/run-files.ts';
+import { newRunId } from '../sweep/run-lifecycle.ts';
 import type { RegisterCommand } from './command.ts';
 import { checkedRuntimes, fraction, nameList, nonNegativeInt, positiveInt, positiveIntList } from './options.ts';
-import { writeHtml, writeReport } from './report.ts';
 
 interface CompareOptions {
   models?: string[];

@@ -5,11 +5,23 @@
  * settings of src/runners/vulkan-env.ts), so doctor's answer is the sweep's answer. Unavailable
  * runtimes are a finding, not a failure: the command exits 0.
  */
-import { fitTable, terminalWidth, wrapText } from '../report/terminal-table.ts';
-import { environmentInfo, fingerprint } from '../runners/environment.ts';
+import { fitTable, terminalWidth, wrapList, wrapText } from '../report/terminal-table.ts';
+import { type EnvironmentInfo, environmentInfo, fingerprintParts } from '../runners/environment.ts';
 import { availableIsolated } from '../runners/isolate.ts';
 import { RUNTIMES, type Availability } from '../runners/runner.ts';
 import type { RegisterCommand } from './command.ts';
+
+/**
+ * The table of runtimes, then the software note and the environment fingerprint, no line wider
+ * than `width`; the fingerprint breaks only between its parts (terminal-table.ts's `wrapList`).
+ */
+export function doctorText(runtimes: readonly Availability[], env: EnvironmentInfo, width: number): string {
+  const head = [{ head: 'runtime' }, { head: 'available' }, { head: 'provider', drop: 2 }, { head: 'version', drop: 1 }, { head: 'device / adapter', wrap: true }, { head: 'software' }, { head: 'reason', note: true }];
+  const cells = runtimes.map((a) => [a.runtime, a.ok ? 'yes' : 'no', a.provider, a.version, a.device ?? '', a.software ? 'yes' : 'no', a.reason ?? '']);
+  const note = runtimes.some((a) => a.software) ? 'software: a CPU-emulated GPU (e.g. SwiftShader): its rows check correctness, never speed' : '';
+  const lines = [...(note ? wrapText(note, width) : []), ...wrapList('environment:', fingerprintParts(env), width)];
+  return `${fitTable(head, cells, width)}${lines.map((l) => `${l}\n`).join('')}`;
+}
 
 export const register: RegisterCommand = (program) => {
   program
@@ -25,11 +37,6 @@ export const register: RegisterCommand = (program) => {
         process.stdout.write(`${JSON.stringify({ runtimes, environment: env }, null, 2)}\n`);
         return;
       }
-      const width = terminalWidth();
-      const head = [{ head: 'runtime' }, { head: 'available' }, { head: 'provider', drop: 2 }, { head: 'version', drop: 1 }, { head: 'device / adapter', wrap: true }, { head: 'software' }, { head: 'reason', note: true }];
-      const cells = runtimes.map((a) => [a.runtime, a.ok ? 'yes' : 'no', a.provider, a.version, a.device ?? '', a.software ? 'yes' : 'no', a.reason ?? '']);
-      const note = runtimes.some((a) => a.software) ? 'software: a CPU-emulated GPU (e.g. SwiftShader): its rows check correctness, never speed' : '';
-      const lines = [...(note ? wrapText(note, width) : []), ...wrapText(`environment: ${fingerprint(env)}`, width)];
-      process.stdout.write(`${fitTable(head, cells, width)}${lines.map((l) => `${l}\n`).join('')}`);
+      process.stdout.write(doctorText(runtimes, env, terminalWidth()));
     });
 };

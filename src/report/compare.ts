@@ -1,6 +1,6 @@
 /**
  * The CI gate: pairs the cells of a baseline and a current run and decides, per cell and per
- * metric, regression / improvement / unchanged. Pure functions: reading files is run-files.ts,
+ * metric, regression / improvement / unchanged. Pure functions: reading files is load-run.ts,
  * printing and exports are compare-output.ts.
  *
  * A cell is (model, variant, runtime, batch, threads, preset). Per paired cell:
@@ -258,7 +258,7 @@ export function compareCell(base: CellData | undefined, cur: CellData | undefine
   return out;
 }
 
-/** Pairs two runs' cells by key; the keys are assumed unique per run (run-files.ts checks). */
+/** Pairs two runs' cells by key; the keys are assumed unique per run (load-run.ts checks). */
 export function compareRuns(base: CellData[], cur: CellData[], cfg: GateConfig = DEFAULT_GATE): CellResult[] {
   const byKey = new Map(cur.map((c) => [keyString(c.key), c]));
   const out = base.map((b) => {

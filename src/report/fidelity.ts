@@ -10,11 +10,11 @@
  *
  * A model is summarised by its worst output: the lowest SNR, the lowest agreement, the largest
  * difference. Sums accumulate batch by batch (`addBatch`), so N may exceed one session run.
- * Element-wise differences and argmax agreement reuse src/sweep/compare-outputs.ts.
+ * Element-wise differences and argmax agreement reuse src/runners/output-diff.ts.
  */
 import type { HostTensor } from '../runners/runner.ts';
 import type { Row } from './columns.ts';
-import { argmaxAgreement, maxAbsDiff, nonFiniteOutputs } from '../sweep/compare-outputs.ts';
+import { argmaxAgreement, maxAbsDiff, nonFiniteOutputs } from '../runners/output-diff.ts';
 
 export interface OutputFidelity {
   output: string;

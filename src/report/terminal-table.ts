@@ -9,6 +9,9 @@
  * if that is not enough, the column with the highest `drop` rank goes (rank 0 never does); when
  * only rank-0 columns are left, the `wrap` columns narrow down to 8.
  * No colour ever: `style: { head: [], border: [] }` (no red headers, no escape codes in pipes).
+ * Lists below a table (doctor's environment line) break between items, never inside one that
+ * fits a line (`wrapList`), so "node 20.20.2" stays whole at any width and whatever the length of
+ * the items before it (the kernel or CPU string of the machine).
  */
 import Table from 'cli-table3';
 
@@ -55,6 +58,53 @@ export function wrapText(s: string, width: number): string[] {
   }
   if (line) out.push(line);
   return out;
+}
+
+/**
+ * `head` and then `items` joined by ", ", as lines no wider than `width`: a line breaks only
+ * between items (continuation lines start with `indent`); an item longer than a whole line is
+ * word-wrapped inside, starting on the line it would have joined (wrapText's rule: words longer
+ * than a line are cut).
+ */
+export function wrapList(head: string, items: readonly string[], width: number, indent = '  '): string[] {
+  const w = Math.max(indent.length + 1, width);
+  const lines: string[] = [];
+  let line = head;
+  let fresh = head === '';
+  const newLine = () => {
+    lines.push(line);
+    line = indent;
+    fresh = true;
+  };
+  const fitsHere = (s: string) => line.length + (fresh ? 0 : 1) + s.length <= w;
+  const append = (s: string) => {
+    line += fresh ? s : ` ${s}`;
+    fresh = false;
+  };
+  items.forEach((item, k) => {
+    const text = k < items.length - 1 ? `${item},` : item;
+    if (fitsHere(text)) return append(text);
+    if (indent.length + text.length <= w) {
+      newLine();
+      return append(text);
+    }
+    for (const word of text.split(/\s+/).filter(Boolean)) {
+      let rest = word;
+      while (!fitsHere(rest)) {
+        if (!fresh) {
+          newLine();
+          continue;
+        }
+        const room = w - line.length;
+        append(rest.slice(0, room));
+        rest = rest.slice(room);
+        newLine();
+      }
+      if (rest) append(rest);
+    }
+  });
+  if (line.trim()) lines.push(line);
+  return lines;
 }
 
 /** The table as text (with its notes), no line wider than `width`. */

@@ -2,8 +2,8 @@
  * The 'cpu' runtime: onnxruntime-node with its CPU execution provider, the fp32 reference that
  * every other runtime's outputs are compared with.
  */
-import { cpus } from 'node:os';
 import { errorLine } from '../errors.ts';
+import { cpuModel } from './environment.ts';
 import { loadOrtNode, openOrtNode, ortNodeVersion } from './ort-node.ts';
 import type { Availability, OpenOptions, Runner, Session } from './contract.ts';
 
@@ -12,7 +12,7 @@ export const cpuRunner: Runner = {
   provider: 'cpu',
 
   async available(): Promise<Availability> {
-    const base = { runtime: 'cpu', provider: 'cpu', device: cpus()[0]?.model.trim() ?? 'unknown cpu', software: false } as const;
+    const base = { runtime: 'cpu', provider: 'cpu', device: cpuModel(), software: false } as const;
     try {
       const ort = await loadOrtNode();
       return { ...base, ok: true, version: ortNodeVersion(ort) };

@@ -8,6 +8,11 @@
  * and FMA (the x86-64 baseline of fast kernels), AVX-512 (wider GEMM/conv), VNNI (int8 dot
  * products without the int16 saturation of VPMADDUBSW), AMX (tile int8/bf16), and on Arm
  * NEON/asimddp/i8mm/sve. Read from /proc/cpuinfo, so empty off Linux.
+ *
+ * TEST-ONLY: `MELBENCH_TEST_CPU_MODEL` and `MELBENCH_TEST_KERNEL` replace the CPU model and the
+ * kernel release (`os.release()`), so that tests can prove that no output or assertion depends on
+ * how long these strings are on the machine that runs them (test/runners/doctor.test.ts,
+ * .ci/widths). Read here and nowhere else; never set them outside tests.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -116,17 +121,27 @@ export async function gitCommit(root = HARNESS_ROOT, timeoutMs = 2000): Promise<
   return clean.ok ? head.out : `${head.out}-dirty`;
 }
 
+/** The CPU model as the OS names it (`MELBENCH_TEST_CPU_MODEL` in tests, see the header). */
+export function cpuModel(env: NodeJS.ProcessEnv = process.env): string {
+  return env.MELBENCH_TEST_CPU_MODEL || (cpus()[0]?.model.trim() ?? 'unknown');
+}
+
+/** `<platform> <kernel release> <arch>` (the release from `MELBENCH_TEST_KERNEL` in tests, see the header). */
+export function osName(env: NodeJS.ProcessEnv = process.env): string {
+  return `${platform()} ${env.MELBENCH_TEST_KERNEL || release()} ${arch()}`;
+}
+
 let commit: Promise<string> | undefined;
 
 export async function environmentInfo(adapter?: string): Promise<EnvironmentInfo> {
   const list = cpus();
   commit ??= gitCommit();
   return {
-    cpu: list[0]?.model.trim() ?? 'unknown',
+    cpu: cpuModel(),
     cpuFlags: kernelFlags(readCpuinfo()),
     cores: list.length,
     totalMemGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    os: `${platform()} ${release()} ${arch()}`,
+    os: osName(),
     node: process.versions.node,
     ortNode: packageVersion('onnxruntime-node'),
     ortWeb: packageVersion('onnxruntime-web'),
@@ -140,10 +155,15 @@ export function adapterDetails(info: Pick<GPUAdapterInfo, 'vendor' | 'architectu
   return { vendor: info.vendor ?? '', architecture: info.architecture ?? '', driver: info.description ?? '', software };
 }
 
-/** One line for CSV cells: "AMD EPYC x2 (avx2 fma), 23.4 GiB, linux ... x64, node 20.20.2, ort-node 1.30.0, ort-web 1.30.0[, adapter][, commit]". */
-export function fingerprint(env: EnvironmentInfo): string {
+/** The fingerprint's parts, in order: "AMD EPYC x2 (avx2 fma)", "23.4 GiB", "linux ... x64", "node 20.20.2", "ort-node 1.30.0", "ort-web 1.30.0"[, adapter][, "melbench <commit>"]. */
+export function fingerprintParts(env: EnvironmentInfo): string[] {
   const parts = [`${env.cpu} x${env.cores}${env.cpuFlags ? ` (${env.cpuFlags})` : ''}`, `${env.totalMemGiB} GiB`, env.os, `node ${env.node}`, `ort-node ${env.ortNode}`, `ort-web ${env.ortWeb}`];
   if (env.adapter) parts.push(env.adapter);
   if (env.gitCommit) parts.push(`melbench ${env.gitCommit.slice(0, 12)}${env.gitCommit.endsWith('-dirty') ? '-dirty' : ''}`);
-  return parts.join(', ');
+  return parts;
+}
+
+/** One line for CSV cells: the parts joined by ", ". */
+export function fingerprint(env: EnvironmentInfo): string {
+  return fingerprintParts(env).join(', ');
 }

@@ -17,7 +17,7 @@ import { isFallbackNode } from '../runners/profile.ts';
 import { availableIsolated, type BatchResult, type MeasureJob, runInProcess, runIsolated } from '../runners/isolate.ts';
 import { type Availability, type Feeds, getRunner, type HostTensor, type RuntimeName } from '../runners/runner.ts';
 import type { TimingConfig } from '../runners/timing.ts';
-import { argmaxAgreement, maxAbsDiff, nonFiniteOutputs } from './compare-outputs.ts';
+import { argmaxAgreement, maxAbsDiff, nonFiniteOutputs } from '../runners/output-diff.ts';
 import { argmaxRows, confusionMatrix, metricsFrom } from '../train/metrics.ts';
 import { decodeOutputs, encode, type ModelIo } from './io-codec.ts';
 import { unusedFeedFlags } from './feeds.ts';

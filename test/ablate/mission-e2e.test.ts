@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAblation } from '../../src/ablate/run-ablation.ts';
 import { MISSION_RECIPE, MISSION_TRAINING } from '../../src/ablate/suites.ts';
-import { writeReport } from '../../src/commands/report.ts';
+import { writeReport } from '../../src/report/write-report.ts';
 import { loadDataset } from '../../src/features/datasets/index.ts';
 import { CsvReport, readReport } from '../../src/report/csv.ts';
 import { SamplesLog } from '../../src/report/samples.ts';

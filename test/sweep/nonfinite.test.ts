@@ -3,8 +3,8 @@
  * naming the output and the count, with agreement_fp32 and max_abs_diff left empty.
  */
 import { describe, expect, it } from 'vitest';
-import { nonFiniteOutputs } from '../../src/sweep/compare-outputs.ts';
-import { runExitCode } from '../../src/sweep/run-files.ts';
+import { nonFiniteOutputs } from '../../src/runners/output-diff.ts';
+import { runExitCode } from '../../src/sweep/run-lifecycle.ts';
 import { prepareModels, runSweep } from '../../src/sweep/sweep.ts';
 import { EXIT } from '../../src/errors.ts';
 import { editedTinyCnn, fillInitializer, sweepConfig, tempSinks } from './sweep-fixtures.ts';

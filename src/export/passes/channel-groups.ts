@@ -27,7 +27,7 @@ import { attrsOf } from '../../graph/ops/attrs.ts';
 import { Conv } from '../../graph/ops/conv.ts';
 import { Gemm } from '../../graph/ops/gemm.ts';
 import { traitsOf } from '../../graph/ops/index.ts';
-import { Concat, Flatten } from '../../graph/ops/layout.ts';
+import { Concat, Flatten } from '../../graph/ops/data-movement.ts';
 import { consumers, initializerMap } from './graph-util.ts';
 
 /** A run of channels on a value's channel axis: all channels of `group`, each repeated `spread` times. */

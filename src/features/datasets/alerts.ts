@@ -16,7 +16,7 @@
  * [-18, 6], 0.96 at [-12, 12], 0.99 at [10, 30]. Raise the range for a near-clean set.
  */
 import { SPLITS, type Clip, type Dataset, type SplitName } from './dataset.ts';
-import { DataRng } from './rng.ts';
+import { DataRng } from './data-rng.ts';
 import {
   addPartials,
   addSaw,

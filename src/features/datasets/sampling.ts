@@ -8,7 +8,7 @@
  *   then an example uniformly within it, so each class is seen equally often per epoch.
  */
 import type { SplitFeatures } from './dataset.ts';
-import { DataRng } from './rng.ts';
+import { DataRng } from './data-rng.ts';
 
 export function classCounts(y: ArrayLike<number>, nClasses: number): number[] {
   const c = new Array<number>(nClasses).fill(0);

@@ -20,7 +20,7 @@ import { checkAudio, readAudioFile } from '../decode.ts';
 import { resampleForDataset } from './rate.ts';
 import type { Audio } from '../types.ts';
 import { SPLITS, type Clip, type Dataset, type SplitName } from './dataset.ts';
-import { DataRng } from './rng.ts';
+import { DataRng } from './data-rng.ts';
 import { DEFAULT_FRACTIONS, splitBySource, type SplitFractions } from './split.ts';
 import { normalizePower, pink } from './synth.ts';
 

@@ -9,7 +9,7 @@
  * (source, label) pairs and the seed, never on the order of the input.
  */
 import type { SplitName } from './dataset.ts';
-import { DataRng } from './rng.ts';
+import { DataRng } from './data-rng.ts';
 
 export interface SplitFractions {
   val: number;

@@ -7,7 +7,7 @@
  * - white, pink (Kellet's 7-pole filter), brown (leaky integral of white) noise and mains hum;
  * - room reverb: a 4-line feedback delay network whose impulse response is decaying noise with a given RT60.
  */
-import type { DataRng } from './rng.ts';
+import type { DataRng } from './data-rng.ts';
 
 export type Buf = Float64Array;
 

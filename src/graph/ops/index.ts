@@ -8,7 +8,7 @@ import { BatchNormalization } from './batchnorm.ts';
 import { Conv, ConvTranspose } from './conv.ts';
 import * as elementwise from './elementwise.ts';
 import { Gemm, MatMul } from './gemm.ts';
-import { Concat, Expand, Flatten, Reshape, Slice, Transpose } from './layout.ts';
+import { Concat, Expand, Flatten, Reshape, Slice, Transpose } from './data-movement.ts';
 import { And, Greater, Less, Where } from './logic.ts';
 import { Max, Min } from './minmax.ts';
 import type { OpDef, OpTraits } from './op.ts';

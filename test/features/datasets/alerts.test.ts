@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ALERT_CLASSES, alertsDataset, synthesizeAlert } from '../../../src/features/datasets/alerts.ts';
 import { SPLITS } from '../../../src/features/datasets/dataset.ts';
-import { DataRng } from '../../../src/features/datasets/rng.ts';
+import { DataRng } from '../../../src/features/datasets/data-rng.ts';
 
 /** sha256 of every clip of a small alerts set (seed 0, 16 kHz, 2 s, 2/1/1 clips per class, default SNR); change it only with the generator. */
 const GOLDEN_SHA256 = 'c8737402130d661333e777d23619c403c4797e64b393795d1392d08a5dbfef42';

@@ -1,16 +1,17 @@
 /**
- * The files of a run, shared by `bench` and `ablate`: its id (which names the report), the CSV
- * and samples sinks with one progress line per row, and the closing summary.
+ * A run from start to end, shared by `bench` and `ablate`: its id (which names the report), the
+ * plan (new, or `--resume` of a saved one), the CSV and samples sinks with one progress line per
+ * row, and the end: the files' summary, the exit code and the HTML report.
  */
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { writeReport } from '../commands/report.ts';
 import { EXIT, UserError } from '../errors.ts';
 import type { Row } from '../report/columns.ts';
 import { ConfusionLog, confusionPathOf } from '../report/confusion-log.ts';
 import { CsvReport, samplesPathFor } from '../report/csv.ts';
 import { formatCell } from '../report/row-table.ts';
 import { SamplesLog } from '../report/samples.ts';
+import { writeReport } from '../report/write-report.ts';
 import { reconcileForResume } from './resume.ts';
 import { readRunSettings, resumedOptions, settingsOf, writeRunSettings } from './run-settings.ts';
 import type { SweepSinks } from './sweep.ts';

@@ -1,13 +1,16 @@
 /**
- * How far a runtime's outputs are from the fp32 cpu reference:
+ * How far one set of runner outputs is from a reference set (the sweep: a runtime's outputs
+ * against the fp32 cpu reference; src/report/fidelity.ts: a compressed model's against its fp32
+ * original):
  *   max_abs_diff   = max over every output element of |y - y_ref|
  *   agreement_fp32 = fraction of samples whose argmax (over the last axis of the first output)
  *                    equals the reference's
  * Both are only meaningful when every value is finite: `nonFiniteOutputs` says which output holds
  * NaN or ±Inf, and the sweep then leaves them empty instead of computing them over non-numbers.
+ * Pure math over HostTensors, in runners/ so that both the sweep and the report can import it.
  */
 import { fromHalfArray } from '../export/passes/fp16-bits.ts';
-import type { HostTensor } from '../runners/runner.ts';
+import type { HostTensor } from './runner.ts';
 
 /** The float values of a tensor, or undefined for integer types (always finite). */
 function floatValues(t: HostTensor): ArrayLike<number> | undefined {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/errors.ts';
 import { makeRow, type Row } from '../../src/report/columns.ts';
-import { newRunId, openRunFiles, runExitCode, runFilesText } from '../../src/sweep/run-files.ts';
+import { newRunId, openRunFiles, runExitCode, runFilesText } from '../../src/sweep/run-lifecycle.ts';
 
 const row = (status: Row['status'], extra: Partial<Row> = {}) => makeRow({ model: 'resnet', variant: 'fp32', runtime: 'cpu', batch: 1, status, ...extra });
 
