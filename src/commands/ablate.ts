@@ -24,7 +24,7 @@ import { defaultTrainOptions } from '../train/run.ts';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
 import { addFeedOptions, type FeedFlagOptions, hasFeedFlags, resolveNamedFeedFlags } from './feed-flags.ts';
-import { addMeasureOptions, addSessionsOption, checkedRuntimes, fractionList, type MeasureOptions, nameList, nonNegativeInt, nonNegativeNumber, positiveInt, softwareTimingOf, timingOf } from './options.ts';
+import { addMeasureOptions, addSessionsOption, checkedRuntimes, fractionList, type MeasureOptions, nameList, nonNegativeInt, nonNegativeNumber, positiveInt, softwareTimingOf, timingOf, toleranceOf } from './options.ts';
 
 interface AblateOptions extends MeasureOptions, RunFileOptions, FeedFlagOptions {
   suite: string;
@@ -163,6 +163,7 @@ export const register: RegisterCommand = (program) => {
       threads: o.threads,
       timing: mission && o.warmup === undefined && o.samples === undefined && o.timeMs === undefined ? MISSION_TIMING : timingOf(o),
       softwareTiming: softwareTimingOf(o, SOFTWARE_TIMING),
+      tolerance: toleranceOf(o),
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
       sessions: o.sessions,

@@ -17,7 +17,7 @@ import { defaultTrainOptions } from '../train/run.ts';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
 import { addFeedOptions, type FeedFlagOptions, resolveFeedFlags } from './feed-flags.ts';
-import { addMeasureOptions, addSessionsOption, checkedRuntimes, freeText, type MeasureOptions, nameList, positiveInt, softwareTimingOf, timingOf } from './options.ts';
+import { addMeasureOptions, addSessionsOption, checkedRuntimes, freeText, type MeasureOptions, nameList, positiveInt, softwareTimingOf, timingOf, toleranceOf } from './options.ts';
 
 interface BenchOptions extends MeasureOptions, RunFileOptions, RowExports, FeedFlagOptions {
   models: string[];
@@ -80,6 +80,7 @@ export const register: RegisterCommand = (program) => {
       threads: o.threads,
       timing,
       softwareTiming: softwareTimingOf(o, SOFTWARE_TIMING),
+      tolerance: toleranceOf(o),
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
       evalSoftware: o.evalSoftware,

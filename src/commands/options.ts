@@ -9,6 +9,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.ts';
 import { isRuntimeName, RUNTIMES, type RuntimeName } from '../runners/runner.ts';
+import { DEFAULT_TOLERANCE, type Tolerance } from '../runners/output-diff.ts';
 import { DEFAULT_TIMING, type TimingConfig } from '../runners/timing.ts';
 
 export interface Bound {
@@ -61,6 +62,9 @@ export const BOUNDS: Readonly<Record<string, Bound>> = {
   '--eval-count': { min: 1, max: 100_000 },
   '--ratio': { min: 0.001, max: 0.999 },
   '--sessions': { min: 1, max: 1000 },
+  // tolerances of close_fraction and tie-aware agreement (src/runners/output-diff.ts)
+  '--atol': { min: 0, max: 1e6 },
+  '--rtol': { min: 0, max: 1e6 },
 };
 
 /** A flag missing from BOUNDS still gets a range that no timer or typed array overflows (test/cli/bounds.test.ts fails on it). */
@@ -206,6 +210,9 @@ export interface MeasureOptions {
   isolate: boolean;
   out?: string;
   strict?: boolean;
+  /** Tolerances of close_fraction and tie-aware agreement. */
+  atol: number;
+  rtol: number;
   /** `--sessions` (addSessionsOption). */
   sessions?: number;
 }
@@ -222,8 +229,13 @@ export function addMeasureOptions(cmd: Command, runtimes: readonly string[]): Co
     .option('--timeout-s <n>', 'give up on one (model, runtime) after this long: status timeout', positiveInt('--timeout-s'), 600)
     .option('--no-isolate', 'run runtimes in this process (faster start; a native crash ends the sweep)')
     .option('-o, --out <file.csv>', 'report path (default: reports/<run id>.csv); rows are appended')
-    .option('--strict', 'exit 1 when any row is not ok or unavailable');
+    .option('--strict', 'exit 1 when any row is not ok or unavailable')
+    .option('--atol <x>', 'absolute tolerance of close_fraction and of tie-aware agreement with the fp32 cpu reference', nonNegativeNumber('--atol'), DEFAULT_TOLERANCE.atol)
+    .option('--rtol <x>', 'relative tolerance of the same (numpy.allclose: |y - y_ref| <= atol + rtol |y_ref|)', nonNegativeNumber('--rtol'), DEFAULT_TOLERANCE.rtol);
 }
+
+/** `--atol` and `--rtol` as the sweep takes them. */
+export const toleranceOf = (o: Pick<MeasureOptions, 'atol' | 'rtol'>): Tolerance => ({ atol: o.atol, rtol: o.rtol });
 
 export function checkedRuntimes(names: string[]): RuntimeName[] {
   const bad = names.filter((r) => !isRuntimeName(r));

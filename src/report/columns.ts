@@ -3,7 +3,7 @@
  * renamed or reordered silently: `SCHEMA_VERSION` changes when they do, and the README's
  * column table is checked against this list by a test.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export const COLUMNS = [
   // identity
@@ -36,7 +36,7 @@ export const COLUMNS = [
   ['accuracy', 'held-out accuracy (empty for an untrained model)'],
   ['precision', 'held-out macro precision (empty for an untrained model)'],
   ['recall', 'held-out macro recall (empty for an untrained model)'],
-  ['agreement_fp32', 'fraction of samples whose argmax equals the fp32 model on cpu: over the whole test split for a trained model, else over the timed batch'],
+  ['agreement_fp32', 'fraction of samples whose top-1 class agrees with the fp32 model on cpu (tie-aware: within close_atol + close_rtol of the top score): over the whole test split for a trained model, else over the timed batch; empty when the first output is not class scores (agreement_note)'],
   ['max_abs_diff', 'max |output - fp32 cpu reference| over all outputs'],
   // speed
   ['session_create_ms', 'time to create the session from bytes'],
@@ -81,6 +81,11 @@ export const COLUMNS = [
   ['snr_db', 'signal-to-noise ratio of the outputs vs the fp32 file, 10 log10(sum r^2 / sum (y - r)^2), lowest over the outputs; Infinity when identical'],
   ['fidelity_max_abs_diff', 'max |y - r| over every output and sample vs the fp32 file'],
   ['sessions', 'independent sessions the cell was measured in (`--sessions`, default 1); the latency columns are over all their samples, the one-off costs and warmup the median over sessions'],
+  // added in schema 5: agreement that survives ties, and a fidelity figure for every output (src/runners/output-diff.ts)
+  ['close_fraction', 'fraction of all output elements within tolerance of the fp32 cpu reference: |y - y_ref| <= close_atol + close_rtol * |y_ref| (numpy.allclose, element by element); filled for every model'],
+  ['close_atol', 'absolute tolerance of close_fraction and of the tie-aware agreement (`--atol`)'],
+  ['close_rtol', 'relative tolerance of close_fraction and of the tie-aware agreement (`--rtol`)'],
+  ['agreement_note', 'why agreement_fp32 is empty: the first output is not class scores (a map of rank > 2, a last dim of 1, an integer output)'],
 ] as const satisfies readonly (readonly [string, string])[];
 
 export type Column = (typeof COLUMNS)[number][0];

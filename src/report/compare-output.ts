@@ -111,7 +111,7 @@ export function markdownReport(results: CellResult[], fingerprint: FingerprintDi
       const status = r.baseStatus && r.curStatus && r.baseStatus !== r.curStatus ? `${r.baseStatus} → ${r.curStatus}` : (r.curStatus ?? r.baseStatus ?? '');
       const [p50, ratio] = latencyCells(r);
       const bytes = r.modelBytes ? `${r.modelBytes.base} → ${r.modelBytes.cur}` : '';
-      lines.push(`| ${esc(cellLabel(r.key))} | ${esc(status)} | ${escText(p50)} | ${ratio} | ${delta(r.macroF1)} | ${delta(r.agreementFp32)} | ${bytes} | ${escText(r.reasons.join('; '))} |`);
+      lines.push(`| ${esc(cellLabel(r.key))} | ${esc(status)} | ${escText(p50)} | ${ratio} | ${delta(r.macroF1)} | ${r.agreementFp32 || !r.closeFraction ? delta(r.agreementFp32) : `~${delta(r.closeFraction)}`} | ${bytes} | ${escText(r.reasons.join('; '))} |`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -21,8 +21,9 @@
  *   symmetrically (r < 1 - threshold and significant). Both conditions, because with thousands of
  *   samples a 0.5% shift is "significant" yet nobody should fail a build on it, and a 20% shift
  *   seen on 3 noisy samples is not evidence.
- * - macro_f1 and agreement_fp32 (when both rows have them): regression when cur < base - threshold
- *   (absolute), improvement when cur > base + threshold.
+ * - macro_f1 and agreement_fp32 (when both rows have them; close_fraction instead where neither has
+ *   agreement, as for a map output): regression when cur < base - threshold (absolute),
+ *   improvement when cur > base + threshold.
  * - model_bytes: regression when cur > base · (1 + threshold), improvement when cur < base · (1 - threshold).
  * A cell is a regression if any of those is, else an improvement if any is, else unchanged.
  */
@@ -45,6 +46,8 @@ export interface CellData {
   samples?: number[];
   macroF1?: number;
   agreementFp32?: number;
+  /** close_fraction (schema 5): gated where agreement does not apply. */
+  closeFraction?: number;
   modelBytes?: number;
   /** Timed on a software adapter (SwiftShader): its latency is never compared. */
   software: boolean;
@@ -140,6 +143,8 @@ export interface CellResult {
   latency?: LatencyResult;
   macroF1?: DeltaResult;
   agreementFp32?: DeltaResult;
+  /** Where neither side has agreement_fp32 (a map, an integer output): close_fraction, same threshold. */
+  closeFraction?: DeltaResult;
   modelBytes?: DeltaResult;
   /** Why latency was not compared, when it was not. */
   note?: string;
@@ -239,11 +244,13 @@ export function compareCell(base: CellData | undefined, cur: CellData | undefine
       if (l.verdict !== 'unchanged') out.reasons.push(`latency ${pct(l.ratio - 1)} [${pct(l.lo - 1)}, ${pct(l.hi - 1)}]`);
     }
   }
-  const gates: [keyof CellResult & ('macroF1' | 'agreementFp32' | 'modelBytes'), number | undefined, number | undefined, number, boolean, string][] = [
-    ['macroF1', base.macroF1, cur.macroF1, cfg.f1, true, 'macro-F1'],
-    ['agreementFp32', base.agreementFp32, cur.agreementFp32, cfg.agreement, true, 'agreement_fp32'],
-    ['modelBytes', base.modelBytes, cur.modelBytes, cfg.size, false, 'model_bytes'],
-  ];
+  const noAgreement = base.agreementFp32 === undefined && cur.agreementFp32 === undefined;
+  type Gate = [keyof CellResult & ('macroF1' | 'agreementFp32' | 'closeFraction' | 'modelBytes'), number | undefined, number | undefined, number, boolean, string];
+  const fidelity: Gate =
+    noAgreement && (base.closeFraction !== undefined || cur.closeFraction !== undefined)
+      ? ['closeFraction', base.closeFraction, cur.closeFraction, cfg.agreement, true, 'close_fraction']
+      : ['agreementFp32', base.agreementFp32, cur.agreementFp32, cfg.agreement, true, 'agreement_fp32'];
+  const gates: Gate[] = [['macroF1', base.macroF1, cur.macroF1, cfg.f1, true, 'macro-F1'], fidelity, ['modelBytes', base.modelBytes, cur.modelBytes, cfg.size, false, 'model_bytes']];
   for (const [field, b, c, threshold, higher, name] of gates) {
     if (b === undefined || c === undefined) {
       if (b !== c) (out.notJudged ??= []).push(`${field === 'macroF1' ? 'macro_f1' : name} (blank in ${b === undefined ? 'the baseline' : 'current'})`);

@@ -14,7 +14,7 @@
  */
 import type { HostTensor } from '../runners/runner.ts';
 import type { Row } from './columns.ts';
-import { argmaxAgreement, maxAbsDiff, nonFiniteOutputs } from '../runners/output-diff.ts';
+import { maxAbsDiff, nonFiniteOutputs, notClassScores, topOneAgreement } from '../runners/output-diff.ts';
 
 export interface OutputFidelity {
   output: string;
@@ -53,8 +53,8 @@ interface Sums {
 const numbers = (t: HostTensor): ArrayLike<number> => (t.data instanceof BigInt64Array ? Array.from(t.data, Number) : (t.data as ArrayLike<number>));
 
 /** Whether argmax over the last axis names a class: [rows, K] with K >= 2. */
-export function isClassifierLike(t: Pick<HostTensor, 'dims'>): boolean {
-  return t.dims.length === 2 && t.dims[1] >= 2;
+export function isClassifierLike(t: HostTensor): boolean {
+  return notClassScores(t) === undefined;
 }
 
 /** SNR in dB of `signal` energy over `noise` energy (see the header for the infinite cases). */
@@ -94,7 +94,7 @@ export class FidelityAccumulator {
       s.maxAbs = Math.max(s.maxAbs, maxAbsDiff({ [name]: y }, { [name]: r }));
       if (s.classifier) {
         const rows = r.dims[0];
-        s.agreeRows += argmaxAgreement({ [name]: y }, { [name]: r }) * rows;
+        s.agreeRows += topOneAgreement(y, r) * rows;
         s.rows += rows;
       }
     }

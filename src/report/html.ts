@@ -73,10 +73,11 @@ function summarySection(inputs: ReportInputs): Section {
     (settings.length ? `<p class="meta">Constant over the run: ${settings.map((c) => `<code>${esc(c.column)}</code> ${esc(c.values[0])}`).join(' · ')}</p>` : '');
   const kb = (r: Record<string, string>) => (r.model_bytes ? fmt(Number(r.model_bytes) / 1000, 4) : '');
   // A model file's variants have no labels: their quality is fidelity to the file (argmax agreement, SNR).
+  // Agreement with the fp32 cpu reference, or (~) close_fraction where agreement does not apply (a map, an integer output).
   const fidelity = inputs.rows.some((r) => r.snr_db);
   const allRows = table(
-    ['model', 'variant', 'runtime', 'batch', 'status', 'p50 ms', 'p90 ms', 'macro-F1', ...(fidelity ? ['fidelity agree', 'SNR dB'] : []), 'KB', 'MMACs', 'fallback nodes'],
-    inputs.rows.map((r) => [r.model, r.variant, r.runtime, r.batch, { html: badge(r.status) }, r.p50_ms ?? '', r.p90_ms ?? '', r.macro_f1 ?? '', ...(fidelity ? [r.fidelity_agreement ?? '', r.snr_db ? (Number.isFinite(Number(r.snr_db)) ? fmt(Number(r.snr_db), 3) : r.snr_db) : ''] : []), kb(r), r.macs ? fmt(Number(r.macs) / 1e6, 4) : '', r.fallback_nodes ?? '']),
+    ['model', 'variant', 'runtime', 'batch', 'status', 'p50 ms', 'p90 ms', 'macro-F1', 'agree (~close)', ...(fidelity ? ['fidelity agree', 'SNR dB'] : []), 'KB', 'MMACs', 'fallback nodes'],
+    inputs.rows.map((r) => [r.model, r.variant, r.runtime, r.batch, { html: badge(r.status) }, r.p50_ms ?? '', r.p90_ms ?? '', r.macro_f1 ?? '', r.agreement_fp32 || (r.close_fraction ? `~${r.close_fraction}` : ''), ...(fidelity ? [r.fidelity_agreement ?? '', r.snr_db ? (Number.isFinite(Number(r.snr_db)) ? fmt(Number(r.snr_db), 3) : r.snr_db) : ''] : []), kb(r), r.macs ? fmt(Number(r.macs) / 1e6, 4) : '', r.fallback_nodes ?? '']),
   );
   return {
     id: 'summary',

@@ -154,6 +154,8 @@ export function loadRun(csvPath: string): LoadedRun {
     const bytes = optionalNumber(r, 'model_bytes', csvPath);
     if (f1 !== undefined) cell.macroF1 = f1;
     if (agreement !== undefined) cell.agreementFp32 = agreement;
+    const close = optionalNumber(r, 'close_fraction', csvPath);
+    if (close !== undefined) cell.closeFraction = close;
     if (bytes !== undefined) cell.modelBytes = bytes;
     if (r.row.status === 'ok') {
       const s = samples.get(sk);

@@ -17,7 +17,7 @@ import { isFallbackNode } from '../runners/profile.ts';
 import { availableIsolated, type BatchResult, type MeasureJob, runInProcess, runIsolated } from '../runners/isolate.ts';
 import { type Availability, type Feeds, getRunner, type HostTensor, type RuntimeName } from '../runners/runner.ts';
 import type { TimingConfig } from '../runners/timing.ts';
-import { argmaxAgreement, maxAbsDiff, nonFiniteOutputs } from '../runners/output-diff.ts';
+import { closeFraction, DEFAULT_TOLERANCE, maxAbsDiff, nonFiniteOutputs, outputAgreement, type Tolerance } from '../runners/output-diff.ts';
 import { argmaxRows, confusionMatrix, metricsFrom } from '../train/metrics.ts';
 import { decodeOutputs, encode, type ModelIo } from './io-codec.ts';
 import { unusedFeedFlags } from './feeds.ts';
@@ -44,6 +44,8 @@ export interface SweepConfig {
   seed: number;
   /** Intra-op threads; 0 leaves ORT's default. */
   threads: number;
+  /** Tolerances of close_fraction and tie-aware agreement (`--atol`, `--rtol`); absent: DEFAULT_TOLERANCE. */
+  tolerance?: Tolerance;
   timing: TimingConfig;
   /** Timing for software (SwiftShader) adapters: a correctness check, so a few samples suffice. */
   softwareTiming: TimingConfig;
@@ -106,14 +108,22 @@ function referenceFailed(batch: number, a: Availability, failure: NonNullable<Re
  * `max_abs_diff` nor `agreement_fp32` is computed over non-numbers: they stay empty, as they do
  * when the reference itself is not finite.
  */
-function outputColumns(m: BenchModel, r: BatchResult, raw: Record<string, HostTensor>, ref: Record<string, HostTensor> | undefined): Partial<Row> {
+function outputColumns(cfg: Pick<SweepConfig, 'tolerance'>, m: BenchModel, r: BatchResult, raw: Record<string, HostTensor>, ref: Record<string, HostTensor> | undefined): Partial<Row> {
   const outputs = decodeOutputs(raw, firstOutputName(m), m.io.output);
   const bad = nonFiniteOutputs(outputs);
   if (bad) return r.status === 'ok' ? { status: 'nonfinite', error: bad } : {};
   if (!ref) return {};
   const badRef = nonFiniteOutputs(ref);
   if (badRef) return r.status === 'ok' ? { error: `fp32 cpu reference is not finite (${badRef}): no agreement computed` } : {};
-  return { max_abs_diff: maxAbsDiff(outputs, ref), agreement_fp32: argmaxAgreement(outputs, ref) };
+  const tol = cfg.tolerance ?? DEFAULT_TOLERANCE;
+  const a = outputAgreement(outputs, ref, tol);
+  return {
+    max_abs_diff: maxAbsDiff(outputs, ref),
+    close_fraction: closeFraction(outputs, ref, tol),
+    close_atol: tol.atol,
+    close_rtol: tol.rtol,
+    ...('agreement' in a ? { agreement_fp32: a.agreement } : { agreement_note: a.reason }),
+  };
 }
 
 function rowFor(cfg: SweepConfig, m: BenchModel, runtime: RuntimeName, input: BatchInput, r: BatchResult, ref: Record<string, HostTensor> | undefined, env: EnvironmentInfo): Row {
@@ -163,7 +173,7 @@ function rowFor(cfg: SweepConfig, m: BenchModel, runtime: RuntimeName, input: Ba
     git_commit: env.gitCommit,
   };
   if (r.status === 'ok' || r.sessionCreateMs > 0) values.session_create_ms = r.sessionCreateMs;
-  if (r.outputs) Object.assign(values, outputColumns(m, r, r.outputs, ref));
+  if (r.outputs) Object.assign(values, outputColumns(cfg, m, r, r.outputs, ref));
   if (t) {
     const speed: Partial<Record<Column, number>> = {
       first_run_ms: t.firstRunMs,

@@ -75,9 +75,11 @@ describe('FidelityAccumulator', () => {
   });
 
   it('treats [rows, K >= 2] as classifier-like, nothing else', () => {
-    expect(isClassifierLike({ dims: [8, 10] })).toBe(true);
-    expect(isClassifierLike({ dims: [8, 1] })).toBe(false);
-    expect(isClassifierLike({ dims: [1, 16, 96] })).toBe(false);
-    expect(isClassifierLike({ dims: [10] })).toBe(false);
+    const f = (dims: number[]) => ({ type: 'float32' as const, data: new Float32Array(dims.reduce((a, b) => a * b, 1)), dims });
+    expect(isClassifierLike(f([8, 10]))).toBe(true);
+    expect(isClassifierLike(f([8, 1]))).toBe(false);
+    expect(isClassifierLike(f([1, 16, 96]))).toBe(false);
+    expect(isClassifierLike(f([10]))).toBe(false);
+    expect(isClassifierLike({ type: 'int64', data: new BigInt64Array(16), dims: [8, 2] })).toBe(false);
   });
 });

@@ -189,14 +189,14 @@ describe('summarize', () => {
 
 describe('timingOf (bench options)', () => {
   it('warms up to steady state by default, and exactly as asked when --warmup and --samples are given', () => {
-    const base = { runtimes: [], batch: [1], seed: 1, threads: 0, timeoutS: 1, isolate: true };
+    const base = { runtimes: [], batch: [1], seed: 1, threads: 0, timeoutS: 1, isolate: true, atol: 1e-4, rtol: 1e-3 };
     expect(timingOf(base)).toEqual(DEFAULT_TIMING);
     expect(timingOf({ ...base, warmup: 0, samples: 1 })).toEqual({ warmupIterations: 0, warmupTimeMs: 0, minSamples: 1, minTimeMs: 0 });
     expect(timingOf({ ...base, samples: 7, timeMs: 200 })).toEqual({ ...DEFAULT_TIMING, minSamples: 7, minTimeMs: 200 });
   });
 
   it('keeps the software-adapter timing unless --warmup or --samples is given', () => {
-    const base = { runtimes: [], batch: [1], seed: 1, threads: 0, timeoutS: 1, isolate: true };
+    const base = { runtimes: [], batch: [1], seed: 1, threads: 0, timeoutS: 1, isolate: true, atol: 1e-4, rtol: 1e-3 };
     expect(softwareTimingOf(base, QUICK_TIMING)).toBe(QUICK_TIMING);
     expect(softwareTimingOf({ ...base, warmup: 0, samples: 1 }, QUICK_TIMING)).toEqual(timingOf({ ...base, warmup: 0, samples: 1 }));
     expect(softwareTimingOf({ ...base, samples: 4 }, QUICK_TIMING).minSamples).toBe(4);
