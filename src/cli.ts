@@ -4,6 +4,7 @@
  * user mistakes never print a stack trace; melbench bugs do only under MELBENCH_DEBUG=1.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { register as ablate } from './commands/ablate.ts';
 import { register as baseline } from './commands/baseline.ts';
@@ -22,12 +23,13 @@ import { register as quantize } from './commands/quantize.ts';
 import { register as report } from './commands/report.ts';
 import { register as trainModel } from './commands/train.ts';
 import { EXIT, InternalError, UserError } from './errors.ts';
+import { packageRoot } from './package-root.ts';
 
 const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate, quantize, prune, compare, baseline, report];
 
 /** melbench's version, from its package.json. */
 function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 export function buildProgram(commands: readonly RegisterCommand[] = COMMANDS): Command {

@@ -5,7 +5,7 @@
  *
  * 1. Layers. Each top-level folder of src/ is a layer; a module may import its own layer and the
  *    layers below it, never one above. Lowest first:
- *      errors.ts, rng.ts   shared by every stage
+ *      errors.ts, rng.ts, package-root.ts   shared by every stage
  *      graph               the IR, ops, builder, zoo
  *      features            audio -> tensors; its ONNX frontend is built with graph's builder
  *      export              passes on the IR, ONNX bytes, cost
@@ -36,7 +36,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = fileURLToPath(new URL('../src', import.meta.url));
 
 const LAYERS: readonly (readonly string[])[] = [
-  ['errors.ts', 'rng.ts'],
+  ['errors.ts', 'rng.ts', 'package-root.ts'],
   ['graph'],
   ['features'],
   ['export'],

@@ -14,8 +14,7 @@
  * took 206 s and 8.4 GB before failing; now it is refused at once.
  */
 import { readFile } from 'node:fs/promises';
-import { FLACDecoder } from '@wasm-audio-decoders/flac';
-import wavefile from 'wavefile';
+import type { FLACDecoder } from '@wasm-audio-decoders/flac';
 import { EXIT, UserError } from '../errors.ts';
 import type { Audio } from './types.ts';
 
@@ -132,7 +131,9 @@ function wavChunks(b: Uint8Array): WavChunks {
   return { fmt, dataDeclared: -1, dataAvailable: 0 };
 }
 
-function decodeWav(b: Uint8Array, name: string): Audio {
+// NOTE: the decoders are imported on first use: loading them costs every other command ~0.1 s of start-up.
+async function decodeWav(b: Uint8Array, name: string): Promise<Audio> {
+  const { default: wavefile } = await import('wavefile');
   if (ascii(b, 0, 4) === 'RF64') throw new AudioError(name, 'unsupported-codec', 'RF64 (64-bit WAV) is not supported');
   const chunks = wavChunks(b);
   if (chunks.dataDeclared < 0) {
@@ -217,7 +218,7 @@ async function decodeFlac(b: Uint8Array, name: string): Promise<Audio> {
   // NOTE: one decoder instance serves every call; calls are chained so two decodes never interleave.
   const run = flacQueue.then(async () => {
     if (!flacDecoder) {
-      flacDecoder = new FLACDecoder();
+      flacDecoder = new (await import('@wasm-audio-decoders/flac')).FLACDecoder();
       await flacDecoder.ready;
     } else {
       await flacDecoder.reset();

@@ -9,7 +9,6 @@
  * A long input (more than about 1M samples) loses its last few output samples (zeros; see resampleChannel).
  */
 // NOTE: the package is CommonJS (UMD); Node's ESM loader exposes it only as a default export.
-import libsamplerate from '@alexanderolsen/libsamplerate-js';
 import { EXIT, UserError } from '../errors.ts';
 import type { Audio } from './types.ts';
 
@@ -60,6 +59,8 @@ function converterRates(from: number, to: number): [number, number] | undefined 
  */
 async function resampleChannel(x: Float32Array, fromRate: number, toRate: number, want: number): Promise<Float32Array> {
   if (x.length === 0) return new Float32Array(0);
+  // NOTE: imported on first use: loading it costs every other command ~0.05 s of start-up.
+  const { default: libsamplerate } = await import('@alexanderolsen/libsamplerate-js');
   const src = await libsamplerate.create(1, fromRate, toRate, {
     converterType: libsamplerate.ConverterType.SRC_SINC_BEST_QUALITY,
   });

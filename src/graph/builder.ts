@@ -60,7 +60,8 @@ export class ModelBuilder implements Emitter {
 
   constructor(
     readonly name: string,
-    private readonly options: { seed?: number; opset?: number } = {},
+    /** `initialise: false`: parameters are zeros, no random draws (for shapes and counts only). */
+    private readonly options: { seed?: number; opset?: number; initialise?: boolean } = {},
   ) {
     this.rng = new Rng(options.seed ?? 0);
   }
@@ -180,7 +181,8 @@ export class ModelBuilder implements Emitter {
 
   /** A float32 parameter initialised deterministically from the builder's seed. */
   param(base: string, dims: number[], init: InitKind, fanIn = 1, fanOut = 1): Value {
-    return this.constant(base, 'float32', dims, initWeights(this.rng, init, dims, fanIn, fanOut));
+    const data = this.options.initialise === false ? new Float32Array(dims.reduce((a, d) => a * d, 1)) : initWeights(this.rng, init, dims, fanIn, fanOut);
+    return this.constant(base, 'float32', dims, data);
   }
 
   /**

@@ -7,8 +7,8 @@
  * turns any spec into an SVG string. vega-lite's warnings (e.g. a dropped encoding) are bugs in
  * these specs: they fail the render rather than silently drawing less.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type * as Vega from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
 import { InternalError } from '../errors.ts';
 import type { ConfusionGroup, LatencyPoint, OpTime, PrunePoint, QuantCell, RecallCell, SizePoint } from './figures.ts';
 
@@ -33,9 +33,9 @@ const CONFIG = {
 const BENIGN = [/^Detected faceted independent scales that union domain of the same fields from different source/];
 
 /** A vega logger that keeps warnings and errors (except the benign ones) instead of printing them. */
-function collectingLogger(sink: string[]): vega.LoggerInterface {
+function collectingLogger(vega: typeof Vega, sink: string[]): Vega.LoggerInterface {
   let level = vega.Warn;
-  const logger: vega.LoggerInterface = {
+  const logger: Vega.LoggerInterface = {
     level(l?: number) {
       if (l === undefined) return level;
       level = l;
@@ -74,10 +74,14 @@ function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
   return m;
 }
 
+/** vega and vega-lite, loaded on first use: they take about 0.4 s to import, which no other command should pay. */
+let libraries: Promise<[typeof Vega, typeof import('vega-lite')]> | undefined;
+
 /** Compiles a vega-lite spec and renders it to an SVG string, headless. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, { compile }] = await (libraries ??= Promise.all([import('vega'), import('vega-lite')]));
   const messages: string[] = [];
-  const logger = collectingLogger(messages);
+  const logger = collectingLogger(vega, messages);
   const { spec: vg } = compile({ config: CONFIG, ...spec } as TopLevelSpec, { logger });
   const view = new vega.View(vega.parse(vg), { renderer: 'none', logger });
   try {

@@ -14,12 +14,12 @@
  * how long these strings are on the machine that runs them (test/runners/doctor.test.ts,
  * .ci/widths). Read here and nowhere else; never set them outside tests.
  */
+import { packageRoot } from '../package-root.ts';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 
 export interface EnvironmentInfo {
   cpu: string;
@@ -70,7 +70,7 @@ export const KERNEL_FLAGS = [
 
 const require = createRequire(import.meta.url);
 /** The harness's root: two levels above this file (src/runners). */
-const HARNESS_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const HARNESS_ROOT = packageRoot();
 
 /** A package's version from its package.json, or 'missing' when it is not installed. */
 export function packageVersion(name: string): string {

@@ -12,8 +12,7 @@
  * none), which only a new process can receive.
  */
 import { fork } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { workerEntry } from './worker-entry.ts';
 import { errorLine } from '../errors.ts';
 import { measure, type BatchResult, type MeasureJob } from './measure.ts';
 import { getRunner, type Availability, type RowStatus } from './runner.ts';
@@ -24,8 +23,7 @@ export type { BatchResult, MeasureJob } from './measure.ts';
 export type WorkerRequest = { kind: 'measure'; job: MeasureJob } | { kind: 'available'; runtime: MeasureJob['runtime'] };
 export type WorkerReply = { kind: 'row'; row: BatchResult } | { kind: 'availability'; availability: Availability } | { kind: 'done' } | { kind: 'fatal'; error: string };
 
-const WORKER = fileURLToPath(new URL('./isolate-worker.ts', import.meta.url));
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const WORKER = workerEntry('runners/isolate-worker.ts');
 
 /** Runs `job` in this process: no fork cost, no protection. `crashForTest` is not honoured here. */
 export async function runInProcess(job: MeasureJob): Promise<BatchResult[]> {
@@ -66,8 +64,8 @@ function talkToWorker(request: WorkerRequest, timeoutMs: number, onReply: (reply
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     let fatal: string | undefined;
-    const child = fork(WORKER, [], {
-      execArgv: ['--import', TSX_LOADER],
+    const child = fork(WORKER.path, [], {
+      execArgv: WORKER.execArgv,
       serialization: 'advanced',
       env: gpuChildEnv(process.env),
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],

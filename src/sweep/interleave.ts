@@ -10,8 +10,7 @@
  * same gate as stored runs (src/report/compare.ts).
  */
 import { fork } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { workerEntry } from '../runners/worker-entry.ts';
 import { errorLine } from '../errors.ts';
 import { type CellData, type CellKey, type CellResult, compareCell, type GateConfig } from '../report/compare.ts';
 import type { Availability, Feeds, RowStatus, RuntimeName } from '../runners/runner.ts';
@@ -34,16 +33,15 @@ export type InterleaveReply =
 
 export type InterleaveResult = Omit<Extract<InterleaveReply, { kind: 'result' }>, 'kind'>;
 
-const WORKER = fileURLToPath(new URL('./interleave-worker.ts', import.meta.url));
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const WORKER = workerEntry('sweep/interleave-worker.ts');
 
 /** Runs one job in a child process; never throws for what happens there. */
 export function runInterleaved(job: InterleaveJob, timeoutMs: number): Promise<InterleaveResult> {
   return new Promise((resolve) => {
     let settled = false;
     let stderr = '';
-    const child = fork(WORKER, [], {
-      execArgv: ['--import', TSX_LOADER],
+    const child = fork(WORKER.path, [], {
+      execArgv: WORKER.execArgv,
       serialization: 'advanced',
       env: gpuChildEnv(process.env),
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],

@@ -6,11 +6,11 @@
  * sha256 over the frontend and dataset sources, so editing either invalidates old entries.
  * Writes go to temporary names and are renamed into place, so a crash never leaves half an entry.
  */
+import { packageRoot } from '../../package-root.ts';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SPLITS, type Counters, type SkippedFile, type SplitFeatures, type SplitName } from './dataset.ts';
 
 export const CACHE_FORMAT = 1;
@@ -41,8 +41,7 @@ let version: string | undefined;
  */
 export function codeVersion(): string {
   if (version) return version;
-  const here = dirname(fileURLToPath(import.meta.url));
-  const features = join(here, '..');
+  const features = join(packageRoot(), 'src', 'features');
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir).sort()) {

@@ -5,7 +5,8 @@
  * The total is an estimate: when a dataset yields more clips than it announced (long files framed
  * into several windows), the total grows.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressType from 'cli-progress';
 
 export interface Progress {
   tick(): void;
@@ -48,6 +49,8 @@ export function progressBar(label: string, total: number, enabled = progressEnab
       },
     };
   }
+  // NOTE: loaded only when a bar is drawn (a TTY): every other start skips it.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof cliProgressType;
   const b = new cliProgress.SingleBar(
     { stream: process.stderr, format: `${label} [{bar}] {value}/{total} clips | {eta_formatted} left`, hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,

@@ -29,7 +29,7 @@ function residualBlock(b: ModelBuilder, x: Value, k1: number, k2: number, filter
 }
 
 function build(o: BuildOptions) {
-  const b = new ModelBuilder('bupt-resnet', { seed: o.seed });
+  const b = new ModelBuilder('bupt-resnet', { seed: o.seed, initialise: o.initialise });
   const x = melInput(b, o, true);
   let h = b.scope('stem', () => convBlock(b, x, 128, 5, 2));
   BLOCKS.forEach(([k1, k2, c], i) => {

@@ -13,7 +13,7 @@ import { convBlock, melInput } from './blocks.ts';
 import type { BuildOptions, ZooEntry } from './entry.ts';
 
 function build(o: BuildOptions) {
-  const b = new ModelBuilder('dcase-baseline', { seed: o.seed });
+  const b = new ModelBuilder('dcase-baseline', { seed: o.seed, initialise: o.initialise });
   const x = melInput(b, o, false);
   let h = b.scope('block1', () => b.maxPool(convBlock(b, x, 32, 7), { kernel: 5 }));
   h = b.scope('block2', () => {

@@ -14,6 +14,8 @@ export interface BuildOptions extends ModelInput {
   classes: number;
   /** Seed of the deterministic weight initialisation. */
   seed?: number;
+  /** false: every parameter is zeros, no random draws (shapes and counts only: `melbench models`). */
+  initialise?: boolean;
 }
 
 export interface ZooEntry {

@@ -38,7 +38,7 @@ function residual(b: ModelBuilder, x: Value, kind: BlockKind): Value {
 }
 
 function buildLim2021(name: string, kind: BlockKind, rf1: boolean, o: BuildOptions) {
-  const b = new ModelBuilder(name, { seed: o.seed });
+  const b = new ModelBuilder(name, { seed: o.seed, initialise: o.initialise });
   const x = melInput(b, o, true);
   let h = b.scope('stem', () => convBlock(b, x, FILTERS, 3));
   const stages = rf1 ? 2 : 3;

@@ -20,7 +20,7 @@ function bottleneck(b: ModelBuilder, x: Value, width: number, stride: number): V
 }
 
 function build(o: BuildOptions) {
-  const b = new ModelBuilder('resnet50', { seed: o.seed });
+  const b = new ModelBuilder('resnet50', { seed: o.seed, initialise: o.initialise });
   const x = melInput(b, o, true);
   let h = b.scope('stem', () => b.maxPool(convBlock(b, x, 64, 7, 2), { kernel: 3, stride: 2, pad: 1 }));
   ([[64, 3], [128, 4], [256, 6], [512, 3]] as const).forEach(([width, blocks], i) => {

@@ -14,7 +14,7 @@ import { convBlock, melInput, poolAndClassify } from './blocks.ts';
 import type { BuildOptions, ZooEntry } from './entry.ts';
 
 function buildCnn(o: BuildOptions) {
-  const b = new ModelBuilder('cnn', { seed: o.seed });
+  const b = new ModelBuilder('cnn', { seed: o.seed, initialise: o.initialise });
   const x = melInput(b, o, false);
   let h = b.scope('conv1', () => b.relu(b.batchNorm(b.conv(x, { filters: 16, kernel: 3, pad: 'valid' }))));
   h = b.scope('conv2', () => b.relu(b.batchNorm(b.conv(h, { filters: 32, kernel: 3, pad: 'valid' }))));
@@ -28,7 +28,7 @@ function buildCnn(o: BuildOptions) {
 }
 
 function buildNewCnn(o: BuildOptions) {
-  const b = new ModelBuilder('newcnn', { seed: o.seed });
+  const b = new ModelBuilder('newcnn', { seed: o.seed, initialise: o.initialise });
   let h: Value = melInput(b, o, true);
   for (let i = 1; i <= 5; i++) {
     h = b.scope(`conv${i}`, () => {
@@ -53,7 +53,7 @@ function basicBlock(b: ModelBuilder, x: Value, filters: number, stride: number):
 }
 
 function buildResnet18(o: BuildOptions) {
-  const b = new ModelBuilder('resnet18', { seed: o.seed });
+  const b = new ModelBuilder('resnet18', { seed: o.seed, initialise: o.initialise });
   const x = melInput(b, o, true);
   let h = b.scope('stem', () => b.maxPool(convBlock(b, x, 64, 7, 2), { kernel: 3, stride: 2, pad: 1 }));
   [64, 128, 256, 512].forEach((filters, i) => {
