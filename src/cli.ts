@@ -18,6 +18,7 @@ import { register as features } from './commands/features.ts';
 import { register as frontend } from './commands/frontend.ts';
 import { register as models } from './commands/models.ts';
 import { checkCommandLine } from './commands/options.ts';
+import { guardTerminal } from './commands/terminal-guard.ts';
 import { register as prune } from './commands/prune.ts';
 import { register as quantize } from './commands/quantize.ts';
 import { register as report } from './commands/report.ts';
@@ -47,6 +48,8 @@ export function buildProgram(commands: readonly RegisterCommand[] = COMMANDS): C
 
 /** Runs one command line and returns its exit code; `commands` defaults to melbench's own. */
 export async function main(argv: string[], commands: readonly RegisterCommand[] = COMMANDS): Promise<number> {
+  // NOTE: names from the command line and from inside models reach the terminal: no control character does.
+  const unguard = guardTerminal();
   try {
     checkCommandLine(argv);
     const program = buildProgram(commands);
@@ -54,6 +57,8 @@ export async function main(argv: string[], commands: readonly RegisterCommand[] 
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (e) {
     return reportFailure(e);
+  } finally {
+    unguard();
   }
 }
 

@@ -6,6 +6,7 @@
  * into several windows), the total grows.
  */
 import { createRequire } from 'node:module';
+import { WriteStream } from 'node:tty';
 import type cliProgressType from 'cli-progress';
 
 export interface Progress {
@@ -20,6 +21,9 @@ export const LINE_EVERY_S = 3;
 export function progressEnabled(): boolean {
   return true;
 }
+
+/** A stream of its own on the terminal's stderr descriptor (only used when stderr is a TTY). */
+const ttyStderr = () => new WriteStream(2);
 
 function barWanted(): boolean {
   const ci = process.env.CI;
@@ -52,7 +56,8 @@ export function progressBar(label: string, total: number, enabled = progressEnab
   // NOTE: loaded only when a bar is drawn (a TTY): every other start skips it.
   const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof cliProgressType;
   const b = new cliProgress.SingleBar(
-    { stream: process.stderr, format: `${label} [{bar}] {value}/{total} clips | {eta_formatted} left`, hideCursor: true, clearOnComplete: true },
+    // NOTE: straight to the terminal's descriptor: the bar's cursor codes must not pass through the CLI's control-character guard.
+    { stream: ttyStderr(), format: `${label} [{bar}] {value}/{total} clips | {eta_formatted} left`, hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
   );
   b.start(max, 0);
