@@ -24,6 +24,8 @@ import { register as quantize } from './commands/quantize.ts';
 import { register as report } from './commands/report.ts';
 import { register as trainModel } from './commands/train.ts';
 import { EXIT, InternalError, UserError } from './errors.ts';
+import { killChildren } from './runners/children.ts';
+import { clearResumeHint, resumeHint } from './sweep/interrupt.ts';
 import { packageRoot } from './package-root.ts';
 
 const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate, quantize, prune, compare, baseline, report];
@@ -50,6 +52,7 @@ export function buildProgram(commands: readonly RegisterCommand[] = COMMANDS): C
 export async function main(argv: string[], commands: readonly RegisterCommand[] = COMMANDS): Promise<number> {
   // NOTE: names from the command line and from inside models reach the terminal: no control character does.
   const unguard = guardTerminal();
+  const unhandle = onInterrupt();
   try {
     checkCommandLine(argv);
     const program = buildProgram(commands);
@@ -58,8 +61,30 @@ export async function main(argv: string[], commands: readonly RegisterCommand[] 
   } catch (e) {
     return reportFailure(e);
   } finally {
+    unhandle();
+    clearResumeHint();
     unguard();
   }
+}
+
+/**
+ * SIGINT or SIGTERM: every worker is killed at once (a signal sent to melbench alone does not
+ * reach them), one line says where the completed rows are and how to finish the run, and melbench
+ * exits 128 + the signal's number, as a shell reports it. Returns the function that removes the handlers.
+ */
+function onInterrupt(): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    const killed = killChildren();
+    const hint = resumeHint();
+    process.stderr.write(`melbench: interrupted by ${signal}${killed ? ` (${killed} worker process(es) killed)` : ''}${hint ? `; ${hint}` : ''}\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
 }
 
 /** Prints a failure the way its kind asks and returns the exit code. */

@@ -12,6 +12,7 @@
  * none), which only a new process can receive.
  */
 import { fork } from 'node:child_process';
+import { track } from './children.ts';
 import { workerEntry } from './worker-entry.ts';
 import { errorLine } from '../errors.ts';
 import { measure, type BatchResult, type MeasureJob } from './measure.ts';
@@ -64,12 +65,12 @@ function talkToWorker(request: WorkerRequest, timeoutMs: number, onReply: (reply
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     let fatal: string | undefined;
-    const child = fork(WORKER.path, [], {
+    const child = track(fork(WORKER.path, [], {
       execArgv: WORKER.execArgv,
       serialization: 'advanced',
       env: gpuChildEnv(process.env),
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    });
+    }));
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);

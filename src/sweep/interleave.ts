@@ -10,6 +10,7 @@
  * same gate as stored runs (src/report/compare.ts).
  */
 import { fork } from 'node:child_process';
+import { track } from '../runners/children.ts';
 import { workerEntry } from '../runners/worker-entry.ts';
 import { errorLine } from '../errors.ts';
 import { type CellData, type CellKey, type CellResult, compareCell, type GateConfig } from '../report/compare.ts';
@@ -40,12 +41,14 @@ export function runInterleaved(job: InterleaveJob, timeoutMs: number): Promise<I
   return new Promise((resolve) => {
     let settled = false;
     let stderr = '';
-    const child = fork(WORKER.path, [], {
-      execArgv: WORKER.execArgv,
-      serialization: 'advanced',
-      env: gpuChildEnv(process.env),
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-    });
+    const child = track(
+      fork(WORKER.path, [], {
+        execArgv: WORKER.execArgv,
+        serialization: 'advanced',
+        env: gpuChildEnv(process.env),
+        stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      }),
+    );
     const finish = (r: InterleaveResult) => {
       if (settled) return;
       settled = true;

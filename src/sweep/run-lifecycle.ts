@@ -12,6 +12,7 @@ import { CsvReport, samplesPathFor } from '../report/csv.ts';
 import { formatCell } from '../report/row-table.ts';
 import { SamplesLog } from '../report/samples.ts';
 import { writeReport } from '../report/write-report.ts';
+import { setResumeHint } from './interrupt.ts';
 import { reconcileForResume } from './resume.ts';
 import { readRunSettings, resumedOptions, settingsOf, writeRunSettings } from './run-settings.ts';
 import type { SweepSinks } from './sweep.ts';
@@ -102,6 +103,7 @@ export interface OpenedRun {
 export function openRun<T extends RunFileOptions>(command: string, plan: RunPlan<T>, progress: (line: string) => void): OpenedRun {
   const o = plan.options;
   const sinks = openRunFiles(plan.runId, plan.resume ?? o.out, progress);
+  setResumeHint(command, sinks.csv.path);
   if (!plan.resume) {
     writeRunSettings(sinks.csv.path, { run_id: plan.runId, command, options: settingsOf(o) });
     return { sinks, keptStatuses: [] };
