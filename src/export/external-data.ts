@@ -49,6 +49,13 @@ function* allTensors(m: onnxProto.onnx.IModelProto): Generator<onnxProto.onnx.IT
   for (const f of m.functions ?? []) yield* tensorsOfNodes(f.node ?? []);
 }
 
+/** The external-data locations of every tensor of `m` (initializers, Constant and other attribute tensors, subgraphs, functions), each once. */
+export function externalLocations(m: onnxProto.onnx.IModelProto): string[] {
+  const out = new Set<string>();
+  for (const t of allTensors(m)) if (t.dataLocation === EXTERNAL) out.add((t.externalData ?? []).find((e) => e.key === 'location')?.value ?? '');
+  return [...out];
+}
+
 /** The reason a location may not be read, or undefined when it is a plain relative path. */
 function badLocation(loc: string): string | undefined {
   if (!loc) return 'is empty';

@@ -4,6 +4,7 @@
  * symbolic name ('batch', 'T'), or null for an unnamed free dim. It needs nothing but the protobuf
  * decode, so it works for models whose ops melbench's IR cannot import, and bench can time them.
  */
+import { externalLocations } from './external-data.ts';
 import onnxProto from 'onnx-proto';
 import { EXIT, UserError } from '../errors.ts';
 import { type DType, dtypeOfOnnx } from '../graph/dtype.ts';
@@ -60,8 +61,8 @@ export function readSignature(bytes: Uint8Array, source = 'model'): Signature {
   if (!g || !(g.output ?? []).length) throw new UserError(`${source} is not an ONNX model (no graph or no outputs)`, EXIT.badInput);
   // NOTE: models from older exporters list initializers among the inputs too; they are not feeds.
   const inits = new Set((g.initializer ?? []).map((t) => t.name ?? ''));
-  // NOTE: data_location 1 is EXTERNAL; only the main graph's initializers are looked at.
-  const external = new Set((g.initializer ?? []).filter((t) => t.dataLocation === 1).map((t) => (t.externalData ?? []).find((e) => e.key === 'location')?.value ?? ''));
+  // NOTE: every tensor's, not only the main graph's initializers: a Constant node's or a branch's tensor is read from disk as well.
+  const external = new Set(externalLocations(m));
   return {
     inputs: (g.input ?? []).filter((v) => !inits.has(v.name ?? '')).map(valueOf),
     outputs: (g.output ?? []).map(valueOf),
