@@ -1,5 +1,5 @@
 /**
- * The README's screenshot of a report: renders `melbench report <run.csv>` and saves the top of the
+ * The README's screenshot (docs/report.png) of a report: renders `melbench report <run.csv>` and saves the top of the
  * page (summary, then the first charts) as a PNG through headless Chromium (Debian's
  * /usr/bin/chromium, driven by playwright-core).
  *

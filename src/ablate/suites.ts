@@ -34,7 +34,7 @@ export interface SuiteOptions {
 /**
  * The mission suite's recipe: the values its options take when the command line leaves them at
  * their defaults. Kept short so that feature extraction, training, variants and timing of a fresh
- * clone fit in about 5 minutes on a shared 2-core machine (README, "The main job").
+ * clone fit in about 5 minutes on a shared 2-core machine (docs/main-job.md).
  *
  * NOTE: the mission also measures in its own process unless `--isolate` is given (commands/ablate.ts):
  * a child per (model, runtime), per reference run and per test-split scoring is 6 node processes
@@ -55,7 +55,8 @@ export const MISSION_RECIPE = {
 /**
  * The mission's training, over `melbench train`'s defaults: AdamW at 3e-3 with cosine decay.
  * NOTE: in 8 epochs SGD (lr 0.05, momentum 0.9) took dcase-baseline to test macro-F1 0.49 on
- * `alerts`, AdamW to 0.87 (val 0.80 by epoch 4; README, "Training through ONNX Runtime"). The full recipe (40 epochs of SGD)
+ * `alerts`, AdamW to 0.87 (docs/models.md, "Training through ONNX Runtime"; the "val 0.80 by epoch 4" once
+ * quoted here was never recorded with its command). The full recipe (40 epochs of SGD)
  * is better still and is what `--suite quant|prune|seed001` train with.
  */
 export const MISSION_TRAINING: Partial<TrainOptions> = {

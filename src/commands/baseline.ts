@@ -20,7 +20,7 @@ import type { RegisterCommand } from './command.ts';
  * A few small zoo models on cpu, one thread (steadier on a shared runner), batch 1, each in 5
  * independent sessions (its own process and warm-up), so that `compare` tests latency with the
  * session as its unit: with one session per side, the same config was flagged 3–7 times in 20 on a
- * shared 2-core machine, with 5 sessions 0 in 20 (README, "Gate error rates"). About 2–3 minutes.
+ * shared 2-core machine, with 5 sessions 0 in 20 (docs/results.md, "Gate error rates"). About 2–3 minutes.
  */
 export const QUICK_SUITE = { name: 'quick', models: ['dws-resnet', 'bir-resnet', 'dcase-baseline'], runtimes: ['cpu'] as const, batches: [1], threads: 1, sessions: 5 };
 

@@ -57,7 +57,7 @@ interface CompareOptions {
  * at 20 rounds × 20 runs the smallest slowdown caught 19 times in 20 was 7–10%; at 60 × 10 a 5%
  * one was, but only at a 2–3% threshold, which then flagged the same config 2 times in 20; at
  * 120 × 10 with `--latency-threshold 3%`, a 5% slowdown 20/20 with no false positive in 20
- * in two runs (README, "Gate error rates"). 12–24 s per comparison on a 0.4 ms model here, by load.
+ * in two runs (docs/results.md, "Gate error rates"). 12–24 s per comparison on a 0.4 ms model here, by load.
  */
 export const AB_DEFAULTS = { rounds: 120, runsPerRound: 10 };
 

@@ -2,7 +2,7 @@
  * `melbench frontend --preset <name> -o frontend.onnx`: the feature frontend of a preset as an ONNX
  * graph (src/features/onnx-frontend.ts), audio [N, S] (or [N, C, S]) -> features [N, C', R, T], so
  * that any ONNX runtime can compute melbench's features, or benchmark doing so.
- * `melbench bench fe.onnx --input audio=<wav>` times it on a recording (README, "Benchmark your own
+ * `melbench bench fe.onnx --input audio=<wav>` times it on a recording (docs/models.md, "Benchmark your own
  * model"); benchmarks/frontend-onnx.ts compares it with the TypeScript frontend.
  */
 import { writeFileSync } from 'node:fs';

@@ -4,7 +4,7 @@
  * Every numeric option has a range (BOUNDS), checked when the command line is parsed, before any
  * work: a value that would overflow a timer (Node's setTimeout holds a signed 32-bit count of ms),
  * an allocation (a batch or class count times the features) or a thread pool is a usage error
- * (exit 2) naming the option, the range and the value. The README's "Option ranges" table lists them.
+ * (exit 2) naming the option, the range and the value. docs/reference.md's "Option ranges" table lists them.
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.ts';

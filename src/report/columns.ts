@@ -1,6 +1,6 @@
 /**
  * The CSV schema: one row per (model, variant, runtime, batch). Columns are appended, never
- * renamed or reordered silently: `SCHEMA_VERSION` changes when they do, and the README's
+ * renamed or reordered silently: `SCHEMA_VERSION` changes when they do, and docs/reference.md's
  * column table is checked against this list by a test.
  */
 export const SCHEMA_VERSION = 5;

@@ -15,7 +15,7 @@
  *   its baseline compiler (Liftoff) and recompiles a hot function with TurboFan in the background
  *   once it has run enough (dynamic tiering), so ORT-web's kernels get faster over the first tens
  *   of runs of a 100 M-MAC model and the first hundreds of a 0.1 ms one; a fixed count of 10 ends
- *   before that (benchmarks/harness-vs-bare.ts, README). Windows are timed, not counted, and a
+ *   before that (benchmarks/harness-vs-bare.ts, docs/results.md). Windows are timed, not counted, and a
  *   minimum time applies, because a slow start followed by a plateau of baseline code looks
  *   steady to two short windows (seen on a 0.04 ms model: converged at 0.11 ms after 54 runs);
  *   three windows rather than two, because on a loaded machine two noisy medians of a 100 M-MAC

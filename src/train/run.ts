@@ -20,7 +20,7 @@ export const TRAINER_VERSION = 1;
  * The training defaults of `melbench train`, shared with `bench --dataset` and `ablate`: SGD with
  * momentum at 0.05, 3 epochs of linear warm-up, then a cosine decay over 40 epochs in all.
  * Without the warm-up the first epoch's loss spiked to about 4 times ln 12 and validation F1 stayed
- * at chance for several epochs; AdamW did worse. The figures are in the README's training table.
+ * at chance for several epochs; AdamW did worse. The figures are in docs/results.md's training table.
  */
 export function defaultTrainOptions(overrides: Partial<TrainOptions> = {}): TrainOptions {
   const epochs = overrides.epochs ?? 40;

@@ -29,7 +29,7 @@ export interface QuantizeStaticOptions {
    * 7-bit weights in [-64, 64] (default true). ORT's x86 AVX2 u8s8 kernels (VPMADDUBSW) add pairs
    * of u8*s8 products in saturating int16: 2 * 255 * 127 overflows, 2 * 255 * 64 does not. With
    * full 8-bit weights a trained model's accuracy collapses on an AVX2 CPU without VNNI while the
-   * same graph run unfused in float keeps it; 7-bit weights lose almost nothing (the README's
+   * same graph run unfused in float keeps it; 7-bit weights lose almost nothing (docs/results.md's
    * static-quantization findings give the measured figures).
    * Set false only for runtimes without the issue (VNNI, ARM): the bytes then differ per target.
    */

@@ -83,7 +83,7 @@ export function getOp(opType: string, domain = ''): OpDef<any> {
   if (!def) {
     const op = `${domain ? `${domain}.` : ''}${opType}`;
     const supported = [...REGISTRY.values()].map((d) => d.opType).join(', ');
-    // A model melbench cannot use (exit 4), not a usage error (README, exit codes).
+    // A model melbench cannot use (exit 4), not a usage error (docs/reference.md, exit codes).
     throw new UserError(`op ${op} is not supported by melbench's IR, so this model cannot be used: re-export it with only supported ops (supported: ${supported})`, EXIT.badModel);
   }
   return def;
