@@ -8,6 +8,7 @@
  * webgpu on a machine without any WebGPU adapter is skipped, with the reason in the test's name;
  * with chromium's SwiftShader (CI) it runs.
  */
+import { SCHEMA_VERSION } from '../../src/report/columns.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,7 +51,7 @@ describe('bench --profile', () => {
       expect(Number(row.session_create_ms)).toBeGreaterThan(0);
       expect(row.git_commit).toMatch(/^([0-9a-f]{40}(-dirty)?)?$/);
       expect(row.ort_node_version).toMatch(/^\d+\.\d+\.\d+/);
-      expect(row.schema).toBe('4');
+      expect(row.schema).toBe(String(SCHEMA_VERSION));
     }
     const cpu = nodes.filter((n) => n.runtime === 'cpu');
     expect(cpu.every((n) => n.provider === 'CPUExecutionProvider' && n.fallback === 'false')).toBe(true);

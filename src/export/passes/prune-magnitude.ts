@@ -8,7 +8,7 @@
  *           magnitude" baseline of Han et al. 2015 / Blalock et al. 2020)
  *
  * Ties at the threshold are broken by position (the first ones are zeroed), so the count is exact.
- * Only Conv and Gemm weights are pruned (the ops whose OpDef has the `magnitudePrune` trait): biases, BN parameters and every other constant stay.
+ * Only Conv, Gemm and MatMul weights are pruned (the ops whose OpDef has the `magnitudePrune` trait): biases, BN parameters and every other constant stay.
  * Zeros stay in the dense tensor: the model computes as many MACs as before, but its non-zero
  * parameter count and its gzip size drop (src/export/cost.ts), which is what the table reports.
  * Each pruned layer gets a note with its count, e.g. "conv1 (Conv): zeroed 230 of 576 weights of
@@ -71,7 +71,7 @@ export function pruneMagnitude(g: Graph, o: PruneMagnitudeOptions): PassResult {
     seen.add(t.name);
     targets.push({ layer: n, t: t as Tensor & { data: Float32Array } });
   }
-  if (!targets.length) throw new UserError(`model '${g.name}' has no float32 Conv or Gemm weights to prune`);
+  if (!targets.length) throw new UserError(`model '${g.name}' has no float32 Conv, Gemm or MatMul weights to prune`);
 
   const pruned = new Map<string, Float32Array>(targets.map(({ t }) => [t.name, Float32Array.from(t.data)]));
   if (o.scope === 'layer') {
