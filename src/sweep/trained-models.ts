@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { EXIT, UserError } from '../errors.ts';
-import { readSignature, sigShapeText } from '../export/signature.ts';
+import { readSignature, type Signature, sigShapeText } from '../export/signature.ts';
 import type { LoadedFeatures } from '../features/datasets/index.ts';
 import { checkLabelsFitOutput, type LabelsFile, outputIndexOfClasses } from '../train/labels-file.ts';
 import { loadTrainingData } from '../train/run.ts';
@@ -62,7 +62,7 @@ export async function prepareLabelledFiles(files: readonly string[], o: Labelled
   const per = evalSet.dims.reduce((a, d) => a * d, 1);
   const clip = { data: evalSet.x.slice(0, per), dims: evalSet.dims };
   return files.map((spec) => {
-    checkTakesClips(spec, evalSet.dims, `the test clips of ${o.dataset} (preset ${o.preset}) are [N, ${evalSet.dims.join(', ')}]`);
+    checkTakesClips(readFileSignature(spec), spec, evalSet.dims, clipsText(o.dataset, o.preset, evalSet.dims));
     const m = prepareBenchModel({ spec, preset: o.preset, features: clip, classes: evalSet.classes.length, seed: o.seed });
     const out = m.signature!.outputs[0];
     checkLabelsFitOutput(o.labels, { model: spec, name: out.name, dims: out.dims });
@@ -70,21 +70,27 @@ export async function prepareLabelledFiles(files: readonly string[], o: Labelled
   });
 }
 
-/** A file with one float input [N, C, M, T] that the clips fit; exit 4 naming the input otherwise (exit 3: no readable model). */
-function checkTakesClips(spec: string, dims: readonly number[], clips: string): void {
+/** A file with one float input [N, C, M, T] that the clips fit; exit 4 naming the input otherwise. */
+export function checkTakesClips(sig: Signature, spec: string, dims: readonly number[], clips: string): void {
+  if (sig.inputs.length !== 1) {
+    const listed = sig.inputs.map((v) => `${v.name}${sigShapeText(v.dims)}`).join(', ');
+    throw new UserError(`${spec}: has ${sig.inputs.length} inputs (${listed}); --labels scores a model with one input, fed ${clips}: drop --dataset/--labels for its timing and fidelity alone`, EXIT.badModel);
+  }
+  const v = sig.inputs[0];
+  const want = [null, ...dims];
+  const fits = v.dtype === 'float32' && v.dims?.length === want.length && v.dims.every((d, i) => i === 0 || typeof d !== 'number' || d === want[i]);
+  if (!fits) throw new UserError(`${spec}: input '${v.name}' is ${v.onnxType}${sigShapeText(v.dims)} but ${clips}; choose the --preset the model was exported for`, EXIT.badModel);
+}
+
+/** How the clips are named in messages. */
+export const clipsText = (dataset: string, preset: string, dims: readonly number[]) => `the test clips of ${dataset} (preset ${preset}) are [N, ${dims.join(', ')}]`;
+
+function readFileSignature(spec: string): Signature {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(spec);
   } catch (e) {
     throw new UserError(`cannot read model ${spec}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT.badInput);
   }
-  const sig = readSignature(bytes, spec);
-  if (sig.inputs.length !== 1) {
-    const listed = sig.inputs.map((v) => `${v.name}${sigShapeText(v.dims)}`).join(', ');
-    throw new UserError(`${spec}: has ${sig.inputs.length} inputs (${listed}); --dataset scores a model with one input, fed ${clips}: bench it without --dataset for its timing`, EXIT.badModel);
-  }
-  const v = sig.inputs[0];
-  const want = [null, ...dims];
-  const fits = v.dtype === 'float32' && v.dims?.length === want.length && v.dims.every((d, i) => i === 0 || typeof d !== 'number' || d === want[i]);
-  if (!fits) throw new UserError(`${spec}: input '${v.name}' is ${v.onnxType}${sigShapeText(v.dims)} but ${clips}; choose the --preset the model was exported for`, EXIT.badModel);
+  return readSignature(bytes, spec);
 }
