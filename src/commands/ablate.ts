@@ -21,7 +21,8 @@ import { openRun, planRun, reportAtEnd, type RunFileOptions, runExitCode, runFil
 import { SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
 import { CALIBRATION_METHODS } from '../train/calibrate.ts';
 import { checkLabelsFitOutput, readLabelsFile } from '../train/labels-file.ts';
-import { defaultTrainOptions } from '../train/run.ts';
+import { defaultTrainOptions, loadTrainingData } from '../train/run.ts';
+import { checkTakesClips, clipsText, labelledEvalSet } from '../sweep/trained-models.ts';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
 import { addFeedOptions, type FeedFlagOptions, hasFeedFlags, resolveNamedFeedFlags } from './feed-flags.ts';
@@ -110,7 +111,7 @@ export const register: RegisterCommand = (program) => {
     .description('compress trained models (quantization, pruning) and compare size, F1 and latency across runtimes')
     .requiredOption('--suite <name>', SUITES.join(' | '))
     .option('--models <names>', 'comma-separated zoo names or .onnx files (a file is the fp32 variant; no training, fidelity instead of F1)', nameList, ['resnet'])
-    .option('--calib <source>', "model files only: calibration and evaluation samples, a dataset (alerts, sonicpi, folder:<path>), a folder of .npy samples, or 'random' (a smoke test)", 'random')
+    .option('--calib <source>', "model files only: calibration and evaluation samples, a dataset (alerts, sonicpi, folder:<path>), a folder of .npy samples, or 'random' (a smoke test; with --labels the default is --dataset)", 'random')
     .option('--eval-count <n>', 'model files only: evaluation samples from a dataset or random (a folder evaluates on its last quarter)', positiveInt('--eval-count'), 64)
     .option('--dataset <spec>', 'dataset the models are trained (cached), calibrated and scored on (model files: with --labels)', 'alerts')
     .option('--labels <file>', "model files only: one class name per line, line k = the class of output index k; scores every variant's macro-F1 on --dataset's test split")
@@ -149,13 +150,21 @@ export const register: RegisterCommand = (program) => {
       throw new UserError(`--dataset scores '${files[0]}' only with --labels <labels.txt>: one class name per line, line k = the class of output index k (or drop --dataset: a file gets fidelity from --calib)`);
     }
     const labels = o.labels ? readLabelsFile(o.labels) : undefined;
+    // A labelled dataset is there: calibrate and measure fidelity on it too, unless --calib says otherwise.
+    if (labels && fresh && ablate.getOptionValueSource('calib') === 'default') o.calib = o.dataset;
+    // NOTE: with --labels the dataset is loaded here (and handed to the ablation), so a class the labels lack or clips the file cannot take fail before the run's files exist.
+    const data = labels ? await loadTrainingData({ dataset: o.dataset, preset: o.preset, datasetSeed: 0 }) : undefined;
+    const clips = data && labels ? labelledEvalSet(data, labels, o.dataset) : undefined;
     const feed = await resolveNamedFeedFlags(o, '--calib', o.preset);
     // A model file that is missing or not ONNX (exit 3), or that the flags do not fit, fails here, before the run's files exist.
     for (const m of o.models.filter((x) => x.endsWith('.onnx'))) {
       const file = readModelFile(m);
       const signature = readSignature(file.bytes, m);
+      if (labels && clips) {
+        checkTakesClips(signature, m, clips.dims, clipsText(o.dataset, o.preset, clips.dims));
+        checkLabelsFitOutput(labels, { model: m, name: signature.outputs[0].name, dims: signature.outputs[0].dims });
+      }
       checkSampleFeeds(o.calib, signature, { calibCount: 1, evalCount: 1, seed: o.seed, preset: o.preset, ...(feed ? { feed } : {}) }, m);
-      if (labels) checkLabelsFitOutput(labels, { model: m, name: signature.outputs[0].name, dims: signature.outputs[0].dims });
     }
     if (mission && fresh && ablate.getOptionValueSource('runtimes') === 'default') {
       const chosen = await probeMissionRuntimes(o.timeoutS * 1000);
@@ -188,6 +197,7 @@ export const register: RegisterCommand = (program) => {
         suiteOptions,
         dataset: o.dataset,
         preset: o.preset,
+        ...(data ? { data } : {}),
         trainEpochs: o.trainEpochs,
         ...(mission ? { trainRecipe: MISSION_TRAINING } : {}),
         build: { calibrationClips: o.calibrationClips, fineTuneLr: o.fineTuneLr, seed: o.seed, exclude: o.exclude, log: (line) => process.stderr.write(`melbench: ${line}\n`) },

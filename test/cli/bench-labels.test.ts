@@ -5,7 +5,7 @@
  * (and the F1 with them, exactly as metrics.ts says of the permuted confusion matrix); bad labels
  * files fail in one line. `ablate --labels` scores every variant of the file the same way.
  */
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import { melbenchInProcess as melbench } from './run-in-process.ts';
 
 // NOTE: the CSV keeps 6 significant digits (src/report/csv.ts), so a value is compared as the CSV writes it.
 const asCsv = (v: number) => String(Number(v.toPrecision(6)));
+const TINY = new URL('../data/tiny-cnn.onnx', import.meta.url).pathname;
 const FAST = ['--runtimes', 'cpu', '--no-isolate', '--warmup', '0', '--samples', '2', '--time-ms', '0', '--no-report'];
 // NOTE: --train-epochs 1 and the default --seed 1 are the run trained below, so bench reuses it from the cache.
 const TRAINED = ['--dataset', 'alerts', '--train-epochs', '1'];
@@ -73,7 +74,7 @@ describe('bench file.onnx --dataset --labels', () => {
 
     const more = await run(...TRAINED, '--labels', labelsFile('more.txt', [...classes, 'extra']));
     expect(more.code).toBe(EXIT.badInput);
-    expect(more.stderr).toMatch(/more\.txt has 13 class names but .*alerts-net\.onnx's output 'probs' is \[N, 12\]|more\.txt has 13 class names but .*output '\w+' is \[[^\]]*12\] \(12 classes\)/);
+    expect(more.stderr).toMatch(/more\.txt has 13 class names but .*alerts-net\.onnx's output '\w+' is \[\w+, 12\] \(12 classes\); give one name per output index/);
     oneLine(more);
 
     const typo = await run(...TRAINED, '--labels', labelsFile('typo.txt', classes.map((c) => (c === 'doorbell' ? 'door_bell' : c))));
@@ -93,6 +94,12 @@ describe('bench file.onnx --dataset --labels', () => {
     const noDataset = await run('--labels', labelsFile('labels.txt', classes));
     expect(noDataset.code).toBe(EXIT.usage);
     expect(noDataset.stderr).toMatch(/--labels .* give --dataset/);
+
+    // tiny-cnn takes [N, 1, 16, 20] patches, not alerts' default clips: refused before its output is looked at.
+    const tiny = await melbench('bench', TINY, ...TRAINED, '--labels', join(dir, 'labels.txt'), ...FAST, '-o', join(dir, 'bad.csv'));
+    expect(tiny.code).toBe(EXIT.badModel);
+    expect(tiny.stderr).toMatch(/tiny-cnn\.onnx: input 'x' is float32\[N, 1, 16, 20\] but the test clips of alerts \(preset default\) are \[N, 1, \d+, \d+\]; choose the --preset/);
+    oneLine(tiny);
   }, 60_000);
 });
 
@@ -102,10 +109,12 @@ describe('ablate --models file.onnx --dataset --labels', () => {
     expect((await melbench('bench', model, ...TRAINED, '--labels', labelsFile('labels.txt', classes), ...FAST, '-o', bench)).code).toBe(0);
     const [benched] = readReport(bench);
     const out = join(dir, 'ablate.csv');
-    const r = await melbench('ablate', '--suite', 'seed001', '--models', model, '--dataset', 'alerts', '--labels', join(dir, 'labels.txt'), '--calib', 'alerts', '--eval-count', '16', '--calibration-clips', '16', ...FAST, '-o', out);
+    const r = await melbench('ablate', '--suite', 'seed001', '--models', model, '--dataset', 'alerts', '--labels', join(dir, 'labels.txt'), '--eval-count', '16', '--calibration-clips', '16', ...FAST, '-o', out);
     expect(r.code, r.stderr).toBe(0);
+    // With --labels, --calib defaults to the dataset.
+    expect(r.stderr).toContain('alerts-net: calibration: 16 clips of the training split of alerts');
     const rows = readReport(out);
-    expect(rows.length).toBeGreaterThan(1);
+    expect(rows.map((x) => x.variant)).toEqual(['fp32', 'qdq-u8s8-pc-minmax', 'full-int-u8s8-pc-minmax', 'full-int-naive-u8s8', 'fp16', 'dynamic']);
     for (const row of rows) {
       expect(row.status, row.error ?? '').toBe('ok');
       expect(row.macro_f1, row.variant).toMatch(/^\d/);
@@ -116,4 +125,18 @@ describe('ablate --models file.onnx --dataset --labels', () => {
     expect(rows[0].macro_f1).toBe(benched.macro_f1);
     expect(rows[0].agreement_fp32).toBe('1');
   }, 120_000);
+
+  it('refused before the run starts: --dataset on files without --labels, --labels without a file, a count the output does not have', async () => {
+    const out = join(dir, 'ablate-bad.csv');
+    const none = await melbench('ablate', '--suite', 'seed001', '--models', model, '--dataset', 'alerts', ...FAST, '-o', out);
+    expect(none.code).toBe(EXIT.usage);
+    expect(none.stderr).toMatch(/--dataset scores '.*alerts-net\.onnx' only with --labels/);
+    const zoo = await melbench('ablate', '--suite', 'seed001', '--models', 'dws-resnet', '--labels', join(dir, 'labels.txt'), ...FAST, '-o', out);
+    expect(zoo.code).toBe(EXIT.usage);
+    expect(zoo.stderr).toMatch(/--labels names the classes of a model file's outputs/);
+    const more = await melbench('ablate', '--suite', 'seed001', '--models', model, '--dataset', 'alerts', '--labels', labelsFile('more.txt', [...classes, 'extra']), ...FAST, '-o', out);
+    expect(more.code).toBe(EXIT.badInput);
+    expect(more.stderr).toMatch(/more\.txt has 13 class names but .*alerts-net\.onnx's output '\w+' is \[\w+, 12\] \(12 classes\)/);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
 });
