@@ -110,7 +110,7 @@ export const register: RegisterCommand = (program) => {
     .command('ablate')
     .description('compress trained models (quantization, pruning) and compare size, F1 and latency across runtimes')
     .requiredOption('--suite <name>', SUITES.join(' | '))
-    .option('--models <names>', 'comma-separated zoo names or .onnx files (a file is the fp32 variant; no training, fidelity instead of F1)', nameList, ['resnet'])
+    .option('--models <names>', 'comma-separated zoo names or .onnx files (a file is the fp32 variant; no training; fidelity, and F1 with --labels)', nameList, ['resnet'])
     .option('--calib <source>', "model files only: calibration and evaluation samples, a dataset (alerts, sonicpi, folder:<path>), a folder of .npy samples, or 'random' (a smoke test; with --labels the default is --dataset)", 'random')
     .option('--eval-count <n>', 'model files only: evaluation samples from a dataset or random (a folder evaluates on its last quarter)', positiveInt('--eval-count'), 64)
     .option('--dataset <spec>', 'dataset the models are trained (cached), calibrated and scored on (model files: with --labels)', 'alerts')
