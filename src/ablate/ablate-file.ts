@@ -3,8 +3,11 @@
  * The file is the fp32 variant; calibration and evaluation samples come from `--calib`
  * (sample-source.ts). Before each variant is timed, its fidelity to the file is measured on cpu
  * over the evaluation samples (file-model.ts) and lands in each of its ok rows (fidelity_inputs,
- * fidelity_agreement, snr_db, fidelity_max_abs_diff). A file has no labels, so variants that
- * fine-tune are left out (logged), and rows have no F1. Rows are named by the file's base name.
+ * fidelity_agreement, snr_db, fidelity_max_abs_diff). Rows are named by the file's base name.
+ * A file has no training set, so variants that fine-tune are left out (logged). With `--labels`
+ * (`scoring`), each variant is also timed on the dataset's test clips and scored on its test split
+ * like a trained zoo model (macro_f1, accuracy, precision, recall, test_set_ms, agreement_fp32
+ * with the file); without it, rows have no F1.
  */
 import { modelCost } from '../export/cost.ts';
 import { toOnnx } from '../export/onnx.ts';
@@ -13,8 +16,10 @@ import { getPreset } from '../features/presets.ts';
 import { fidelityColumns } from '../report/fidelity.ts';
 import type { Row } from '../report/columns.ts';
 import { modelIo } from '../sweep/io-codec.ts';
-import type { PreparedModel } from '../sweep/models.ts';
+import type { EvalSet, PreparedModel } from '../sweep/models.ts';
 import { runSweep, type SweepConfig, type SweepSinks } from '../sweep/sweep.ts';
+import { checkTakesClips, clipsText } from '../sweep/trained-models.ts';
+import { checkLabelsFitOutput, type LabelsFile } from '../train/labels-file.ts';
 import { type BuildContext, buildVariant } from './build-variant.ts';
 import { fileBase, measureFidelity, readModelFile } from './file-model.ts';
 import { loadSamples, type SampleOptions } from './sample-source.ts';
@@ -31,6 +36,8 @@ export interface FileAblation {
   done(model: string, variant: string): boolean;
   /** One `error` row for a variant that could not be built. */
   failedRow(model: string, variant: string, mode: string, e: unknown): Row;
+  /** --labels: the dataset's test split, its labels mapped to the file's output indices (src/sweep/trained-models.ts). */
+  scoring?: { evalSet: EvalSet; dataset: string; labels: LabelsFile };
 }
 
 /** The suite's variants that a file can have: fine-tuning needs labelled data. */
@@ -44,12 +51,19 @@ export function fileVariants(variants: readonly VariantSpec[], log: (line: strin
 
 export async function ablateFile(a: FileAblation, variants: readonly VariantSpec[], sinks: SweepSinks): Promise<Row[]> {
   const file = readModelFile(a.path);
-  const samples = await loadSamples(a.samples, readSignature(file.bytes, file.path), a.sampleOptions, file.path);
+  const signature = readSignature(file.bytes, file.path);
+  const evalSet = a.scoring?.evalSet;
+  if (a.scoring && evalSet) {
+    checkTakesClips(signature, file.path, evalSet.dims, clipsText(a.scoring.dataset, a.sampleOptions.preset, evalSet.dims));
+    checkLabelsFitOutput(a.scoring.labels, { model: file.path, name: signature.outputs[0].name, dims: signature.outputs[0].dims });
+  }
+  const samples = await loadSamples(a.samples, signature, a.sampleOptions, file.path);
   if (samples.warning) a.build.log(`${file.name}: warning: ${samples.warning}`);
   a.build.log(`${file.name}: calibration: ${samples.calibrationFrom}; fidelity: ${samples.evaluationFrom}`);
   const base = fileBase(file, samples);
   const size = samples.shape.dims.reduce((x, d) => x * d, 1);
   const costShape = samples.shape.batch === 'none' ? samples.shape.dims : [1, ...samples.shape.dims];
+  const clipSize = evalSet ? evalSet.dims.reduce((x, d) => x * d, 1) : 0;
   const rows: Row[] = [];
   const emit = (row: Row) => {
     sinks.csv.append(row);
@@ -77,11 +91,13 @@ export async function ablateFile(a: FileAblation, variants: readonly VariantSpec
         ...(v.kind === 'fp32' ? {} : { reference: { bytes: file.bytes } }),
         io,
         preset: getPreset(a.sampleOptions.preset),
-        features: { data: samples.evaluation.x.slice(0, size), dims: samples.shape.dims },
+        // NOTE: with --labels the sweep times the test clips (model-feeds.ts), as for a trained zoo model.
+        features: evalSet ? { data: evalSet.x.slice(0, clipSize), dims: evalSet.dims } : { data: samples.evaluation.x.slice(0, size), dims: samples.shape.dims },
         graph: built.graph,
         bytes,
         cost: modelCost(built.graph, bytes, costShape),
         rowExtras: fidelityColumns(fidelity),
+        ...(evalSet ? { trained: { evalSet } } : {}),
       };
     } catch (e) {
       emit(a.failedRow(file.name, name, quantMode(v), e));

@@ -18,7 +18,8 @@ import { modelIo } from '../sweep/io-codec.ts';
 import { type PreparedModel, prepareTrained } from '../sweep/models.ts';
 import { cellKey } from '../sweep/resume.ts';
 import { runSweep, type SweepConfig, type SweepSinks } from '../sweep/sweep.ts';
-import { testEvalSet } from '../sweep/trained-models.ts';
+import { labelledEvalSet, testEvalSet } from '../sweep/trained-models.ts';
+import type { LabelsFile } from '../train/labels-file.ts';
 import { loadTrainingData } from '../train/run.ts';
 import type { TrainOptions } from '../train/trainer.ts';
 import { type BuildContext, buildVariant, trainedBase } from './build-variant.ts';
@@ -42,14 +43,16 @@ export interface AblationConfig {
   /** Root of the training-run cache (default .melbench-cache/train). */
   trainCacheRoot?: string;
   /** Model files (`--models x.onnx`): where their calibration and evaluation samples come from. */
-  files?: { samples: string; evalCount: number; feed?: SampleOptions['feed'] };
+  files?: { samples: string; evalCount: number; feed?: SampleOptions['feed']; labels?: LabelsFile };
 }
 
 export async function runAblation(cfg: AblationConfig, sinks: SweepSinks): Promise<Row[]> {
   const variants = suiteVariants(cfg.suite, cfg.suiteOptions);
   // NOTE: the dataset is loaded only for zoo models: an ablation of files alone never needs it.
   const zoo = cfg.sweep.models.some((m) => !m.endsWith('.onnx'));
-  const data = zoo ? (cfg.data ?? (await loadTrainingData({ dataset: cfg.dataset, preset: cfg.preset, datasetSeed: 0 }))) : undefined;
+  // A model file with --labels is scored on the dataset's test split too.
+  const labels = cfg.files?.labels;
+  const data = zoo || labels ? (cfg.data ?? (await loadTrainingData({ dataset: cfg.dataset, preset: cfg.preset, datasetSeed: 0 }))) : undefined;
   const rows: Row[] = [];
   for (const model of cfg.sweep.models) {
     if (model.endsWith('.onnx')) {
@@ -62,6 +65,7 @@ export async function runAblation(cfg: AblationConfig, sinks: SweepSinks): Promi
         sweep: cfg.sweep,
         done: (name, variant) => alreadyDone(cfg.sweep, name, variant),
         failedRow: (name, variant, mode, e) => variantFailedRow(cfg, name, variant, mode, e),
+        ...(labels && data ? { scoring: { evalSet: labelledEvalSet(data, labels, cfg.dataset), dataset: cfg.dataset, labels } } : {}),
       };
       rows.push(...(await ablateFile(file, variants, sinks)));
       continue;

@@ -20,7 +20,9 @@ import type { Row } from '../report/columns.ts';
 import { openRun, planRun, reportAtEnd, type RunFileOptions, runExitCode, runFilesText } from '../sweep/run-lifecycle.ts';
 import { SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
 import { CALIBRATION_METHODS } from '../train/calibrate.ts';
-import { defaultTrainOptions } from '../train/run.ts';
+import { checkLabelsFitOutput, readLabelsFile } from '../train/labels-file.ts';
+import { defaultTrainOptions, loadTrainingData } from '../train/run.ts';
+import { checkTakesClips, clipsText, labelledEvalSet } from '../sweep/trained-models.ts';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
 import { addFeedOptions, type FeedFlagOptions, hasFeedFlags, resolveNamedFeedFlags } from './feed-flags.ts';
@@ -41,6 +43,7 @@ interface AblateOptions extends MeasureOptions, RunFileOptions, FeedFlagOptions 
   exclude: string[];
   calib: string;
   evalCount: number;
+  labels?: string;
 }
 
 const num = (v: Row[keyof Row], digits = 3) => (typeof v === 'number' ? Number(v.toPrecision(digits)).toString() : '');
@@ -107,10 +110,11 @@ export const register: RegisterCommand = (program) => {
     .command('ablate')
     .description('compress trained models (quantization, pruning) and compare size, F1 and latency across runtimes')
     .requiredOption('--suite <name>', SUITES.join(' | '))
-    .option('--models <names>', 'comma-separated zoo names or .onnx files (a file is the fp32 variant; no training, fidelity instead of F1)', nameList, ['resnet'])
-    .option('--calib <source>', "model files only: calibration and evaluation samples, a dataset (alerts, sonicpi, folder:<path>), a folder of .npy samples, or 'random' (a smoke test)", 'random')
+    .option('--models <names>', 'comma-separated zoo names or .onnx files (a file is the fp32 variant; no training; fidelity, and F1 with --labels)', nameList, ['resnet'])
+    .option('--calib <source>', "model files only: calibration and evaluation samples, a dataset (alerts, sonicpi, folder:<path>), a folder of .npy samples, or 'random' (a smoke test; with --labels the default is --dataset)", 'random')
     .option('--eval-count <n>', 'model files only: evaluation samples from a dataset or random (a folder evaluates on its last quarter)', positiveInt('--eval-count'), 64)
-    .option('--dataset <spec>', 'dataset the models are trained (cached), calibrated and scored on', 'alerts')
+    .option('--dataset <spec>', 'dataset the models are trained (cached), calibrated and scored on (model files: with --labels)', 'alerts')
+    .option('--labels <file>', "model files only: one class name per line, line k = the class of output index k; scores every variant's macro-F1 on --dataset's test split")
     .option('--preset <name>', 'features preset', 'default')
     .option('--train-epochs <n>', 'epochs of the base training', positiveInt('--train-epochs'), defaultTrainOptions().epochs)
     .option('--calibration <method>', `calibration of the static variants: ${CALIBRATION_METHODS.join(' | ')}`, 'minmax')
@@ -140,11 +144,27 @@ export const register: RegisterCommand = (program) => {
     o.models.filter((m) => !m.endsWith('.onnx')).forEach((m) => getZooEntry(m));
     // NOTE: zoo models are fed their own features; the flags describe a file's inputs, and every file's.
     if (hasFeedFlags(o) && !o.models.some((m) => m.endsWith('.onnx'))) throw new UserError('--input, --dim and --shape describe the inputs of model files (--models x.onnx); zoo models are fed their own features');
+    const files = o.models.filter((x) => x.endsWith('.onnx'));
+    if (o.labels && !files.length) throw new UserError("--labels names the classes of a model file's outputs (--models x.onnx); zoo models are trained on the dataset's own classes");
+    if (fresh && !o.labels && files.length === o.models.length && ablate.getOptionValueSource('dataset') === 'cli') {
+      throw new UserError(`--dataset scores '${files[0]}' only with --labels <labels.txt>: one class name per line, line k = the class of output index k (or drop --dataset: a file gets fidelity from --calib)`);
+    }
+    const labels = o.labels ? readLabelsFile(o.labels) : undefined;
+    // A labelled dataset is there: calibrate and measure fidelity on it too, unless --calib says otherwise.
+    if (labels && fresh && ablate.getOptionValueSource('calib') === 'default') o.calib = o.dataset;
+    // NOTE: with --labels the dataset is loaded here (and handed to the ablation), so a class the labels lack or clips the file cannot take fail before the run's files exist.
+    const data = labels ? await loadTrainingData({ dataset: o.dataset, preset: o.preset, datasetSeed: 0 }) : undefined;
+    const clips = data && labels ? labelledEvalSet(data, labels, o.dataset) : undefined;
     const feed = await resolveNamedFeedFlags(o, '--calib', o.preset);
     // A model file that is missing or not ONNX (exit 3), or that the flags do not fit, fails here, before the run's files exist.
     for (const m of o.models.filter((x) => x.endsWith('.onnx'))) {
       const file = readModelFile(m);
-      checkSampleFeeds(o.calib, readSignature(file.bytes, m), { calibCount: 1, evalCount: 1, seed: o.seed, preset: o.preset, ...(feed ? { feed } : {}) }, m);
+      const signature = readSignature(file.bytes, m);
+      if (labels && clips) {
+        checkTakesClips(signature, m, clips.dims, clipsText(o.dataset, o.preset, clips.dims));
+        checkLabelsFitOutput(labels, { model: m, name: signature.outputs[0].name, dims: signature.outputs[0].dims });
+      }
+      checkSampleFeeds(o.calib, signature, { calibCount: 1, evalCount: 1, seed: o.seed, preset: o.preset, ...(feed ? { feed } : {}) }, m);
     }
     if (mission && fresh && ablate.getOptionValueSource('runtimes') === 'default') {
       const chosen = await probeMissionRuntimes(o.timeoutS * 1000);
@@ -177,11 +197,12 @@ export const register: RegisterCommand = (program) => {
         suiteOptions,
         dataset: o.dataset,
         preset: o.preset,
+        ...(data ? { data } : {}),
         trainEpochs: o.trainEpochs,
         ...(mission ? { trainRecipe: MISSION_TRAINING } : {}),
         build: { calibrationClips: o.calibrationClips, fineTuneLr: o.fineTuneLr, seed: o.seed, exclude: o.exclude, log: (line) => process.stderr.write(`melbench: ${line}\n`) },
         sweep,
-        files: { samples: o.calib, evalCount: o.evalCount, ...(feed ? { feed } : {}) },
+        files: { samples: o.calib, evalCount: o.evalCount, ...(feed ? { feed } : {}), ...(labels ? { labels } : {}) },
       },
       sinks,
     );

@@ -12,7 +12,8 @@ import { describePlan } from '../sweep/feeds.ts';
 import { reportAtEnd, type RunFileOptions, runExitCode, runFilesText, openRun, planRun } from '../sweep/run-lifecycle.ts';
 import type { BenchModel } from '../sweep/models.ts';
 import { prepareModels, runSweep, SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
-import { prepareTrainedModels } from '../sweep/trained-models.ts';
+import { prepareLabelledFiles, prepareTrainedModels } from '../sweep/trained-models.ts';
+import { readLabelsFile } from '../train/labels-file.ts';
 import { defaultTrainOptions } from '../train/run.ts';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
@@ -25,6 +26,7 @@ interface BenchOptions extends MeasureOptions, RunFileOptions, RowExports, FeedF
   classes: number;
   suite: string;
   dataset?: string;
+  labels?: string;
   trainEpochs: number;
   evalSoftware?: boolean;
   profile?: boolean;
@@ -32,12 +34,23 @@ interface BenchOptions extends MeasureOptions, RunFileOptions, RowExports, FeedF
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
-/** `--dataset`: each zoo model trained with `melbench train`'s defaults (or its cached run), timed on its test clips. */
-function trainedModels(cfg: SweepConfig, dataset: string, o: BenchOptions) {
+/**
+ * `--dataset`: each zoo model trained with `melbench train`'s defaults (or its cached run), timed on its test clips;
+ * a model file (with `--labels`, which maps its output indices to class names) timed and scored on the same clips.
+ */
+async function trainedModels(cfg: SweepConfig, dataset: string, o: BenchOptions): Promise<BenchModel[]> {
   if (cfg.features || cfg.feed) throw new UserError('--input, --dim and --shape do not apply with --dataset: a trained model is timed on its own test clips');
-  const file = cfg.models.find((m) => m.endsWith('.onnx'));
-  if (file) throw new UserError(`--dataset trains zoo models; '${file}' is a file: bench it without --dataset`);
-  return prepareTrainedModels(cfg.models, { dataset, preset: o.preset ?? 'default', epochs: o.trainEpochs, seed: o.seed, log: (line) => progress(`melbench: ${line}`) });
+  const files = cfg.models.filter((m) => m.endsWith('.onnx'));
+  if (files.length && !o.labels) throw new UserError(`--dataset scores '${files[0]}' only with --labels <labels.txt>: one class name per line, line k = the class of output index k (or bench the file without --dataset)`);
+  if (!files.length && o.labels) throw new UserError('--labels names the classes of a model file\'s outputs; give a .onnx file (zoo models are trained on the dataset\'s own classes)');
+  const preset = o.preset ?? 'default';
+  const labels = o.labels ? readLabelsFile(o.labels) : undefined;
+  const zoo = cfg.models.filter((m) => !m.endsWith('.onnx'));
+  const scoredFiles = labels ? await prepareLabelledFiles(files, { dataset, preset, labels, seed: o.seed }) : [];
+  const trained = zoo.length ? await prepareTrainedModels(zoo, { dataset, preset, epochs: o.trainEpochs, seed: o.seed, log: (line) => progress(`melbench: ${line}`) }) : [];
+  // NOTE: rows keep the order the models were given in.
+  const byName = new Map<string, BenchModel>([...files.map((f, i) => [f, scoredFiles[i]] as const), ...zoo.map((z, i) => [z, trained[i]] as const)]);
+  return cfg.models.map((m) => byName.get(m)!);
 }
 
 export const register: RegisterCommand = (program) => {
@@ -50,6 +63,7 @@ export const register: RegisterCommand = (program) => {
     .option('--classes <n>', 'classes of zoo models', positiveInt('--classes'), 10)
     .option('--suite <name>', 'suite name recorded in each row (1 to 128 characters)', freeText('--suite'), 'adhoc')
     .option('--dataset <spec>', 'train each model on this dataset first (cached), time it on its test clips and score its test macro-F1 per runtime')
+    .option('--labels <file>', 'with --dataset, for model files: one class name per line, line k = the class of output index k (matched to the dataset\'s classes by name)')
     .option('--train-epochs <n>', 'epochs when --dataset trains a model', positiveInt('--train-epochs'), defaultTrainOptions().epochs)
     .option('--eval-software', 'also score trained models on software (SwiftShader) adapters: slow')
     .option('--profile', 'also write <run>.profile.csv: every node, its provider and its time per run, from ORT\'s profiler (a separate profiled session per row)')
@@ -87,6 +101,7 @@ export const register: RegisterCommand = (program) => {
       profile: o.profile,
       sessions: o.sessions,
     };
+    if (o.labels && !o.dataset) throw new UserError('--labels scores a model file on a labelled dataset: give --dataset <spec> too (alerts, sonicpi, folder:<path>)');
     const models: BenchModel[] = o.dataset ? await trainedModels(cfg, o.dataset, o) : prepareModels(cfg);
     for (const m of models) {
       if (m.plan?.inputs.some((p) => p.source !== 'features')) for (const line of describePlan(m.plan)) progress(`melbench: ${m.name}: ${line}`);

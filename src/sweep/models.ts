@@ -33,7 +33,10 @@ export interface EvalSet {
   y: Int32Array;
   /** [C, M, T] of one clip. */
   dims: number[];
+  /** classes[k]: the class of output index k (y holds output indices). */
   classes: string[];
+  /** The output indices the macro means average over (a model file with more labels than the dataset has classes); absent: all. */
+  scoredClasses?: number[];
 }
 
 /** How a variant was compressed, as the CSV's identity columns say it. */
@@ -60,8 +63,8 @@ export interface PreparedModel {
   graph: Graph;
   bytes: Uint8Array;
   cost: ModelCost;
-  /** Present for a trained model: its test split, and where the training run lives. */
-  trained?: { evalSet: EvalSet; runDir: string };
+  /** Present for a trained model (or a model file with --labels): its test split, and where the training run lives. */
+  trained?: { evalSet: EvalSet; runDir?: string };
   /** Columns measured before the sweep (a model file's fidelity), set on each of its ok rows. */
   rowExtras?: Partial<Row>;
   /** Every input's feed (src/sweep/feeds.ts); absent: the features (or test clips) feed the one input. */

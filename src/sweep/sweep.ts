@@ -252,7 +252,7 @@ async function predictTestSet(cfg: SweepConfig, s: Scored, e: EvalSet, runtime: 
 
 /** Quality columns of a trained model's row: its test-split metrics and its agreement with the fp32 model over that split. */
 function qualityColumns(p: Predictions, e: EvalSet, reference: Int32Array | undefined): Partial<Row> {
-  const metrics = metricsFrom(confusionMatrix(e.y, p.pred!, e.classes.length));
+  const metrics = metricsFrom(confusionMatrix(e.y, p.pred!, e.classes.length), e.scoredClasses);
   const values: Partial<Row> = { macro_f1: metrics.macroF1, accuracy: metrics.accuracy, precision: metrics.macroPrecision, recall: metrics.macroRecall, test_set_ms: p.ms! };
   if (reference) values.agreement_fp32 = p.pred!.filter((c, i) => c === reference[i]).length / reference.length;
   return values;

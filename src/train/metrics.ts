@@ -4,6 +4,9 @@
  *   F1_k = 2 P R / (P + R)  (0 when P + R = 0),  macro = mean over classes,
  *   accuracy = trace(C) / sum(C).
  * A class never predicted has precision 0 (scikit-learn's zero_division=0).
+ * `over` restricts the macro means to some classes (scikit-learn's `labels=`): a model file whose
+ * outputs name more classes than the dataset has is averaged over the dataset's classes only,
+ * while its predictions into the others still count against recall and accuracy.
  */
 export interface Metrics {
   accuracy: number;
@@ -20,7 +23,7 @@ export function confusionMatrix(truth: ArrayLike<number>, pred: ArrayLike<number
   return c;
 }
 
-export function metricsFrom(confusion: number[][]): Metrics {
+export function metricsFrom(confusion: number[][], over?: readonly number[]): Metrics {
   const k = confusion.length;
   let total = 0;
   let correct = 0;
@@ -39,7 +42,7 @@ export function metricsFrom(confusion: number[][]): Metrics {
     r.push(ri);
     f.push(pi + ri ? (2 * pi * ri) / (pi + ri) : 0);
   }
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const mean = (xs: number[]) => (over ? over.map((i) => xs[i]) : xs).reduce((a, b) => a + b, 0) / (over ?? xs).length;
   return { accuracy: total ? correct / total : 0, macroPrecision: mean(p), macroRecall: mean(r), macroF1: mean(f), perClassF1: f, confusion };
 }
 
