@@ -13,6 +13,7 @@
  * distribution-free CI of its median (stats.ts).
  */
 import { CATEGORIES, type CellData, type CellResult, type Category, cellLabel, type FingerprintDiff } from './compare.ts';
+import { mdCell as esc, mdText as escText } from './markdown-text.ts';
 import { medianCi } from './stats.ts';
 
 const TITLES: Record<Category, string> = { regression: 'Regressions', missing: 'Missing', incomparable: 'Not comparable', improvement: 'Improvements', unchanged: 'Unchanged', new: 'New' };
@@ -23,14 +24,6 @@ const FAILING = new Set<Category>(['regression', 'missing', 'incomparable']);
 
 const num = (x: number, digits = 3) => String(Number(x.toPrecision(digits)));
 const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-/**
- * A name as Markdown table text: `|` escaped, and `&`, `<`, `>` as entities, so that a model file
- * called `<img onerror=...><details open>` shows as text and cannot open an element that swallows
- * the rest of a job summary.
- */
-export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
-/** Our own sentences (reasons, which may quote an error or a name): `&` and `<` are enough to open nothing, and '->' stays readable. */
-const escText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 /** A label in a code span: backticks cannot end it early. */
 const code = (s: string) => `\`${s.replace(/`/g, "'").replace(/[\r\n]+/g, ' ')}\``;
 

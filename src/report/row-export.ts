@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Row } from './columns.ts';
+import { mdCell } from './markdown-text.ts';
 import { prepareOutputPath } from './output-path.ts';
 import { formatCell } from './row-table.ts';
 
@@ -26,8 +27,6 @@ export function rowsJson(rows: readonly Row[]): string {
   return `${JSON.stringify(rows, null, 2)}\n`;
 }
 
-/** NOTE: `|` would end a cell and a newline the row: both are escaped. */
-const mdCell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
 export function rowsMarkdown(rows: readonly Row[]): string {
   const line = (cells: string[]) => `| ${cells.map(mdCell).join(' | ')} |\n`;

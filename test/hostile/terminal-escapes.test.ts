@@ -3,7 +3,7 @@
  * cannot act on the user's terminal: ESC, CR and other control characters reach stdout and stderr
  * as visible escapes (src/commands/terminal-guard.ts).
  */
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,5 +31,17 @@ describe('control characters in names', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('evil\\x1b[2J\\rname');
     expect(bad.stderr).not.toMatch(CONTROL);
+  }, 60_000);
+
+  it('HTML in a model file name is text in bench --export-markdown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'melbench-md-'));
+    const model = join(dir, '<img src=x onerror=alert(1)><details open>.onnx');
+    copyFileSync('test/data/tiny-cnn.onnx', model);
+    const md = join(dir, 'rows.md');
+    const r = await melbench('bench', model, '--runtimes', 'cpu', '--samples', '3', '--warmup', '1', '--time-ms', '0', '--no-isolate', '--no-report', '-o', join(dir, 'r.csv'), '--export-markdown', md);
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(md, 'utf8');
+    expect(text).not.toMatch(/<img|<details/);
+    expect(text).toContain('&lt;img src=x onerror=alert(1)&gt;&lt;details open&gt;');
   }, 60_000);
 });
