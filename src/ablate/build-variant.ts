@@ -11,6 +11,7 @@
  * (formatNote, src/export/passes/pass.ts); those of a precision pass (fp16, dynamic, static) are
  * the nodes it left in float32, and they also fill the row's `kept_fp32`.
  */
+import { type Achievement, achievement } from './achievement.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
@@ -95,6 +96,8 @@ export interface BuiltVariant {
   compression: Compression;
   /** Every note of the passes that built it (src/export/passes/pass.ts). */
   notes: PassNote[];
+  /** What was asked beside what was achieved; absent for fp32 and fold-bn. */
+  achievement?: Achievement;
 }
 
 const NONE: Omit<Compression, 'quantMode'> = { calibration: 'none', pruneMethod: 'none', pruneRatio: 0, keptFloat: [] };
@@ -159,7 +162,8 @@ export async function buildVariant(base: VariantBase, v: VariantSpec, ctx: Build
   const mode = quantMode(v);
   const done = (graph: Graph, notes: PassNote[], extra: Partial<Compression> = {}): BuiltVariant => {
     for (const line of keptLines(notes)) ctx.log(`${base.name} ${name}: left alone: ${line}`);
-    return { name, graph, compression: { ...NONE, quantMode: mode, ...extra }, notes };
+    const got = achievement(v, base.graph, graph, notes);
+    return { name, graph, compression: { ...NONE, quantMode: mode, ...extra, ...(got ? { achieved: got.achieved } : {}) }, notes, ...(got ? { achievement: got } : {}) };
   };
   /** A precision pass: the nodes it left alone stay float32, and the row lists them. */
   const precision = (r: PassResult, extra: Partial<Compression> = {}) => done(r.graph, r.notes, { ...extra, keptFloat: keptLines(r.notes) });

@@ -18,7 +18,7 @@ import type { Graph } from '../graph/ir.ts';
 import { type FidelitySummary, fidelityLines } from '../report/fidelity.ts';
 import { prepareOutputPath } from '../report/output-path.ts';
 import { modelIo } from '../sweep/io-codec.ts';
-import { type Achievement, achievement } from './achievement.ts';
+import type { Achievement } from './achievement.ts';
 import { type BuildContext, buildVariant, type BuiltVariant } from './build-variant.ts';
 import { fileBase, measureFidelity, type ModelFile, readModelFile } from './file-model.ts';
 import { loadSamples, planLines, sampleDims, type SampleOptions, type SampleSplit } from './sample-source.ts';
@@ -127,7 +127,7 @@ export async function compressFile(r: CompressFileRequest): Promise<CompressFile
     if (e instanceof UserError) throw new UserError(`${r.command} ${file.path}: ${e.message}`, e.exitCode);
     throw e;
   }
-  const achieved = achievement(r.spec, file.graph, built.graph, built.notes);
+  const achieved = built.achievement;
   if (achieved && !achieved.enough && !r.allowPartial) {
     const why = achieved.reasons.length ? ` (${achieved.reasons.join('; ')})` : '';
     throw new UserError(`${r.command} ${file.path}: ${built.name} asked to ${achieved.asked} and achieved ${achieved.achieved}${why}; nothing was written (--allow-partial writes it anyway)`, EXIT.badModel);

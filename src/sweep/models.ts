@@ -47,6 +47,8 @@ export interface Compression {
   pruneRatio: number;
   /** Nodes the passes left in float32 (no quantized form, or excluded), e.g. 'Softmax:probs'. */
   keptFloat: string[];
+  /** What the variant's passes achieved against what was asked (src/ablate/achievement.ts), e.g. '18 of 20 Conv/Gemm/MatMul node(s) quantized'. */
+  achieved?: string;
 }
 
 export interface PreparedModel {

@@ -139,6 +139,7 @@ function rowFor(cfg: SweepConfig, m: BenchModel, runtime: RuntimeName, input: Ba
     prune_method: m.compression?.pruneMethod ?? 'none',
     prune_ratio: m.compression?.pruneRatio ?? 0,
     kept_fp32: m.compression?.keptFloat.join('; ') ?? '',
+    achieved: m.compression?.achieved ?? null,
     runtime,
     provider: r.availability.provider,
     fallback_nodes: r.fallbackNodes,
