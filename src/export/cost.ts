@@ -196,6 +196,14 @@ function scopeMacs(
     };
     types = new Map([...outer, ...scope.nodes.flatMap((n) => n.outputs.filter((o) => o).map((o) => [o, undefined] as const)), ...valueTypes(inferShapes(synth))]);
     let progress = false;
+    for (const n of scope.nodes) {
+      if (traitsOf(n).macs !== 'recurrent' || n.outputs.every((o) => !o || declared.has(o))) continue;
+      const outs = recurrentOutputs(n, types);
+      outs.forEach((t, i) => {
+        if (t && n.outputs[i]) declared.set(n.outputs[i], t);
+      });
+      progress ||= outs.some((t, i) => t && n.outputs[i]);
+    }
     for (const n of controls) {
       if (done.has(n) || n.inputs.some((i) => i !== '' && !types.get(i))) continue;
       const local: MacCount = { macs: 0, notes: [], uncounted: [] };
@@ -308,6 +316,24 @@ function controlMacs(n: Node, types: Scope, consts: ReadonlyMap<string, Tensor>,
   }
   acc.uncounted.push(where);
   return { macs: 0, outputs: [] };
+}
+
+/**
+ * The output types of an opaque recurrent op (LSTM, GRU, RNN; src/graph/ops/opaque-traits.ts),
+ * so that what reads them (a second layer) is shaped: H the hidden_size, D 2 when bidirectional,
+ *   layout 0: X [seq, batch, I] -> Y [seq, D, batch, H], Y_h (and LSTM's Y_c) [D, batch, H]
+ *   layout 1: X [batch, seq, I] -> Y [batch, seq, D, H], Y_h [batch, D, H]
+ */
+function recurrentOutputs(n: Node, types: Scope): (ValueType | undefined)[] {
+  const x = types.get(n.inputs[0] ?? '');
+  const h = n.attrs.hidden_size?.kind === 'int' ? n.attrs.hidden_size.value : undefined;
+  if (!x || x.shape.length !== 3 || h === undefined) return [];
+  const d = n.attrs.direction?.kind === 'string' && n.attrs.direction.value === 'bidirectional' ? 2 : 1;
+  const layout = n.attrs.layout?.kind === 'int' ? n.attrs.layout.value : 0;
+  const [seq, batch] = layout === 1 ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]];
+  const y = layout === 1 ? [batch, seq, d, h] : [seq, d, batch, h];
+  const state = layout === 1 ? [batch, d, h] : [d, batch, h];
+  return [{ dtype: x.dtype, shape: y }, { dtype: x.dtype, shape: state }, { dtype: x.dtype, shape: state }];
 }
 
 /** One node's MACs per sample by its `macs` trait; 0 without one, undefined when its shapes are unknown. */

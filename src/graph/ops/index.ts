@@ -19,6 +19,7 @@ import { DYNAMIC_QUANT_OPS } from './quant-dynamic.ts';
 import { AveragePool, GlobalAveragePool, GlobalMaxPool, MaxPool } from './pool.ts';
 import { ReduceMax, ReduceMean, ReduceSum } from './reduce.ts';
 import { ScatterElements } from './scatter.ts';
+import { Squeeze } from './squeeze.ts';
 import { Unsqueeze } from './unsqueeze.ts';
 
 const ALL: OpDef<any>[] = [
@@ -43,6 +44,7 @@ const ALL: OpDef<any>[] = [
   Concat,
   Transpose,
   Unsqueeze,
+  Squeeze,
   Pad,
   Max,
   Min,

@@ -12,7 +12,7 @@
  * numel(R) per step over all directions (LSTM 4H(I+H) per direction, GRU 3H(I+H), RNN H(I+H));
  * biases, peepholes and the gates' elementwise products are not counted (the DCASE convention).
  *
- * Control flow (If, Loop, Scan): how their bodies' MACs count (`body`). Squeeze, Gather, Split:
+ * Control flow (If, Loop, Scan): how their bodies' MACs count (`body`). Gather, Split:
  * a weight read through them is still the weight (`carriesWeight`).
  */
 import type { OpTraits } from './op.ts';
@@ -24,7 +24,6 @@ export const OPAQUE_TRAITS: Readonly<{ [opType: string]: OpTraits }> = Object.fr
   If: { body: 'branches' },
   Loop: { body: 'loop' },
   Scan: { body: 'scan' },
-  Squeeze: { carriesWeight: 'first' },
   Gather: { carriesWeight: 'first' },
   Split: { carriesWeight: 'first' },
 });
