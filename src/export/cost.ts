@@ -1,12 +1,17 @@
 /**
  * Size and cost of a model, as the CSV reports them. What counts is in each op's traits
- * (src/graph/ops/op.ts): `learned` inputs are parameters, `macs` says how its MACs are counted.
- *   params          elements of learned initializers: Conv/Gemm/MatMul weights and biases, BN scale and shift
+ * (src/graph/ops/op.ts; ops with no OpDef in src/graph/ops/opaque-traits.ts): `learned` inputs are
+ * parameters, `macs` says how its MACs are counted, `body` how a control-flow node's bodies count.
+ *   params          elements of learned initializers: Conv/Gemm/MatMul weights and biases, BN scale and shift,
+ *                   LSTM/GRU/RNN W, R, B (and LSTM's peepholes P); read in the graph or inside any If/Loop/Scan
+ *                   body, directly or through Slice/Concat/Reshape... (`carriesWeight`), each initializer once
  *                   (BN running statistics, reshape targets and clip bounds are not parameters)
  *   nonzeroParams   those that are not exactly zero (what unstructured pruning reduces)
  *   macs            multiply-accumulates per sample of Conv (out_elems * C_in/group * prod(kernel)),
- *                   Gemm and MatMul (out_elems * K); elementwise ops, pools and BN are not counted,
- *                   following the convention of the DCASE low-complexity track
+ *                   Gemm and MatMul (out_elems * K), LSTM/GRU/RNN (seq * (numel(W) + numel(R)): per step
+ *                   and direction 4H(I+H), 3H(I+H), H(I+H)); If: the larger branch, Loop: body * constant
+ *                   trip count, Scan: body * scanned length (`macCount`); elementwise ops, pools, BN, gate
+ *                   nonlinearities and biases are not counted, following the DCASE low-complexity track
  *   bytes, gzipBytes  the serialised ONNX file, and its gzip -9 size (dense zeros compress; this shows pruning)
  */
 import { gzipSync } from 'node:zlib';
