@@ -144,6 +144,7 @@ export interface MacCount {
  *   Loop  body * trip count when the trip count is a constant (its condition may end it sooner:
  *         an upper bound then); otherwise the body once, and a note says so
  *   Scan  body * the scanned axis' length when known; otherwise once, with a note
+ * Inside bodies a node's MACs are those at the bound shapes, not divided by a leading dim (see nodeMacs).
  */
 export function macCount(g: Graph): MacCount {
   const acc: MacCount = { macs: 0, notes: [], uncounted: [] };
@@ -151,7 +152,7 @@ export function macCount(g: Graph): MacCount {
   for (const v of g.inputs) seed.set(v.name, v.shapeUnknown ? undefined : v);
   const declared = new Map<string, ValueType>();
   for (const v of [...g.valueInfo, ...g.outputs]) if (!v.shapeUnknown) declared.set(v.name, v);
-  acc.macs = scopeMacs({ nodes: g.nodes, initializers: g.initializers }, seed, new Map(), declared, g, acc).macs;
+  acc.macs = scopeMacs({ nodes: g.nodes, initializers: g.initializers }, seed, new Map(), declared, g, acc, true).macs;
   return acc;
 }
 
@@ -180,6 +181,7 @@ function scopeMacs(
   declared: Map<string, ValueType>,
   g: Graph,
   acc: MacCount,
+  main = false,
 ): ScopeCost {
   const consts = new Map([...outerConsts, ...scope.initializers.map((t) => [t.name, t] as const)]);
   const controls = scope.nodes.filter((n) => hasSubgraphs(n));
@@ -236,7 +238,7 @@ function scopeMacs(
       acc.uncounted.push(...c.uncounted);
       continue;
     }
-    const m = nodeMacs(n, types);
+    const m = nodeMacs(n, types, main);
     if (m === undefined) acc.uncounted.push(describeNode(n));
     else macs += m;
   }
@@ -342,7 +344,7 @@ function recurrentOutputs(n: Node, types: Scope): (ValueType | undefined)[] {
 }
 
 /** One node's MACs per sample by its `macs` trait; 0 without one, undefined when its shapes are unknown. */
-function nodeMacs(n: Node, types: Scope): number | undefined {
+function nodeMacs(n: Node, types: Scope, perSample: boolean): number | undefined {
   // How an op's MACs are counted is its `macs` trait (src/graph/ops/op.ts).
   const { macs: rule, weight } = traitsOf(n);
   if (!rule || (rule === 'window' && weight === undefined)) return 0;
@@ -355,7 +357,9 @@ function nodeMacs(n: Node, types: Scope): number | undefined {
   }
   const out = types.get(n.outputs[0]);
   if (!known(out) || out.shape[0] === 0) return undefined;
-  const outElems = numel(out.shape) / out.shape[0]; // per sample
+  // NOTE: in the graph, per sample: out_elems / batch (dim 0). A body's tensors need not lead with the
+  // batch (a Scan element has lost its axis): there, out_elems at the bound (batch-1) shapes.
+  const outElems = perSample ? numel(out.shape) / out.shape[0] : numel(out.shape);
   if (rule === 'window') {
     const w = types.get(n.inputs[weight!]);
     return known(w) ? outElems * numel((w.shape as number[]).slice(1)) : undefined;

@@ -112,6 +112,44 @@ describe('If and Loop: the bodies are counted', () => {
   });
 });
 
+describe('Scan: the body once per scanned element', () => {
+  /** s [1, 3] = 0; for each e [2, 3] of xs [5, 2, 3]: m = e @ W [3, 3]; s += ReduceSum(m) -> (s, ms [5, 2, 3]). */
+  function scanModel(xsShape: (number | string)[]): Graph {
+    const body = sub(
+      'scan-body',
+      [matmul('scan-mm', 'e', 'W', 'm'), { name: 'scan-add', opType: 'Add', domain: '', inputs: ['s_in', 'm'], outputs: ['s_out'], attrs: {} }],
+      ['s_out', 'm'],
+      [],
+      ['s_in', 'e'],
+    );
+    return {
+      name: 'scan',
+      inputs: [
+        { name: 's0', dtype: 'float32', shape: [2, 3] },
+        { name: 'xs', dtype: 'float32', shape: xsShape },
+      ],
+      outputs: [{ name: 's', dtype: 'float32', shape: [2, 3] }],
+      initializers: [weight('W', [3, 3])],
+      nodes: [{ name: 'scan', opType: 'Scan', domain: '', inputs: ['s0', 'xs'], outputs: ['s', 'ms'], attrs: { body: { kind: 'graph', value: body }, num_scan_inputs: { kind: 'int', value: 1 } } }],
+      valueInfo: [],
+      opset: 17,
+      metadata: {},
+    };
+  }
+
+  it('MACs: 5 elements * (2*3 outputs * K 3); params: W once', () => {
+    const g = scanModel([5, 2, 3]);
+    expect(countParams(g).params).toBe(9);
+    expect(macCount(inferShapes(g))).toEqual({ macs: 5 * 18, notes: [], uncounted: [] });
+  });
+
+  it('a scanned length it cannot know: the body once, and a note', () => {
+    const count = macCount(inferShapes(scanModel(['T', 2, 3])));
+    expect(count.macs).toBe(18);
+    expect(count.notes).toEqual(["Scan 'scan': scanned length unknown, its body counted once"]);
+  });
+});
+
 interface TorchCount {
   params: number;
   input: number[];
