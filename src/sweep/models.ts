@@ -11,7 +11,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { EXIT, UserError } from '../errors.ts';
-import { countMacs, countParams, type ModelCost, modelCost, uncountedNodes } from '../export/cost.ts';
+import { countParams, macCount, type ModelCost, modelCost, uncountedNodes } from '../export/cost.ts';
 import { fromOnnx, toOnnx } from '../export/onnx.ts';
 import { liftConstants } from '../export/passes/lift-constants.ts';
 import { readSignature, type Signature, signatureOfGraph } from '../export/signature.ts';
@@ -89,7 +89,7 @@ export type BenchModel = Omit<PreparedModel, 'graph' | 'cost'> & {
   signature?: Signature;
   /** External-data files of a model file, handed to every session (src/runners/contract.ts OpenOptions). */
   externalData?: { path: string; data: Uint8Array }[];
-  /** Why the cost columns are empty. */
+  /** Why the cost columns are empty, or how a filled MACs count was made (an If's larger branch, a Loop counted once). */
   costNote?: string;
 };
 
@@ -123,24 +123,38 @@ function checkInputFits(g: Graph, f: FeatureTensor, source: string, hint: string
   if (!ok) throw new UserError(`${source} expects input ${formatShape(want)} but the features are ${formatShape(got)}; ${hint}`, EXIT.badModel);
 }
 
-/** Params, MACs and bytes of an imported file, as far as the IR can count them at the plan's batch-1 shapes. */
+/**
+ * Params, MACs and bytes of an imported file, as far as the IR can count them at the plan's batch-1
+ * shapes, inside If/Loop/Scan bodies and LSTM/GRU/RNN included (src/export/cost.ts). A cell that
+ * cannot be counted whole is empty with the reason; a count made less than exactly (an If whose
+ * branches differ, a Loop counted once) is filled and the note says how.
+ */
 function fileCost(graph: Graph | undefined, bytes: Uint8Array, plan: FeedPlan, why: string | undefined): { cost: BenchCost; note?: string } {
   const sizes = { bytes: bytes.length, gzipBytes: gzipSize(bytes) };
   if (!graph) return { cost: { params: null, nonzeroParams: null, macs: null, ...sizes }, note: why };
-  // NOTE: a partial count (LSTM weights or an If branch's convs left out) would read as the model's size: leave the cells empty.
+  // NOTE: a partial count (a contrib op's weights left out) would read as the model's size: leave the cells empty.
   const uncounted = uncountedNodes(graph);
   if (uncounted.length) {
-    const some = uncounted.slice(0, 3).join(', ') + (uncounted.length > 3 ? `, and ${uncounted.length - 3} more` : '');
-    return { cost: { params: null, nonzeroParams: null, macs: null, ...sizes }, note: `params and MACs not counted: ${uncounted.length} node(s) whose cost melbench does not model (${some})` };
+    return { cost: { params: null, nonzeroParams: null, macs: null, ...sizes }, note: `params and MACs not counted: ${uncounted.length} node(s) whose cost melbench does not model (${listSome(uncounted)})` };
   }
   const { params, nonzeroParams: nonzero } = countParams(graph);
   const shapes = new Map(plan.inputs.map((p) => [p.name, p.dims.map((d) => (d === 'batch' ? 1 : d))]));
+  let count;
   try {
-    const bound = inferShapes({ ...graph, inputs: graph.inputs.map((v) => ({ ...v, shape: shapes.get(v.name) ?? v.shape })) });
-    return { cost: { params, nonzeroParams: nonzero, macs: countMacs(bound), ...sizes } };
+    count = macCount(inferShapes({ ...graph, inputs: graph.inputs.map((v) => ({ ...v, shape: shapes.get(v.name) ?? v.shape })) }));
   } catch (e) {
     return { cost: { params, nonzeroParams: nonzero, macs: null, ...sizes }, note: `MACs not counted: ${(e as Error).message}` };
   }
+  if (count.uncounted.length) {
+    return { cost: { params, nonzeroParams: nonzero, macs: null, ...sizes }, note: `MACs not counted: shapes unknown at ${count.uncounted.length} node(s) (${listSome(count.uncounted)})` };
+  }
+  const note = count.notes.length ? `MACs: ${listSome(count.notes)}` : undefined;
+  return { cost: { params, nonzeroParams: nonzero, macs: count.macs, ...sizes }, ...(note ? { note } : {}) };
+}
+
+/** The first three items of a list, and how many more. */
+function listSome(items: string[]): string {
+  return items.slice(0, 3).join(', ') + (items.length > 3 ? `, and ${items.length - 3} more` : '');
 }
 
 function gzipSize(bytes: Uint8Array): number {

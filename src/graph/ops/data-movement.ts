@@ -24,7 +24,7 @@ export const Flatten = defineOp({
   inputs: ['input'],
   outputs: ['output'],
   attrs: { axis: int(1) },
-  traits: { channels: 'flatten', staticQuant: { kind: 'passthrough' } },
+  traits: { channels: 'flatten', staticQuant: { kind: 'passthrough' }, carriesWeight: 'first' },
   inferShape([x], a, ctx) {
     if (!x) throw new ShapeError(`${ctx.where}: missing input`);
     const r = x.shape.length;
@@ -47,7 +47,7 @@ export const Reshape = defineOp({
   inputs: ['data', 'shape'],
   outputs: ['reshaped'],
   attrs: { allowzero: int(0) },
-  traits: { staticQuant: { kind: 'passthrough' } },
+  traits: { staticQuant: { kind: 'passthrough' }, carriesWeight: 'first' },
   inferShape([x], _a, ctx) {
     if (!x) throw new ShapeError(`${ctx.where}: missing input`);
     const t = ctx.constant(1);
@@ -78,7 +78,7 @@ export const Concat = defineOp({
   inputs: ['inputs...'],
   outputs: ['concat_result'],
   attrs: { axis: int() },
-  traits: { channels: 'concat', staticQuant: { kind: 'concat' } },
+  traits: { channels: 'concat', staticQuant: { kind: 'concat' }, carriesWeight: 'all' },
   inferShape(ins, a, ctx) {
     const xs = ins.filter((x) => x !== undefined);
     if (!xs.length) throw new ShapeError(`${ctx.where}: needs at least one input`);
@@ -118,6 +118,7 @@ export const Transpose = defineOp({
   since: 1,
   inputs: ['data'],
   outputs: ['transposed'],
+  traits: { carriesWeight: 'first' },
   attrs: { perm: optInts() },
   inferShape([x], a, ctx) {
     if (!x) throw new ShapeError(`${ctx.where}: missing input`);
@@ -148,6 +149,7 @@ export const Slice = defineOp({
   since: 11,
   inputs: ['data', 'starts', 'ends', 'axes?', 'steps?'],
   outputs: ['output'],
+  traits: { carriesWeight: 'first' },
   attrs: {},
   inferShape([x], _a, ctx) {
     if (!x) throw new ShapeError(`${ctx.where}: missing input`);

@@ -12,12 +12,14 @@ import { Concat, Expand, Flatten, Reshape, Slice, Transpose } from './data-movem
 import { And, Greater, Less, Where } from './logic.ts';
 import { Max, Min } from './minmax.ts';
 import type { OpDef, OpTraits } from './op.ts';
+import { OPAQUE_TRAITS } from './opaque-traits.ts';
 import { Pad } from './pad.ts';
 import { QUANT_OPS } from './quant.ts';
 import { DYNAMIC_QUANT_OPS } from './quant-dynamic.ts';
 import { AveragePool, GlobalAveragePool, GlobalMaxPool, MaxPool } from './pool.ts';
 import { ReduceMax, ReduceMean, ReduceSum } from './reduce.ts';
 import { ScatterElements } from './scatter.ts';
+import { Squeeze } from './squeeze.ts';
 import { Unsqueeze } from './unsqueeze.ts';
 
 const ALL: OpDef<any>[] = [
@@ -42,6 +44,7 @@ const ALL: OpDef<any>[] = [
   Concat,
   Transpose,
   Unsqueeze,
+  Squeeze,
   Pad,
   Max,
   Min,
@@ -73,9 +76,14 @@ export function findOp(opType: string, domain = ''): OpDef<any> | undefined {
   return REGISTRY.get(`${domain}::${opType}`);
 }
 
-/** The traits of a node's op: empty for an op without traits and for one that is not registered. */
+/**
+ * The traits of a node's op: its OpDef's; for an op with no OpDef, those of opaque-traits.ts (the
+ * recurrent ops' weights and MACs); empty otherwise.
+ */
 export function traitsOf(node: Pick<Node, 'opType' | 'domain'>): OpTraits {
-  return findOp(node.opType, node.domain)?.traits ?? NO_TRAITS;
+  const def = findOp(node.opType, node.domain);
+  if (def) return def.traits ?? NO_TRAITS;
+  return (node.domain === '' && Object.hasOwn(OPAQUE_TRAITS, node.opType) ? OPAQUE_TRAITS[node.opType] : undefined) ?? NO_TRAITS;
 }
 
 export function getOp(opType: string, domain = ''): OpDef<any> {

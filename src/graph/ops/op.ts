@@ -105,9 +105,22 @@ export interface OpTraits {
    * Multiply-accumulates per sample (src/export/cost.ts):
    *   window  out_elems * prod(W.dims[1:]), W its `weight` (Conv: C_in/group * prod(kernel))
    *   matmul  out_elems * K, K the inner axis of its first input (transA read for Gemm)
+   *   recurrent  seq_len * (numel(W) + numel(R)), W and R inputs 1 and 2 (LSTM, GRU, RNN: opaque-traits.ts)
    * Absent: not counted (elementwise ops, pools and BN, by the DCASE low-complexity convention).
    */
-  macs?: 'window' | 'matmul';
+  macs?: 'window' | 'matmul' | 'recurrent';
+  /**
+   * The cost model: a weight passes through it unchanged in value on its way to the op that learns
+   * it (an exporter slices LSTMCell's weight_ih into gates and concatenates them into W), from its
+   * first input or from all of them (Concat). The initializer at the start of the chain is the
+   * parameter, counted once.
+   */
+  carriesWeight?: 'first' | 'all';
+  /**
+   * The cost model: how its subgraphs cost (src/export/cost.ts macCount): 'branches' (If: the
+   * larger), 'loop' (body * constant trip count), 'scan' (body * scanned length).
+   */
+  body?: 'branches' | 'loop' | 'scan';
   /**
    * float16 keeps it in float32 by default, for this reason (none so far: every zoo op loads and
    * runs in float16 on the runtimes tried; see src/export/passes/float16.ts).
