@@ -26,9 +26,9 @@ export const COLUMNS = [
   ['input_shape', 'input tensor shape, e.g. 1x1x64x126; a model with several inputs names each: `input=[1,512] state=[2,1,128] sr=[]`'],
   ['input_sha256', "sha256 of the input tensor bytes: identical across runtimes of a run; with several inputs, sha256 over each input's name, dtype, dims and bytes in input order"],
   // size and cost
-  ['params', 'learned parameters (Conv/Gemm weights and biases, BN scale and shift)'],
+  ['params', 'learned parameters, each tensor once wherever the model reads it (subgraphs included): Conv/Gemm/MatMul weights and biases, BN scale and shift, LSTM/GRU/RNN W, R, B (src/export/cost.ts)'],
   ['nonzero_params', 'parameters not exactly zero'],
-  ['macs', 'multiply-accumulates per sample (Conv, Gemm, MatMul)'],
+  ['macs', 'multiply-accumulates per sample at batch-1 shapes (Conv, Gemm, MatMul, LSTM/GRU/RNN per time step x sequence length, If/Loop/Scan bodies); empty when any shape is unknown'],
   ['model_bytes', 'bytes of the ONNX file'],
   ['gzip_bytes', 'bytes of the ONNX file after gzip -9'],
   // quality
