@@ -5,60 +5,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/errors.ts';
 import { encodeNpy } from '../../src/features/npy.ts';
-import { type Row, makeRow } from '../../src/report/columns.ts';
-import { CsvReport } from '../../src/report/csv.ts';
 import { DEFAULT_GATE } from '../../src/report/compare.ts';
-import { SamplesLog } from '../../src/report/samples.ts';
-import { Rng } from '../../src/rng.ts';
 import { compareInterleaved } from '../../src/sweep/interleave.ts';
 import { prepareModel } from '../../src/sweep/models.ts';
+import { writeRun } from '../fixtures/fake-run.ts';
 import { melbenchInProcess } from './run-in-process.ts';
-
-interface FakeCell {
-  runtime: string;
-  status?: string;
-  median?: number;
-  f1?: number;
-  bytes?: number;
-  cpu?: string;
-}
-
-function samples(seed: number, median: number): number[] {
-  const rng = new Rng(seed);
-  return Array.from({ length: 100 }, () => median * Math.exp(rng.normal(0, 0.03)));
-}
-
-/** A run as `bench` writes it: the CSV through CsvReport, the samples through SamplesLog. */
-function writeRun(dir: string, name: string, cells: FakeCell[], seed: number): string {
-  const path = join(dir, `${name}.csv`);
-  const csv = new CsvReport(path).open();
-  const log = new SamplesLog(join(dir, `${name}.samples.jsonl`));
-  cells.forEach((c, i) => {
-    const ok = (c.status ?? 'ok') === 'ok';
-    const s = ok ? samples(seed * 100 + i, c.median ?? 1) : [];
-    const row: Row = makeRow({
-      run_id: name,
-      model: 'resnet',
-      variant: 'fp32',
-      runtime: c.runtime,
-      threads: 0,
-      batch: 1,
-      preset: 'default',
-      status: c.status ?? 'ok',
-      model_bytes: c.bytes ?? 5000,
-      macro_f1: c.f1 ?? null,
-      samples: ok ? s.length : null,
-      cpu: c.cpu ?? 'AMD EPYC',
-      cores: 2,
-      node: 'v20',
-      ort_version: '1.30.0',
-      os: 'linux',
-    });
-    csv.append(row);
-    if (ok) log.append({ run_id: name, model: 'resnet', variant: 'fp32', runtime: c.runtime, batch: 1, samples_ms: s });
-  });
-  return path;
-}
 
 /** Runs the CLI in-process; `compare` without its HTML page (test/cli/report-at-end.test.ts checks that). */
 async function melbench(...args: string[]) {

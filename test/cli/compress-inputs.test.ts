@@ -26,6 +26,7 @@ import { readReport } from '../../src/report/csv.ts';
 import { encodeNpy } from '../../src/features/npy.ts';
 import { ModelBuilder } from '../../src/graph/builder.ts';
 import { Rng } from '../../src/rng.ts';
+import { expectOneErrorLine } from './expect-error.ts';
 import { melbenchInProcess as melbench } from './run-in-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'melbench-compress-inputs-'));
@@ -68,13 +69,6 @@ function opCounts(path: string): Record<string, number> {
   return out;
 }
 
-function expectOneLine(r: { code: number; stderr: string }, code: number, pattern: RegExp) {
-  expect(r.code, r.stderr).toBe(code);
-  const errors = r.stderr.split('\n').filter((l) => l.startsWith('melbench: error:'));
-  expect(errors, r.stderr).toHaveLength(1);
-  expect(errors[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 const rng = new Rng(7);
 const noise = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
@@ -158,18 +152,18 @@ describe('a conv model with a named free dim (x [N, 1, 16, T])', () => {
       ['quantize', FREE, '--mode', 'static-qdq', '--calib', 'random'],
       ['prune', FREE, '--method', 'magnitude-global', '--ratio', '0.5'],
     ]) {
-      expectOneLine(await melbench(...cmd, '-o', out), EXIT.usage, /input 'x' takes samples of \[1, 16, T\], with a free dim random samples cannot size: set it with --dim T=<n>/);
-      expectOneLine(await melbench(...cmd, '--dim', 'frames=20', '-o', out), EXIT.usage, /--dim frames=\.\.\.: no input has a dim named 'frames' \(inputs: x float32\[N, 1, 16, T\]\)/);
-      expectOneLine(await melbench(...cmd, '--shape', 'x=1x16x20', '-o', out), EXIT.usage, /--shape x=1x16x20 has rank 3 but input 'x' is \[N, 1, 16, T\]/);
-      expectOneLine(await melbench(...cmd, '--shape', 'x=1x2x16x20', '-o', out), EXIT.usage, /--shape x=1x2x16x20 does not fit input 'x' \[N, 1, 16, T\] at dim 1/);
-      expectOneLine(await melbench(...cmd, '--dim', 'T=20', '--input', 'x=0.5', '-o', out), EXIT.usage, /--input x=\.\.\. feeds 'x', the float32 input the samples fill \(inputs: x float32\[N, 1, 16, T\]\)/);
-      expectOneLine(await melbench(...cmd, '--dim', 'T=20', '--input', npy('feat.npy', noise(16 * 20), [1, 16, 20]), '-o', out), EXIT.usage, /a features file without an input name feeds bench's log-mel input.*--input <name>=file\.npy/);
+      expectOneErrorLine(await melbench(...cmd, '-o', out), EXIT.usage, /input 'x' takes samples of \[1, 16, T\], with a free dim random samples cannot size: set it with --dim T=<n>/);
+      expectOneErrorLine(await melbench(...cmd, '--dim', 'frames=20', '-o', out), EXIT.usage, /--dim frames=\.\.\.: no input has a dim named 'frames' \(inputs: x float32\[N, 1, 16, T\]\)/);
+      expectOneErrorLine(await melbench(...cmd, '--shape', 'x=1x16x20', '-o', out), EXIT.usage, /--shape x=1x16x20 has rank 3 but input 'x' is \[N, 1, 16, T\]/);
+      expectOneErrorLine(await melbench(...cmd, '--shape', 'x=1x2x16x20', '-o', out), EXIT.usage, /--shape x=1x2x16x20 does not fit input 'x' \[N, 1, 16, T\] at dim 1/);
+      expectOneErrorLine(await melbench(...cmd, '--dim', 'T=20', '--input', 'x=0.5', '-o', out), EXIT.usage, /--input x=\.\.\. feeds 'x', the float32 input the samples fill \(inputs: x float32\[N, 1, 16, T\]\)/);
+      expectOneErrorLine(await melbench(...cmd, '--dim', 'T=20', '--input', npy('feat.npy', noise(16 * 20), [1, 16, 20]), '-o', out), EXIT.usage, /a features file without an input name feeds bench's log-mel input.*--input <name>=file\.npy/);
     }
     // A --calib folder of int64 .npy: the file, its dtype and the input it was to feed.
     const ints = join(dir, 'int-samples');
     mkdirSync(ints);
     for (const f of ['a.npy', 'b.npy']) writeFileSync(join(ints, f), int64Npy([1, 16, 20]));
-    expectOneLine(await melbench('quantize', FREE, '--mode', 'static-qdq', '--calib', ints, '-o', out), EXIT.badInput, /a\.npy: not a float32 \.npy array \(dtype <i8; expected <f4 or <f8\); the samples feed input 'x' \(inputs: x float32\[N, 1, 16, T\]\)/);
+    expectOneErrorLine(await melbench('quantize', FREE, '--mode', 'static-qdq', '--calib', ints, '-o', out), EXIT.badInput, /a\.npy: not a float32 \.npy array \(dtype <i8; expected <f4 or <f8\); the samples feed input 'x' \(inputs: x float32\[N, 1, 16, T\]\)/);
     expect(existsSync(out)).toBe(false);
   }, 60_000);
 });
@@ -224,11 +218,11 @@ describe('a model with three inputs (float input, float state -> stateN, int64 s
       ['quantize', STATEFUL, '--mode', 'static-qdq', '--calib', 'random'],
       ['prune', STATEFUL, '--method', 'magnitude-global', '--ratio', '0.5'],
     ]) {
-      expectOneLine(await melbench(...cmd, '-o', out), EXIT.usage, /input 'sr' is int64 \[\]; melbench does not invent integer data: give it with --input sr=<int64 value>, e.g. --input sr=16000/);
-      expectOneLine(await melbench(...cmd, '--input', `sr=${npy('sr-float.npy', Float32Array.of(16000), [])}`, '-o', out), EXIT.badInput, /--input sr=.*sr-float\.npy holds float32 but input 'sr' is int64/);
-      expectOneLine(await melbench(...cmd, '--input', 'sr=16000', '--input', `state=${npy('state-short.npy', new Float32Array(8), [1, 8])}`, '-o', out), EXIT.badInput, /--input state=.*state-short\.npy has shape \[1, 8\] but input 'state' needs \[2, 1, 8\] \(model: \[2, N, 8\]\)/);
+      expectOneErrorLine(await melbench(...cmd, '-o', out), EXIT.usage, /input 'sr' is int64 \[\]; melbench does not invent integer data: give it with --input sr=<int64 value>, e.g. --input sr=16000/);
+      expectOneErrorLine(await melbench(...cmd, '--input', `sr=${npy('sr-float.npy', Float32Array.of(16000), [])}`, '-o', out), EXIT.badInput, /--input sr=.*sr-float\.npy holds float32 but input 'sr' is int64/);
+      expectOneErrorLine(await melbench(...cmd, '--input', 'sr=16000', '--input', `state=${npy('state-short.npy', new Float32Array(8), [1, 8])}`, '-o', out), EXIT.badInput, /--input state=.*state-short\.npy has shape \[1, 8\] but input 'state' needs \[2, 1, 8\] \(model: \[2, N, 8\]\)/);
       const lacks = await melbench(...cmd, '--input', 'sr=16000', '--dim', 'T=20', '-o', out);
-      expectOneLine(lacks, EXIT.usage, /--dim T=\.\.\.: no input has a dim named 'T'/);
+      expectOneErrorLine(lacks, EXIT.usage, /--dim T=\.\.\.: no input has a dim named 'T'/);
       expect(lacks.stderr).toMatch(sig);
     }
     expect(existsSync(out)).toBe(false);
@@ -249,10 +243,10 @@ describe('ablate --models file.onnx takes the same flags', () => {
       expect(row.fidelity_inputs).toBe('8');
     }
     const bad = await melbench('ablate', '--suite', 'seed001', '--models', FREE, ...FAST, '-o', join(dir, 'ablate-never.csv'));
-    expectOneLine(bad, EXIT.usage, /set it with --dim T=<n>/);
+    expectOneErrorLine(bad, EXIT.usage, /set it with --dim T=<n>/);
     expect(existsSync(join(dir, 'ablate-never.csv'))).toBe(false); // before the run's files exist
     const zoo = await melbench('ablate', '--suite', 'seed001', '--models', 'resnet', '--dim', 'T=20', ...FAST, '-o', join(dir, 'ablate-zoo.csv'));
-    expectOneLine(zoo, EXIT.usage, /--input, --dim and --shape describe the inputs of model files \(--models x\.onnx\)/);
+    expectOneErrorLine(zoo, EXIT.usage, /--input, --dim and --shape describe the inputs of model files \(--models x\.onnx\)/);
     const three = join(dir, 'ablate-stateful.csv');
     const s = await melbench('ablate', '--suite', 'quant', '--calibrations', 'minmax', '--models', STATEFUL, '--input', 'sr=16000', ...FAST, '-o', three);
     const srows = readReport(three);
@@ -273,6 +267,6 @@ describe.skipIf(!existsSync(EMBEDDING))("openWakeWord's embedding model (input_1
     expect(ops.QuantizeLinear).toBeGreaterThanOrEqual(20);
     const s = await ort.InferenceSession.create(readFileSync(out));
     expect((await s.run({ input_1: new ort.Tensor('float32', noise(76 * 32), [1, 76, 32, 1]) })).conv2d_19.dims).toEqual([1, 1, 1, 96]);
-    expectOneLine(await melbench('quantize', EMBEDDING, '--mode', 'static-qdq', '--calib', 'random', '-o', out), EXIT.usage, /input 'input_1' takes samples of \[unk__314, 76, 32, 1\], with a free dim random samples cannot size: set it with --dim unk__314=<n>/);
+    expectOneErrorLine(await melbench('quantize', EMBEDDING, '--mode', 'static-qdq', '--calib', 'random', '-o', out), EXIT.usage, /input 'input_1' takes samples of \[unk__314, 76, 32, 1\], with a free dim random samples cannot size: set it with --dim unk__314=<n>/);
   }, 120_000);
 });

@@ -13,6 +13,7 @@ import { EXIT } from '../../src/errors.ts';
 import { encodeNpy } from '../../src/features/npy.ts';
 import { Rng } from '../../src/rng.ts';
 import { onnxFixture, writeFixture } from '../fixtures/onnx-models.ts';
+import { expectOneErrorLine } from './expect-error.ts';
 import { melbenchInProcess as melbench } from './run-in-process.ts';
 
 const TINY = new URL('../data/tiny-cnn.onnx', import.meta.url).pathname;
@@ -28,13 +29,6 @@ function npyFolder(name: string, n: number, dims: number[]): string {
   return d;
 }
 
-function expectOneLine(r: { code: number; stderr: string }, code: number, pattern: RegExp) {
-  expect(r.code, r.stderr).toBe(code);
-  const errors = r.stderr.split('\n').filter((l) => l.startsWith('melbench: error:'));
-  expect(errors, r.stderr).toHaveLength(1);
-  expect(errors[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 describe('melbench quantize', () => {
   it('static-qdq with a folder of .npy samples: notes, summary, fidelity on the held-out files, a model ORT runs', async () => {
@@ -73,16 +67,16 @@ describe('melbench quantize', () => {
 
   it('bad input: one line, the documented exit code', async () => {
     const out = join(dir, 'never.onnx');
-    expectOneLine(await melbench('quantize', join(dir, 'missing.onnx'), '--mode', 'fp16', '-o', out), EXIT.badInput, /cannot read model .*missing\.onnx: ENOENT/);
-    expectOneLine(await melbench('quantize', NOT_ONNX, '--mode', 'fp16', '-o', out), EXIT.badInput, /not-onnx\.onnx/);
-    expectOneLine(await melbench('quantize', TINY, '--mode', 'int4', '-o', out), EXIT.usage, /unknown --mode 'int4'; choose from: fp16, dynamic, static-qdq, static-qoperator, full-int/);
-    expectOneLine(await melbench('quantize', TINY, '--mode', 'static-qdq', '-o', out), EXIT.usage, /--mode static-qdq needs calibration samples: give --calib/);
-    expectOneLine(await melbench('quantize', TINY, '--mode', 'full-int', '--calib', npyFolder('wrong', 4, [1, 16, 21]), '-o', out), EXIT.badInput, /s0\.npy has shape \[1, 16, 21\]; the model's input 'x' takes samples of \[1, 16, 20\]/);
-    expectOneLine(await melbench('quantize', TINY, '--mode', 'full-int', '--calib', npyFolder('one', 1, [1, 16, 20]), '-o', out), EXIT.badInput, /holds 1 \.npy file\(s\); it needs at least 2/);
-    expectOneLine(await melbench('quantize', TINY, '--mode', 'fp16', '--calib-count', '0', '-o', out), EXIT.usage, /--calib-count must be a positive integer/);
-    expectOneLine(await melbench('quantize', TINY, '--mode', 'fp16', '-o', '/proc/nope/x.onnx'), EXIT.output, /cannot write the model \/proc\/nope\/x\.onnx/);
-    expectOneLine(await melbench('quantize', TINY, '--mode', 'fp16', '-o', dir), EXIT.output, /it is a directory/);
-    expectOneLine(await melbench('quantize', TINY, '--mode', 'fp16', '-o', TINY), EXIT.usage, /is the input model; write the compressed model to another file/);
+    expectOneErrorLine(await melbench('quantize', join(dir, 'missing.onnx'), '--mode', 'fp16', '-o', out), EXIT.badInput, /cannot read model .*missing\.onnx: ENOENT/);
+    expectOneErrorLine(await melbench('quantize', NOT_ONNX, '--mode', 'fp16', '-o', out), EXIT.badInput, /not-onnx\.onnx/);
+    expectOneErrorLine(await melbench('quantize', TINY, '--mode', 'int4', '-o', out), EXIT.usage, /unknown --mode 'int4'; choose from: fp16, dynamic, static-qdq, static-qoperator, full-int/);
+    expectOneErrorLine(await melbench('quantize', TINY, '--mode', 'static-qdq', '-o', out), EXIT.usage, /--mode static-qdq needs calibration samples: give --calib/);
+    expectOneErrorLine(await melbench('quantize', TINY, '--mode', 'full-int', '--calib', npyFolder('wrong', 4, [1, 16, 21]), '-o', out), EXIT.badInput, /s0\.npy has shape \[1, 16, 21\]; the model's input 'x' takes samples of \[1, 16, 20\]/);
+    expectOneErrorLine(await melbench('quantize', TINY, '--mode', 'full-int', '--calib', npyFolder('one', 1, [1, 16, 20]), '-o', out), EXIT.badInput, /holds 1 \.npy file\(s\); it needs at least 2/);
+    expectOneErrorLine(await melbench('quantize', TINY, '--mode', 'fp16', '--calib-count', '0', '-o', out), EXIT.usage, /--calib-count must be a positive integer/);
+    expectOneErrorLine(await melbench('quantize', TINY, '--mode', 'fp16', '-o', '/proc/nope/x.onnx'), EXIT.output, /cannot write the model \/proc\/nope\/x\.onnx/);
+    expectOneErrorLine(await melbench('quantize', TINY, '--mode', 'fp16', '-o', dir), EXIT.output, /it is a directory/);
+    expectOneErrorLine(await melbench('quantize', TINY, '--mode', 'fp16', '-o', TINY), EXIT.usage, /is the input model; write the compressed model to another file/);
   }, 60_000);
 
   it('a failure leaves an existing -o untouched (and leaves no temporary file)', async () => {
@@ -108,7 +102,7 @@ describe('melbench quantize', () => {
     const vad = writeFixture(join(dir, 'fixtures'), onnxFixture('silero-like-vad'));
     // sr is int64: melbench does not invent it, on quantize as on bench.
     const b = await melbench('quantize', vad, '--mode', 'fp16', '-o', join(dir, 'vad-fp16.onnx'));
-    expectOneLine(b, EXIT.usage, /input 'sr' is int64 \[\]; melbench does not invent integer data: give it with --input sr=<int64 value>, e.g. --input sr=16000/);
+    expectOneErrorLine(b, EXIT.usage, /input 'sr' is int64 \[\]; melbench does not invent integer data: give it with --input sr=<int64 value>, e.g. --input sr=16000/);
     const c = await melbench('quantize', vad, '--input', 'sr=16000', '--mode', 'static-qdq', '--calib', 'random', '-o', join(dir, 'vad-q.onnx'));
     expect(c.code, c.stderr).toBe(0);
     expect(c.stdout).toMatch(/ {2}output: SNR \d+\.\d dB/);
@@ -116,6 +110,6 @@ describe('melbench quantize', () => {
     expect(readFileSync(join(dir, 'vad-q.onnx')).toString('latin1')).toContain('QuantizeLinear');
     // Full-int turns the one input and output into integers; with three inputs the pass refuses (quantize-static.ts).
     const d = await melbench('quantize', vad, '--input', 'sr=16000', '--mode', 'full-int', '--calib', 'random', '-o', join(dir, 'vad-fi.onnx'));
-    expectOneLine(d, EXIT.usage, /full-int quantization needs one input and one output; 'silero-like-vad' has 3 and 2/);
+    expectOneErrorLine(d, EXIT.usage, /full-int quantization needs one input and one output; 'silero-like-vad' has 3 and 2/);
   }, 60_000);
 });

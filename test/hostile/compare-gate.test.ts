@@ -8,53 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/errors.ts';
-import { makeRow } from '../../src/report/columns.ts';
-import { CsvReport } from '../../src/report/csv.ts';
-import { SamplesLog } from '../../src/report/samples.ts';
-import { Rng } from '../../src/rng.ts';
+import { writeRun } from '../fixtures/fake-run.ts';
 import { melbenchInProcess } from '../cli/run-in-process.ts';
-
-interface Cell {
-  model?: string;
-  runtime: string;
-  status?: string;
-  error?: string;
-  software?: boolean;
-  median?: number;
-  bytes?: number | null;
-  samples?: number[];
-}
-
-/** A run as `bench` writes it (CsvReport + SamplesLog), 100 lognormal samples per ok cell. */
-function writeRun(dir: string, name: string, cells: Cell[], seed = 1): string {
-  const path = join(dir, `${name}.csv`);
-  const csv = new CsvReport(path).open();
-  const log = new SamplesLog(join(dir, `${name}.samples.jsonl`));
-  const rng = new Rng(seed);
-  for (const c of cells) {
-    const ok = (c.status ?? 'ok') === 'ok';
-    const s = c.samples ?? (ok ? Array.from({ length: 100 }, () => (c.median ?? 1) * Math.exp(rng.normal(0, 0.03))) : []);
-    const model = c.model ?? 'resnet';
-    csv.append(
-      makeRow({
-        run_id: name,
-        model,
-        variant: 'fp32',
-        runtime: c.runtime,
-        threads: 0,
-        batch: 1,
-        preset: 'default',
-        status: c.status ?? 'ok',
-        error: c.error ?? null,
-        model_bytes: c.bytes === undefined ? 5000 : c.bytes,
-        samples: ok ? s.length : null,
-        software_adapter: c.software ?? false,
-      }),
-    );
-    if (ok) log.append({ run_id: name, model, variant: 'fp32', runtime: c.runtime, batch: 1, samples_ms: s });
-  }
-  return path;
-}
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'melbench-hostile-gate-'));
 const compare = (base: string, cur: string, ...flags: string[]) => melbenchInProcess('compare', base, cur, '--no-report', ...flags);
@@ -72,18 +27,18 @@ function expectOneLine(r: { code: number; stdout: string; stderr: string }, code
 describe('the gate cannot pass without judging', () => {
   it('every candidate cell unavailable: nothing comparable, exit 2', async () => {
     const dir = tmp();
-    const base = writeRun(dir, 'base', [{ runtime: 'cpu' }, { runtime: 'wasm' }]);
+    const base = writeRun(dir, 'base', [{ runtime: 'cpu' }, { runtime: 'wasm' }], 1);
     const cur = writeRun(dir, 'cur', [
       { runtime: 'cpu', status: 'unavailable', error: 'runtime not installed' },
       { runtime: 'wasm', status: 'unavailable', error: 'runtime not installed' },
-    ]);
+    ], 2);
     expectOneLine(await compare(base, cur), EXIT.usage, /nothing to compare: no cell of .*base\.csv has a comparable cell in .*cur\.csv/);
   });
 
   it('one candidate cell unavailable or absent: exit 1, counted as missing; --allow-missing passes', async () => {
     const dir = tmp();
-    const base = writeRun(dir, 'base', [{ runtime: 'cpu' }, { runtime: 'wasm' }, { runtime: 'webgpu' }]);
-    const cur = writeRun(dir, 'cur', [{ runtime: 'cpu' }, { runtime: 'wasm', status: 'unavailable', error: 'no wasm here' }]);
+    const base = writeRun(dir, 'base', [{ runtime: 'cpu' }, { runtime: 'wasm' }, { runtime: 'webgpu' }], 1);
+    const cur = writeRun(dir, 'cur', [{ runtime: 'cpu' }, { runtime: 'wasm', status: 'unavailable', error: 'no wasm here' }], 2);
     const r = await compare(base, cur);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/^0 regression\(s\), \*\*2 missing\*\*, 0 incomparable, 0 improvement\(s\), 1 unchanged, 0 new\.$/m);
@@ -94,8 +49,8 @@ describe('the gate cannot pass without judging', () => {
 
   it('a candidate on a software adapter where the baseline was hardware: not comparable, exit 1', async () => {
     const dir = tmp();
-    const base = writeRun(dir, 'base', [{ runtime: 'cpu' }, { runtime: 'webgpu' }]);
-    const cur = writeRun(dir, 'cur', [{ runtime: 'cpu' }, { runtime: 'webgpu', software: true, median: 3 }]);
+    const base = writeRun(dir, 'base', [{ runtime: 'cpu' }, { runtime: 'webgpu' }], 1);
+    const cur = writeRun(dir, 'cur', [{ runtime: 'cpu' }, { runtime: 'webgpu', software: true, median: 3 }], 2);
     const r = await compare(base, cur);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/\*\*1 incomparable\*\*/);
@@ -105,8 +60,8 @@ describe('the gate cannot pass without judging', () => {
 
   it('schema 99 in every row: refused, naming both versions', async () => {
     const dir = tmp();
-    const base = writeRun(dir, 'base', [{ runtime: 'cpu' }]);
-    const cur = writeRun(dir, 'cur', [{ runtime: 'cpu' }]);
+    const base = writeRun(dir, 'base', [{ runtime: 'cpu' }], 1);
+    const cur = writeRun(dir, 'cur', [{ runtime: 'cpu' }], 2);
     const lines = readFileSync(cur, 'utf8').split('\n');
     writeFileSync(cur, [lines[0], ...lines.slice(1).map((l) => (l ? l.replace(/^\d+,/, '99,') : l))].join('\n'));
     expectOneLine(await compare(base, cur), EXIT.usage, /cur\.csv:2: schema '99' is not one this melbench reads \(1 to \d+\)/);
@@ -114,8 +69,8 @@ describe('the gate cannot pass without judging', () => {
 
   it('a hand-edited header (schema -> schemaX, p50_ms -> p50_us, samples -> n): refused', async () => {
     const dir = tmp();
-    const base = writeRun(dir, 'base', [{ runtime: 'cpu' }]);
-    const cur = writeRun(dir, 'cur', [{ runtime: 'cpu' }]);
+    const base = writeRun(dir, 'base', [{ runtime: 'cpu' }], 1);
+    const cur = writeRun(dir, 'cur', [{ runtime: 'cpu' }], 2);
     const text = readFileSync(cur, 'utf8');
     const [header, ...rest] = text.split('\n');
     writeFileSync(cur, [header.replace(/^schema,/, 'schemaX,').replace(',samples,', ',n,'), ...rest].join('\n'));
@@ -124,15 +79,15 @@ describe('the gate cannot pass without judging', () => {
 
   it('every sample 0 ms: refused, naming the cell', async () => {
     const dir = tmp();
-    const base = writeRun(dir, 'base', [{ runtime: 'cpu' }]);
-    const cur = writeRun(dir, 'cur', [{ runtime: 'cpu', samples: Array(100).fill(0) }]);
+    const base = writeRun(dir, 'base', [{ runtime: 'cpu' }], 1);
+    const cur = writeRun(dir, 'cur', [{ runtime: 'cpu', samples: Array(100).fill(0) }], 2);
     expectOneLine(await compare(base, cur), EXIT.usage, /cur\.samples\.jsonl:1: cell resnet fp32 cpu 1: sample 0 is 0; latencies must be finite and > 0 ms/);
   });
 
   it('model_bytes blank on the candidate: the summary says size was not judged', async () => {
     const dir = tmp();
-    const base = writeRun(dir, 'base', [{ runtime: 'cpu' }]);
-    const cur = writeRun(dir, 'cur', [{ runtime: 'cpu', bytes: null }]);
+    const base = writeRun(dir, 'base', [{ runtime: 'cpu' }], 1);
+    const cur = writeRun(dir, 'cur', [{ runtime: 'cpu', bytes: null }], 2);
     const r = await compare(base, cur);
     expect(r.code, r.stderr).toBe(EXIT.ok);
     expect(r.stdout).toMatch(/^> model_bytes not judged in 1 cell\(s\) \(blank in current\)\.$/m);
@@ -141,7 +96,7 @@ describe('the gate cannot pass without judging', () => {
   it('a model named like a formula (=, +, -, @) compares, exit 0', async () => {
     const dir = tmp();
     const cells = ['=cmd', '+x', '-y', '@z'].map((model) => ({ model, runtime: 'cpu' }));
-    const base = writeRun(dir, 'base', cells);
+    const base = writeRun(dir, 'base', cells, 1);
     const cur = writeRun(dir, 'cur', cells, 2);
     // the writer defused them on disk
     expect(readFileSync(cur, 'utf8')).toContain("'=cmd");
@@ -155,8 +110,8 @@ describe('the gate cannot pass without judging', () => {
   it('HTML in a model name is text in the Markdown, and cannot open an element', async () => {
     const dir = tmp();
     const model = '<img src=x onerror=alert(1)><details open>';
-    const base = writeRun(dir, 'base', [{ model, runtime: 'cpu' }]);
-    const cur = writeRun(dir, 'cur', [{ model, runtime: 'cpu', median: 2 }]);
+    const base = writeRun(dir, 'base', [{ model, runtime: 'cpu' }], 1);
+    const cur = writeRun(dir, 'cur', [{ model, runtime: 'cpu', median: 2 }], 2);
     const r = await compare(base, cur);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).not.toMatch(/<img|<details/);
