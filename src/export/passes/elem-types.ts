@@ -1,0 +1,121 @@
+/**
+ * Element types where shape inference stops. melbench's inference (src/graph/infer.ts) types a
+ * value only with its whole shape; a chain through an op it does not model (ConstantOfShape,
+ * Shape...) leaves everything downstream untyped, and inside imported subgraphs that is most of
+ * the body (silero VAD's branches: 2 of 55 values typed). But the element type alone follows from
+ * ONNX's type constraints, op by op, whatever the shapes:
+ *
+ *   most ops                       every output has the type of input 0, the data (type variable
+ *                                  T shared by it and the outputs: Conv, Pad, Slice, Relu,
+ *                                  Reshape, Gather, LSTM ...); Add, Sub, Mul, Div, Mod, PRelu,
+ *                                  Max, Min, Sum, Mean and Concat, whose inputs all share T, that
+ *                                  of any typed input
+ *   Shape, Size, NonZero, ArgMax/Min, NonMaxSuppression   int64
+ *   Equal, Greater, Less(OrEqual), And, Or, Xor, Not, IsNaN, IsInf   bool
+ *   Cast (to), ConstantOfShape (value, float32 by default), Constant (value), CastLike (input 1),
+ *   Where (input 1), QuantizeLinear (its zero point, uint8 without), DequantizeLinear (float32),
+ *   ConvInteger / MatMulInteger (int32), DynamicQuantizeLinear (uint8, float32, uint8),
+ *   MaxPool / TopK / Unique (int64 indices after the first output), Dropout (bool mask)
+ *   If                             the then-branch's output types: declared, else by these rules
+ *   Loop                           carried outputs the type of the carried inputs
+ * An op of another domain, or a value these rules cannot reach, stays untyped: a caller that needs
+ * a type (calibration exposing float activations) leaves such values alone.
+ */
+import { type DType, dtypeOfOnnx } from '../../graph/dtype.ts';
+import { type Graph, type Node, valueTypes } from '../../graph/ir.ts';
+import { carriedElemType } from './scopes.ts';
+
+const INT64_OUT = new Set(['Shape', 'Size', 'NonZero', 'ArgMax', 'ArgMin', 'NonMaxSuppression']);
+const BOOL_OUT = new Set(['Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual', 'And', 'Or', 'Xor', 'Not', 'IsNaN', 'IsInf']);
+/** Ops whose inputs all share one type variable T with the outputs. */
+const SHARED_T = new Set(['Add', 'Sub', 'Mul', 'Div', 'Mod', 'PRelu', 'Max', 'Min', 'Sum', 'Mean', 'Concat']);
+/** Ops whose outputs after the first are int64 indices. */
+const INDICES_AFTER_FIRST = new Set(['MaxPool', 'TopK', 'Unique']);
+
+const intAttr = (n: Node, name: string) => (n.attrs[name]?.kind === 'int' ? (n.attrs[name].value as number) : undefined);
+
+/** The element types of a node's outputs, from its inputs' (see the header); undefined where no rule applies. */
+function outputTypes(n: Node, typeOf: (name: string) => DType | undefined): (DType | undefined)[] {
+  const k = n.outputs.length;
+  const all = (d: DType | undefined) => Array<DType | undefined>(k).fill(d);
+  if (n.domain !== '' && n.domain !== 'ai.onnx') return all(undefined);
+  // NOTE: input 0 holds the data for most ops (Gather, Reshape, Slice, Pad take int64 companions);
+  // only ops whose inputs all share T may take the type of another input.
+  const first = SHARED_T.has(n.opType) ? n.inputs.map((i) => (i ? typeOf(i) : undefined)).find((d) => d !== undefined) : n.inputs[0] ? typeOf(n.inputs[0]) : undefined;
+  if (INT64_OUT.has(n.opType)) return all('int64');
+  if (BOOL_OUT.has(n.opType)) return all('bool');
+  switch (n.opType) {
+    case 'Cast': {
+      const to = intAttr(n, 'to');
+      return all(to === undefined ? undefined : dtypeOfOnnx(to));
+    }
+    case 'CastLike':
+      return all(typeOf(n.inputs[1]));
+    case 'Where':
+      return all(typeOf(n.inputs[1]) ?? typeOf(n.inputs[2]));
+    case 'Constant':
+    case 'ConstantOfShape': {
+      const v = n.attrs.value;
+      if (v?.kind === 'tensor') return all(v.value.dtype);
+      if (n.opType === 'ConstantOfShape') return all('float32');
+      if (n.attrs.value_float || n.attrs.value_floats) return all('float32');
+      if (n.attrs.value_int || n.attrs.value_ints) return all('int64');
+      return all(undefined);
+    }
+    case 'QuantizeLinear':
+      return all(n.inputs[2] ? typeOf(n.inputs[2]) : 'uint8');
+    case 'DequantizeLinear':
+      return all(typeOf(n.inputs[1]) ?? 'float32');
+    case 'DynamicQuantizeLinear':
+      return ['uint8', 'float32', 'uint8'].slice(0, k) as DType[];
+    case 'ConvInteger':
+    case 'MatMulInteger':
+      return all('int32');
+    case 'Dropout':
+      return ([first, 'bool'] as (DType | undefined)[]).slice(0, k);
+    case 'If': {
+      const then = n.attrs.then_branch;
+      if (then?.kind !== 'graph') return all(undefined);
+      // Undeclared: the then-branch's own values, typed by the same rules (outer names read through typeOf).
+      const inner = new Map<string, DType>(then.value.initializers.map((t) => [t.name, t.dtype]));
+      propagate(then.value.nodes, inner, (x) => inner.get(x) ?? typeOf(x));
+      return n.outputs.map((_, i) => {
+        const o = then.value.outputs[i];
+        return o ? (carriedElemType(o) ?? inner.get(o.name) ?? typeOf(o.name)) : undefined;
+      });
+    }
+    case 'Loop':
+      // Outputs: the carried values' finals (typed as the carried inputs 2...), then scan outputs.
+      return n.outputs.map((_, i) => (i < n.inputs.length - 2 ? typeOf(n.inputs[i + 2]) : undefined));
+    case 'Scan':
+    case 'SequenceAt':
+    case 'SplitToSequence':
+    case 'SequenceConstruct':
+      return all(undefined);
+  }
+  if (INDICES_AFTER_FIRST.has(n.opType)) return n.outputs.map((_, i) => (i === 0 ? first : 'int64'));
+  return all(first);
+}
+
+/**
+ * Every value's element type in `g` (a model or a subgraph view): inferred where inference typed
+ * it, else by the rules of the header, in graph order; untyped values are absent. `inputs` gives
+ * the element types of inputs that the graph's signature does not type (a view's outer values and
+ * body inputs: their `dtype` there is a placeholder when they are `shapeUnknown`).
+ */
+export function elementTypes(g: Graph, inputs: ReadonlyMap<string, DType> = new Map(g.inputs.map((v) => [v.name, v.dtype]))): Map<string, DType> {
+  const out = new Map<string, DType>(inputs);
+  for (const [name, t] of valueTypes(g)) out.set(name, t.dtype);
+  propagate(g.nodes, out, (name) => (name ? out.get(name) : undefined));
+  return out;
+}
+
+/** Types the outputs of `nodes`, in order, into `out` where it has none. */
+function propagate(nodes: readonly Node[], out: Map<string, DType>, typeOf: (name: string) => DType | undefined): void {
+  for (const n of nodes) {
+    const ts = outputTypes(n, typeOf);
+    n.outputs.forEach((o, i) => {
+      if (o && !out.has(o) && ts[i]) out.set(o, ts[i]!);
+    });
+  }
+}
