@@ -14,7 +14,8 @@
  * Activation fusion: with asymmetric activations, a Relu (or Clip(0, hi)) that is the only reader
  * of a quantized Conv/Gemm/MatMul/Add output is dropped, and the producer's output is quantized
  * with the Relu's output range forced to start at 0, so z = qmin: Q itself clamps negatives to 0
- * exactly, as ORT's quantizer does. With symmetric activations (z = 0 or 128) the clamp is not
+ * exactly, as ORT's quantizer does. Not when the Relu's output is a graph output or read inside a
+ * subgraph: those read the value by name, and the name would hold the unclamped float. With symmetric activations (z = 0 or 128) the clamp is not
  * free, and the Relu stays in float between a DequantizeLinear and a QuantizeLinear.
  *
  * QDQ layout (what ORT's quantize_static emits, and what its CPU graph optimizer fuses into
@@ -170,6 +171,12 @@ function planScope(g0: Graph, ranges0: ReadonlyMap<string, Range>, o0: QuantizeS
       const p = prod.get(n.inputs[0]);
       if (!p || !compute.has(p.name) || !absorbsClamp(p)) continue;
       if ((cons.get(n.inputs[0]) ?? []).length !== 1 || isGraphOutput(g0, n.inputs[0]) || !ranges.has(n.outputs[0])) continue;
+      // NOTE: fused, the clamp's output name holds the producer's unclamped float value (only its
+      // Q->DQ is clamped): a graph output or a subgraph, which read that name, would miss the clamp.
+      if (isGraphOutput(g0, n.outputs[0]) || (cons.get(n.outputs[0]) ?? []).some(hasSubgraphs)) {
+        notes.push(keptNote(n, `its output '${n.outputs[0]}' leaves the graph or is read inside a subgraph, so it stays a float ${n.opType} after the quantized ${p.opType}`));
+        continue;
+      }
       let hi = Infinity;
       if (clamp === 'inputs') {
         const b = clipBounds(n, inits);
