@@ -112,10 +112,12 @@ function instrumentHolder(n: Node, scope: ScopeTypes, ctx: Context, inLoop: bool
   const unchanged = { node: n, exposed: [] };
   if (n.domain !== '') return unchanged;
   const withGraph = (name: string, sg: SubGraph): Record<string, Attr> => ({ [name]: { ...(n.attrs[name] as Extract<Attr, { kind: 'graph' }>), value: sg } });
-  if (n.opType === 'If') {
-    const then = graphAttr(n, 'then_branch');
-    const els = graphAttr(n, 'else_branch');
-    if (!then || !els || inLoop) return unchanged;
+  // ONNX's control flow, by the graphs a node holds: If's two branches, Loop's and Scan's body.
+  const then = graphAttr(n, 'then_branch');
+  const els = graphAttr(n, 'else_branch');
+  const body = graphAttr(n, 'body');
+  if (then && els) {
+    if (inLoop) return unchanged;
     const t = instrumentBody(then, scope, ctx, inLoop);
     const e = instrumentBody(els, scope, ctx, inLoop);
     /** The branch's outputs for its own values and empty tensors where the other branch's go. */
@@ -139,9 +141,8 @@ function instrumentHolder(n: Node, scope: ScopeTypes, ctx: Context, inLoop: bool
     const outs = all.map((x) => ctx.fresh(`${x.value}_calibration`));
     return { node: { ...n, outputs: [...n.outputs, ...outs], attrs: { ...n.attrs, ...withGraph('then_branch', thenSg), ...withGraph('else_branch', elseSg) } }, exposed: all.map((x, i) => ({ output: outs[i], value: x.value })) };
   }
-  if (n.opType === 'Loop' || n.opType === 'Scan') {
-    const body = graphAttr(n, 'body');
-    if (!body) return unchanged;
+  if (body) {
+    // Loop's body outputs are [cond, carried..., scan...], Scan's [state..., scan...]: appended ones are scan outputs.
     const b = instrumentBody(body, scope, ctx, true);
     const outs = b.exposed.map((x) => ctx.fresh(`${x.value}_calibration`));
     const attrs: Record<string, Attr> = { ...n.attrs, ...withGraph('body', { ...b.sg, outputs: [...b.sg.outputs, ...b.exposed.map((x) => carried(x.output))] }) };

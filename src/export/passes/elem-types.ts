@@ -20,17 +20,14 @@
  *   Loop                           carried outputs the type of the carried inputs
  * An op of another domain, or a value these rules cannot reach, stays untyped: a caller that needs
  * a type (calibration exposing float activations) leaves such values alone.
+ *
+ * NOTE: like lift-constants' fold table, this names ops melbench does not model (Shape,
+ * ConstantOfShape...): it exists to read imported models through them. Were those ops registered,
+ * these facts would be their OpDefs' (ops/op.ts), and inference would type the values itself.
  */
 import { type DType, dtypeOfOnnx } from '../../graph/dtype.ts';
 import { type Graph, type Node, valueTypes } from '../../graph/ir.ts';
 import { carriedElemType } from './scopes.ts';
-
-const INT64_OUT = new Set(['Shape', 'Size', 'NonZero', 'ArgMax', 'ArgMin', 'NonMaxSuppression']);
-const BOOL_OUT = new Set(['Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual', 'And', 'Or', 'Xor', 'Not', 'IsNaN', 'IsInf']);
-/** Ops whose inputs all share one type variable T with the outputs. */
-const SHARED_T = new Set(['Add', 'Sub', 'Mul', 'Div', 'Mod', 'PRelu', 'Max', 'Min', 'Sum', 'Mean', 'Concat']);
-/** Ops whose outputs after the first are int64 indices. */
-const INDICES_AFTER_FIRST = new Set(['MaxPool', 'TopK', 'Unique']);
 
 const intAttr = (n: Node, name: string) => (n.attrs[name]?.kind === 'int' ? (n.attrs[name].value as number) : undefined);
 
@@ -39,12 +36,42 @@ function outputTypes(n: Node, typeOf: (name: string) => DType | undefined): (DTy
   const k = n.outputs.length;
   const all = (d: DType | undefined) => Array<DType | undefined>(k).fill(d);
   if (n.domain !== '' && n.domain !== 'ai.onnx') return all(undefined);
-  // NOTE: input 0 holds the data for most ops (Gather, Reshape, Slice, Pad take int64 companions);
-  // only ops whose inputs all share T may take the type of another input.
-  const first = SHARED_T.has(n.opType) ? n.inputs.map((i) => (i ? typeOf(i) : undefined)).find((d) => d !== undefined) : n.inputs[0] ? typeOf(n.inputs[0]) : undefined;
-  if (INT64_OUT.has(n.opType)) return all('int64');
-  if (BOOL_OUT.has(n.opType)) return all('bool');
+  // NOTE: input 0 holds the data for most ops (Gather, Reshape, Slice, Pad take int64 companions).
+  const data = n.inputs[0] ? typeOf(n.inputs[0]) : undefined;
+  const anyInput = () => n.inputs.map((i) => (i ? typeOf(i) : undefined)).find((d) => d !== undefined);
   switch (n.opType) {
+    case 'Shape':
+    case 'Size':
+    case 'NonZero':
+    case 'ArgMax':
+    case 'ArgMin':
+    case 'NonMaxSuppression':
+      return all('int64');
+    case 'Equal':
+    case 'Greater':
+    case 'GreaterOrEqual':
+    case 'Less':
+    case 'LessOrEqual':
+    case 'And':
+    case 'Or':
+    case 'Xor':
+    case 'Not':
+    case 'IsNaN':
+    case 'IsInf':
+      return all('bool');
+    // Every input shares T with the outputs: any typed one will do.
+    case 'Add':
+    case 'Sub':
+    case 'Mul':
+    case 'Div':
+    case 'Mod':
+    case 'PRelu':
+    case 'Max':
+    case 'Min':
+    case 'Sum':
+    case 'Mean':
+    case 'Concat':
+      return all(anyInput());
     case 'Cast': {
       const to = intAttr(n, 'to');
       return all(to === undefined ? undefined : dtypeOfOnnx(to));
@@ -57,10 +84,10 @@ function outputTypes(n: Node, typeOf: (name: string) => DType | undefined): (DTy
     case 'ConstantOfShape': {
       const v = n.attrs.value;
       if (v?.kind === 'tensor') return all(v.value.dtype);
-      if (n.opType === 'ConstantOfShape') return all('float32');
       if (n.attrs.value_float || n.attrs.value_floats) return all('float32');
       if (n.attrs.value_int || n.attrs.value_ints) return all('int64');
-      return all(undefined);
+      // ConstantOfShape's value defaults to a float32 zero.
+      return all(n.inputs.length ? 'float32' : undefined);
     }
     case 'QuantizeLinear':
       return all(n.inputs[2] ? typeOf(n.inputs[2]) : 'uint8');
@@ -72,7 +99,11 @@ function outputTypes(n: Node, typeOf: (name: string) => DType | undefined): (DTy
     case 'MatMulInteger':
       return all('int32');
     case 'Dropout':
-      return ([first, 'bool'] as (DType | undefined)[]).slice(0, k);
+      return ([data, 'bool'] as (DType | undefined)[]).slice(0, k);
+    case 'MaxPool':
+    case 'TopK':
+    case 'Unique':
+      return n.outputs.map((_, i) => (i === 0 ? data : 'int64'));
     case 'If': {
       const then = n.attrs.then_branch;
       if (then?.kind !== 'graph') return all(undefined);
@@ -92,9 +123,9 @@ function outputTypes(n: Node, typeOf: (name: string) => DType | undefined): (DTy
     case 'SplitToSequence':
     case 'SequenceConstruct':
       return all(undefined);
+    default:
+      return all(data);
   }
-  if (INDICES_AFTER_FIRST.has(n.opType)) return n.outputs.map((_, i) => (i === 0 ? first : 'int64'));
-  return all(first);
 }
 
 /**
