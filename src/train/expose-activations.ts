@@ -23,9 +23,9 @@
  * Each exposed output is collected under the inner value's own name, the name the quantizer looks
  * its range up by.
  */
-import { elementTypes } from '../export/passes/elem-types.ts';
+import { carriedElemType, elementTypes } from '../export/passes/elem-types.ts';
 import { nameAllocator } from '../export/passes/graph-util.ts';
-import { carriedElemType, subgraphView, tensorTypeBytes } from '../export/passes/scopes.ts';
+import { subgraphView, tensorTypeBytes } from '../export/passes/scopes.ts';
 import type { DType } from '../graph/dtype.ts';
 import { ONNX_ELEM_TYPE } from '../graph/dtype.ts';
 import { inferShapes } from '../graph/infer.ts';

@@ -26,8 +26,14 @@
  * these facts would be their OpDefs' (ops/op.ts), and inference would type the values itself.
  */
 import { type DType, dtypeOfOnnx } from '../../graph/dtype.ts';
-import { type Graph, type Node, valueTypes } from '../../graph/ir.ts';
-import { carriedElemType } from './scopes.ts';
+import { type CarriedValue, type Graph, type Node, valueTypes } from '../../graph/ir.ts';
+import onnxProto from 'onnx-proto';
+
+/** The element type a subgraph's value declares; undefined when the model gave none (ONNX lets a body leave types out). */
+export function carriedElemType(v: CarriedValue): DType | undefined {
+  const tt = v.type ? onnxProto.onnx.TypeProto.decode(v.type).tensorType : undefined;
+  return tt?.elemType ? dtypeOfOnnx(tt.elemType) : undefined;
+}
 
 const intAttr = (n: Node, name: string) => (n.attrs[name]?.kind === 'int' ? (n.attrs[name].value as number) : undefined);
 

@@ -48,6 +48,7 @@ import { findOp, traitsOf } from '../../graph/ops/index.ts';
 import { ONNX_ELEM_TYPE } from '../../graph/dtype.ts';
 import { Cast } from '../../graph/ops/quant-dynamic.ts';
 import { HALF_MAX, toHalfBits } from './fp16-bits.ts';
+import { elementTypes } from './elem-types.ts';
 import { consumers, initializerMap } from './graph-util.ts';
 import { keptNote, type PassNote, type PassResult } from './pass.ts';
 import { namedIn, rewriteScopes, type Scope } from './scopes.ts';
@@ -99,7 +100,9 @@ function float16Scope(g: Graph, options: Float16Options, scope: Scope): PassResu
   const kept = (n: Node) => namedIn(keep, n, scope, true);
   const src = inferShapes(g);
   const types = valueTypes(src);
-  const isF32 = (name: string) => name !== '' && types.get(name)?.dtype === 'float32';
+  // NOTE: which values are float32 needs their element type only, known where inference stops (elem-types.ts).
+  const elem = elementTypes(src, scope.inputTypes);
+  const isF32 = (name: string) => name !== '' && elem.get(name) === 'float32';
   const touchesFloat = (n: Node) => [...n.inputs, ...n.outputs].some(isF32);
   // Values that a subgraph (an If branch, a Loop body) reads from this graph by name: they must stay float32 under their name.
   const outerRead = new Map<string, Node>();
@@ -113,7 +116,7 @@ function float16Scope(g: Graph, options: Float16Options, scope: Scope): PassResu
   const importedWhy = (n: Node): string | undefined => {
     if (hasSubgraphs(n)) return `its own inputs and outputs stay float32; the nodes of its subgraphs are converted on their own (notes under '${scope.path}${n.name}/')`;
     if (!findOp(n.opType, n.domain)) return OPAQUE_WHY;
-    const unknown = n.inputs.find((i) => i !== '' && !types.has(i));
+    const unknown = n.inputs.find((i) => i !== '' && !elem.has(i));
     if (unknown !== undefined) return `it reads '${unknown}', whose type melbench does not know: kept float32`;
     const read = n.outputs.find((o) => outerRead.has(o));
     if (read !== undefined) return `its output '${read}' is read inside a subgraph of ${describeNode(outerRead.get(read)!)}: kept float32 under its name`;

@@ -32,10 +32,11 @@
  */
 import { createHash } from 'node:crypto';
 import onnxProto from 'onnx-proto';
-import { type DType, dtypeOfOnnx } from '../../graph/dtype.ts';
+import type { DType } from '../../graph/dtype.ts';
 import { inferShapes } from '../../graph/infer.ts';
 import { type CarriedValue, type Graph, type Node, numel, type SubGraph, type Tensor, type ValueInfo, type ValueType, valueTypes } from '../../graph/ir.ts';
 import { hasSubgraphs, nodeReads, nodeSubgraphs, outerReads } from '../../graph/reads.ts';
+import { carriedElemType, elementTypes } from './elem-types.ts';
 import { nameAllocator } from './graph-util.ts';
 import type { PassNote, PassResult } from './pass.ts';
 
@@ -49,13 +50,18 @@ export interface Scope {
   outer?: { holder: Node; attr: string; names: ReadonlySet<string> };
   /** Fresh names, unique across the whole model (every scope shares one allocator). */
   fresh: (base: string) => string;
+  /**
+   * Element types of the view's inputs (a body's inputs and the outer values it reads), known even
+   * where the view's signature cannot say (elem-types.ts): `elementTypes(view, scope.inputTypes)`.
+   */
+  inputTypes: ReadonlyMap<string, DType>;
 }
 
 export type ScopeRewrite = (view: Graph, scope: Scope) => PassResult;
 
 /** The scope of a model's main graph, with its own allocator: for calling a per-graph rewrite on one graph. */
 export function mainScope(g: Graph): Scope {
-  return { path: '', fresh: nameAllocator(g) };
+  return { path: '', fresh: nameAllocator(g), inputTypes: new Map(g.inputs.map((v) => [v.name, v.dtype])) };
 }
 
 /** Whether a node matches a name list (a caller's exclude list) by its name, its path-qualified name, or its op type. */
@@ -79,12 +85,6 @@ export function everyNode(g: Pick<Graph, 'nodes'>): { node: Node; path: string }
 /** A node's subgraphs with their attribute path: ['then_branch', sg], or ['branches/1', sg] in a `graphs` attribute. */
 function subgraphAttrs(n: Node): [string, SubGraph][] {
   return Object.entries(n.attrs).flatMap(([k, a]): [string, SubGraph][] => (a.kind === 'graph' ? [[k, a.value]] : a.kind === 'graphs' ? a.value.map((sg, i): [string, SubGraph] => [`${k}/${i}`, sg]) : []));
-}
-
-/** The element type a subgraph's value declares; undefined when the model gave none (ONNX lets a body leave types out). */
-export function carriedElemType(v: CarriedValue): DType | undefined {
-  const tt = v.type ? onnx.TypeProto.decode(v.type).tensorType : undefined;
-  return tt?.elemType ? dtypeOfOnnx(tt.elemType) : undefined;
 }
 
 /**
@@ -202,7 +202,9 @@ function visit(g: Graph, scope: Scope, rewrite: ScopeRewrite, main: Graph, notes
   for (const n of r.notes) notes.push(scope.path ? { ...n, node: scope.path + n.node } : n);
   const out = r.graph;
   if (!out.nodes.some(hasSubgraphs)) return out;
-  const types = valueTypes(inferShapes(out));
+  const typed = inferShapes(out);
+  const types = valueTypes(typed);
+  const elem = elementTypes(typed, scope.inputTypes);
   const inits = new Map(out.initializers.map((t) => [t.name, t]));
   const released = new Set<string>();
   const nodes = out.nodes.map((n) => {
@@ -210,7 +212,13 @@ function visit(g: Graph, scope: Scope, rewrite: ScopeRewrite, main: Graph, notes
     let changed = false;
     const one = (sg: SubGraph, attr: string): SubGraph => {
       const v = subgraphView(sg, types, inits, main);
-      const res = visit(v.view, { path: `${scope.path}${n.name}/${attr}/`, outer: { holder: n, attr, names: v.outer }, fresh: scope.fresh }, rewrite, main, notes);
+      const inputTypes = new Map<string, DType>();
+      for (const x of sg.inputs) {
+        const d = carriedElemType(x);
+        if (d) inputTypes.set(x.name, d);
+      }
+      for (const x of v.outer) if (elem.has(x)) inputTypes.set(x, elem.get(x)!);
+      const res = visit(v.view, { path: `${scope.path}${n.name}/${attr}/`, outer: { holder: n, attr, names: v.outer }, fresh: scope.fresh, inputTypes }, rewrite, main, notes);
       const back = toSubGraph(sg, v, res, attr.replace(/\W/g, '_'), scope.fresh);
       back.released.forEach((x) => released.add(x));
       if (back.sg !== sg) changed = true;
