@@ -1,6 +1,7 @@
 /**
  * Calibration for static quantization: run the fp32 model on the cpu runtime over clips of the
- * TRAINING split with every float activation exposed as an extra graph output, collect per-tensor
+ * TRAINING split with every float activation exposed as an extra graph output (in a calibration
+ * copy, expose-activations.ts; values inside If/Loop/Scan bodies included), collect per-tensor
  * statistics, and turn them into ranges [min, max] that the pure quantize pass maps to scales and
  * zero points (src/export/passes/quant-params.ts).
  *
@@ -30,6 +31,7 @@ import type { Range } from '../export/passes/quant-params.ts';
 import type { SplitFeatures } from '../features/datasets/index.ts';
 import type { Graph } from '../graph/ir.ts';
 import { type Feeds, getRunner } from '../runners/runner.ts';
+import { type ExposedValue, exposeActivations } from './expose-activations.ts';
 
 export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy' | 'mse';
 export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile', 'entropy', 'mse'];
@@ -85,17 +87,9 @@ export function trainingClips(train: SplitFeatures, n: number): { clips: Float32
   return { clips, dims: train.dims.slice() };
 }
 
-/** The graph with every float32 intermediate value added as an output. */
-function exposeActivations(g: Graph): { graph: Graph; names: string[] } {
-  const outputNames = new Set(g.outputs.map((o) => o.name));
-  const extra = g.valueInfo.filter((v) => v.dtype === 'float32' && !outputNames.has(v.name));
-  const names = [...g.outputs.filter((o) => o.dtype === 'float32').map((o) => o.name), ...extra.map((v) => v.name)];
-  return { graph: { ...g, outputs: [...g.outputs, ...extra] }, names };
-}
-
 async function forEachBatch(
   graph: Graph,
-  names: string[],
+  exposed: readonly ExposedValue[],
   clips: Float32Array,
   dims: number[],
   opts: CollectOptions & { batch: number },
@@ -111,7 +105,11 @@ async function forEachBatch(
       const x = clips.subarray(start * per, (start + m) * per);
       visit(input, x);
       const out = await session.run(opts.feeds ? opts.feeds(x, m) : { [input]: { type: 'float32', data: x, dims: [m, ...dims] } });
-      for (const name of names) visit(name, out[name].data as Float32Array);
+      for (const { output, value } of exposed) {
+        // NOTE: an empty tensor is a subgraph that did not run (the If branch not taken, a Loop of 0 trips).
+        const data = out[output].data as Float32Array;
+        if (data.length > 0) visit(value, data);
+      }
     }
   } finally {
     await session.close();
@@ -129,10 +127,10 @@ export async function collectActivations(graph: Graph, clips: Float32Array, dims
   if (graph.inputs.length !== 1 && !opts.feeds) throw new UserError(`calibration needs a model with one input, '${graph.name}' has ${graph.inputs.length}`);
   const batch = opts.batch ?? 16;
   const bins = opts.bins ?? 2048;
-  const { graph: exposed, names } = exposeActivations(graph);
+  const { graph: copy, exposed } = exposeActivations(graph);
 
   const stats: ActivationStats = new Map();
-  await forEachBatch(exposed, names, clips, dims, { ...opts, batch }, (name, x) => {
+  await forEachBatch(copy, exposed, clips, dims, { ...opts, batch }, (name, x) => {
     let s = stats.get(name);
     if (!s) stats.set(name, (s = { min: Infinity, max: -Infinity, count: 0, hist: new Float64Array(bins), absHist: new Float64Array(bins) }));
     let lo = s.min;
@@ -149,7 +147,7 @@ export async function collectActivations(graph: Graph, clips: Float32Array, dims
   for (const [name, s] of stats) {
     if (!Number.isFinite(s.min) || !Number.isFinite(s.max)) throw new UserError(`activation '${name}' is not finite on the calibration clips (NaN or Inf): the model is broken`);
   }
-  await forEachBatch(exposed, names, clips, dims, { ...opts, batch }, (name, x) => {
+  await forEachBatch(copy, exposed, clips, dims, { ...opts, batch }, (name, x) => {
     const s = stats.get(name)!;
     const width = (s.max - s.min) / bins;
     const absMax = Math.max(-s.min, s.max);

@@ -116,7 +116,12 @@ describe('quantizeDynamic', () => {
     const before = JSON.stringify(g);
     const { graph, notes } = quantizeDynamic(g);
     expect(JSON.stringify(g)).toBe(before); // pure
-    expect(notes).toEqual([]);
+    // One note per quantized node, saying what it became; none left alone.
+    expect(notes.map((n) => [n.op, n.kind, n.why])).toEqual([
+      ['Conv', 'changed', 'quantized: ConvInteger with uint8 weights per channel, the input quantized at run time'],
+      ['Conv', 'changed', 'quantized: ConvInteger with uint8 weights per channel, the input quantized at run time'],
+      ['Gemm', 'changed', 'quantized: MatMulInteger with uint8 weights per channel, the input quantized at run time'],
+    ]);
     expect(count(graph, 'Conv') + count(graph, 'Gemm')).toBe(0);
     expect(count(graph, 'ConvInteger')).toBe(2);
     expect(count(graph, 'MatMulInteger')).toBe(1);
@@ -147,8 +152,8 @@ describe('quantizeDynamic', () => {
     expect(count(both.graph, 'DynamicQuantizeLinear')).toBe(1);
     expect(count(both.graph, 'MatMulInteger')).toBe(2);
     const one = quantizeDynamic(b.build(), { exclude: ['b'] });
-    expect(one.notes).toEqual([{ node: 'b', op: 'Gemm', kind: 'kept', why: 'excluded by the caller' }]);
-    expect(one.notes.map(formatNote)).toEqual(['b (Gemm): excluded by the caller']);
+    expect(one.notes.filter((n) => n.kind === 'kept')).toEqual([{ node: 'b', op: 'Gemm', kind: 'kept', why: 'excluded by the caller' }]);
+    expect(one.notes.map(formatNote)).toEqual(['a (Gemm): quantized: MatMulInteger with uint8 weights per channel, the input quantized at run time', 'b (Gemm): excluded by the caller']);
     expect(ops(one.graph)).toContain('Gemm');
     expect(count(one.graph, 'MatMulInteger')).toBe(1);
   });

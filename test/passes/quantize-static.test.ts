@@ -68,8 +68,10 @@ describe('quantizeStatic: QDQ', () => {
     expect(toOnnx(g)).toEqual(before); // pure
     const c = opCounts(r.graph);
     expect(c.Relu).toBeUndefined();
-    const fused = r.notes.filter((n) => n.kind === 'changed');
+    const fused = r.notes.filter((n) => n.kind === 'changed' && n.why.startsWith('fused'));
     expect(fused.map(formatNote)).toEqual(['relu (Relu): fused into the output range of conv1 (Conv)', 'relu2 (Relu): fused into the output range of conv2 (Conv)']);
+    // Each quantized compute node says so.
+    expect(r.notes.filter((n) => n.why === 'quantized (qdq)').map((n) => n.node)).toEqual(['conv1', 'conv2', 'skip', 'globalaveragepool', 'logits']);
     // activations: mel, conv1 out, maxpool out, conv2 out, add out, GAP out, flatten out = 7 Q/DQ pairs;
     // DQ on 3 weights and 3 biases; the Gemm feeds Softmax only, so its output stays float.
     expect(c.QuantizeLinear).toBe(7);

@@ -19,6 +19,12 @@
  * (its producers), and none of its values reaches the model's input or output, an op this analysis
  * does not understand (Reshape, Softmax, Transpose...), a grouped (non-depthwise) conv, or an
  * elementwise op with a per-channel constant. Each such reason is kept, in words.
+ *
+ * Groups never cross a subgraph boundary: a value that a subgraph reads (an If branch reading a
+ * Conv's output) or that a body takes from outside or gives back (its inputs, outer-scope values,
+ * its outputs) keeps its channels, since the holder (If, Loop, Scan) ties them to the other side,
+ * which this analysis of one graph cannot reslice. Inside a body, groups whose tensors all live
+ * there are pruned like the main graph's (prune-channels.ts runs the analysis per scope).
  */
 import { isKnown } from '../../graph/dims.ts';
 import { describeNode, inferShapes } from '../../graph/infer.ts';
@@ -28,6 +34,7 @@ import { Conv } from '../../graph/ops/conv.ts';
 import { Gemm } from '../../graph/ops/gemm.ts';
 import { traitsOf } from '../../graph/ops/index.ts';
 import { Concat, Flatten } from '../../graph/ops/data-movement.ts';
+import { hasSubgraphs, subgraphReads } from '../../graph/reads.ts';
 import { consumers, initializerMap } from './graph-util.ts';
 
 /** A run of channels on a value's channel axis: all channels of `group`, each repeated `spread` times. */
@@ -93,7 +100,11 @@ class Groups {
   }
 }
 
-export function analyzeChannels(graph: Graph): ChannelAnalysis {
+/** Why a boundary value keeps its channels, in a subgraph (see the header). */
+const BOUNDARY = 'channel pruning does not cross a subgraph boundary';
+
+/** The channel groups of a graph; `subgraph`: the graph is a subgraph's view (scopes.ts), whose inputs and outputs are a boundary. */
+export function analyzeChannels(graph: Graph, subgraph = false): ChannelAnalysis {
   const g = inferShapes(graph);
   const types = valueTypes(g);
   const inits = initializerMap(g);
@@ -110,7 +121,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
     const c = input.shape[1];
     if (input.shape.length >= 2 && typeof c === 'number') {
       const id = groups.create(c, input.name);
-      groups.at(id).fixed.push(`it holds the channels of the model input '${input.name}'`);
+      groups.at(id).fixed.push(subgraph ? `it comes into the subgraph as '${input.name}' (a body input or an outer-scope value): ${BOUNDARY}` : `it holds the channels of the model input '${input.name}'`);
       layouts.set(input.name, [{ group: id, spread: 1 }]);
     }
   }
@@ -119,6 +130,12 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
     const ins = n.inputs.map((i) => (i ? layouts.get(i) : undefined));
     const opaque = (why = `it reaches ${describeNode(n)}, which this pass cannot reslice`) => ins.forEach((l) => fix(l, why));
     const x = ins[0];
+    if (hasSubgraphs(n)) {
+      const why = `it reaches ${describeNode(n)}, whose subgraphs read it: ${BOUNDARY}`;
+      opaque(why);
+      for (const v of subgraphReads(n)) fix(layouts.get(v), why);
+      continue;
+    }
     // How channels flow through each op is its `channels` trait (src/graph/ops/op.ts).
     switch (traitsOf(n).channels) {
       case 'conv': {
@@ -126,6 +143,13 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
         const hasBias = !!n.inputs[2];
         if (!w || w.dtype !== 'float32' || w.dims.length < 3 || !ownConstant(w.name) || (hasBias && !ownConstant(n.inputs[2]))) {
           opaque(`it reaches ${describeNode(n)}, whose weight or bias is not a constant of its own`);
+          // Its output channels are fixed too, and said so (a weight read by another node or from inside a subgraph).
+          if (w && w.dims.length >= 3 && typeof w.dims[0] === 'number') {
+            const id = groups.create(w.dims[0], n.outputs[0]);
+            groups.at(id).producers.push(n.name);
+            groups.at(id).fixed.push(`its weight or bias is not a constant of its own (another node${cons.get(w.name)?.some(hasSubgraphs) ? ', or a subgraph,' : ''} reads it too), so it cannot be resliced`);
+            layouts.set(n.outputs[0], [{ group: id, spread: 1 }]);
+          }
           break;
         }
         const { group } = attrsOf(Conv, n);
@@ -212,7 +236,7 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
         opaque();
     }
   }
-  for (const o of g.outputs) fix(layouts.get(o.name), `it reaches the model output '${o.name}'`);
+  for (const o of g.outputs) fix(layouts.get(o.name), subgraph ? `it leaves the subgraph as its output '${o.name}': ${BOUNDARY}` : `it reaches the model output '${o.name}'`);
 
   // Number the union-find roots densely and resolve every layout to them.
   const ids = new Map<number, number>();

@@ -29,10 +29,18 @@
  * in the file would change nothing on CPU and take float16 compute away from WebGPU, which has
  * it (shader-f16). Callers can keep any node in float32 by name or by op type (`keepFloat32`),
  * e.g. a reduction that must accumulate in float32 on a runtime that accumulates in half.
+ *
+ * Subgraphs (If branches, Loop and Scan bodies) are converted node by node like the main graph
+ * (scopes.ts). Their boundary stays float32 whatever keepIo says: a body's inputs and outputs
+ * carry the holder's types (an If's outputs, a Loop's carried values), and values a body reads
+ * from an enclosing graph are read under their float32 name; Casts sit just inside the body. A
+ * float32 weight of an enclosing graph that the body reads in half gets a float16 copy in the body
+ * (or one shared copy, when several bodies make the same one). The holder (If, Loop, Scan) itself
+ * is noted as kept float32 at its boundary.
  */
 import { ShapeError, UserError } from '../../errors.ts';
 import { describeNode, inferNode, inferShapes } from '../../graph/infer.ts';
-import { subgraphReads } from '../../graph/reads.ts';
+import { hasSubgraphs, subgraphReads } from '../../graph/reads.ts';
 import { type DType, type Graph, type Node, type Tensor, type ValueInfo, type ValueType, valueTypes } from '../../graph/ir.ts';
 import { META } from '../../graph/metadata-keys.ts';
 import { attrsOf, toAttrs } from '../../graph/ops/attrs.ts';
@@ -40,8 +48,10 @@ import { findOp, traitsOf } from '../../graph/ops/index.ts';
 import { ONNX_ELEM_TYPE } from '../../graph/dtype.ts';
 import { Cast } from '../../graph/ops/quant-dynamic.ts';
 import { HALF_MAX, toHalfBits } from './fp16-bits.ts';
-import { consumers, initializerMap, nameAllocator } from './graph-util.ts';
+import { elementTypes } from './elem-types.ts';
+import { consumers, initializerMap } from './graph-util.ts';
 import { keptNote, type PassNote, type PassResult } from './pass.ts';
+import { namedIn, rewriteScopes, type Scope } from './scopes.ts';
 
 /** Why an op melbench does not model stays float32. */
 const OPAQUE_WHY = 'op not modelled by melbench (carried opaquely): its float16 support is unknown, kept float32';
@@ -78,11 +88,21 @@ const castNode = (name: string, input: string, output: string, to: DType): Node 
 
 /** Every float node computes in float16, except those kept in float32: each of those gets a note. */
 export function toFloat16(g: Graph, options: Float16Options = {}): PassResult {
+  const r = rewriteScopes(g, (view, scope) => float16Scope(view, options, scope));
   const keepIo = options.keepIo ?? true;
+  return { graph: { ...r.graph, metadata: { ...r.graph.metadata, [META.precision]: 'float16', [META.float16KeepIo]: String(keepIo) } }, notes: r.notes };
+}
+
+/** One graph (the model or a subgraph view) in float16; a subgraph keeps its boundary float32 (see the header). */
+function float16Scope(g: Graph, options: Float16Options, scope: Scope): PassResult {
+  const keepIo = scope.outer ? true : (options.keepIo ?? true);
   const keep = new Set(options.keepFloat32 ?? []);
+  const kept = (n: Node) => namedIn(keep, n, scope, true);
   const src = inferShapes(g);
   const types = valueTypes(src);
-  const isF32 = (name: string) => name !== '' && types.get(name)?.dtype === 'float32';
+  // NOTE: which values are float32 needs their element type only, known where inference stops (elem-types.ts).
+  const elem = elementTypes(src, scope.inputTypes);
+  const isF32 = (name: string) => name !== '' && elem.get(name) === 'float32';
   const touchesFloat = (n: Node) => [...n.inputs, ...n.outputs].some(isF32);
   // Values that a subgraph (an If branch, a Loop body) reads from this graph by name: they must stay float32 under their name.
   const outerRead = new Map<string, Node>();
@@ -94,17 +114,18 @@ export function toFloat16(g: Graph, options: Float16Options = {}): PassResult {
    * whose output a subgraph reads must keep that output float32.
    */
   const importedWhy = (n: Node): string | undefined => {
+    if (hasSubgraphs(n)) return `its own inputs and outputs stay float32; the nodes of its subgraphs are converted on their own (notes under '${scope.path}${n.name}/')`;
     if (!findOp(n.opType, n.domain)) return OPAQUE_WHY;
-    const unknown = n.inputs.find((i) => i !== '' && !types.has(i));
+    const unknown = n.inputs.find((i) => i !== '' && !elem.has(i));
     if (unknown !== undefined) return `it reads '${unknown}', whose type melbench does not know: kept float32`;
     const read = n.outputs.find((o) => outerRead.has(o));
     if (read !== undefined) return `its output '${read}' is read inside a subgraph of ${describeNode(outerRead.get(read)!)}: kept float32 under its name`;
     return undefined;
   };
   // An op whose OpDef has the `keepFloat32` trait stays float32 by default (none so far, see the header).
-  const inHalf = (n: Node) => !keep.has(n.name) && !keep.has(n.opType) && !traitsOf(n).keepFloat32 && importedWhy(n) === undefined;
+  const inHalf = (n: Node) => !kept(n) && !traitsOf(n).keepFloat32 && importedWhy(n) === undefined;
 
-  const fresh = nameAllocator(src);
+  const fresh = scope.fresh;
   const inits = initializerMap(src);
   const readers = consumers(src);
   const outputNames = new Set(src.outputs.map((o) => o.name));
@@ -183,7 +204,7 @@ export function toFloat16(g: Graph, options: Float16Options = {}): PassResult {
       continue;
     }
     const half = inHalf(n);
-    if (!half) notes.push(keptNote(n, keep.has(n.name) || keep.has(n.opType) ? 'excluded by the caller' : (importedWhy(n) ?? traitsOf(n).keepFloat32 ?? 'kept in float32')));
+    if (!half) notes.push(keptNote(n, kept(n) ? 'excluded by the caller' : (importedWhy(n) ?? traitsOf(n).keepFloat32 ?? 'kept in float32')));
     const dtype: DType = half ? 'float16' : 'float32';
     const nodeInputs = n.inputs.map((i) => (isF32(i) ? valueIn(i, dtype) : i));
     const attrs = { ...n.attrs };
@@ -204,12 +225,13 @@ export function toFloat16(g: Graph, options: Float16Options = {}): PassResult {
       }
     });
   }
-  for (const o of src.outputs) {
+  // NOTE: a subgraph output may name an outer value or an initializer directly; it stays float32 under its name.
+  for (const o of scope.outer ? [] : src.outputs) {
     if (inits.has(o.name) || src.inputs.some((v) => v.name === o.name)) {
       throw new UserError(`float16: graph output '${o.name}' is a graph input or initializer; the pass handles outputs computed by nodes only`);
     }
   }
 
-  const graph = inferShapes({ ...src, inputs, initializers: newInits, nodes, valueInfo: [], metadata: { ...src.metadata, [META.precision]: 'float16', [META.float16KeepIo]: String(keepIo) } });
+  const graph = inferShapes({ ...src, inputs, initializers: newInits, nodes, valueInfo: [] });
   return { graph, notes };
 }

@@ -13,6 +13,10 @@
  * A BN is folded only when it is safe; otherwise it stays and its note (pass.ts) says why:
  * its input is not produced by a Conv/Gemm, that output has another reader or is a graph output,
  * a parameter is not a constant initializer, or the weight is shared with another node.
+ *
+ * Inside subgraphs (If branches, Loop and Scan bodies) BNs are folded the same way (scopes.ts); a
+ * Conv in a body whose weight belongs to an enclosing graph gets its folded weight as a copy in the
+ * body, so the enclosing graph's other readers keep the original.
  */
 import type { Graph, Node, Tensor } from '../../graph/ir.ts';
 import { describeNode, inferShapes } from '../../graph/infer.ts';
@@ -20,18 +24,24 @@ import { attrsOf } from '../../graph/ops/attrs.ts';
 import { BatchNormalization } from '../../graph/ops/batchnorm.ts';
 import { Gemm } from '../../graph/ops/gemm.ts';
 import { subgraphReads } from '../../graph/reads.ts';
-import { consumers, initializerMap, isGraphOutput, nameAllocator, producers, withoutUnusedInitializers } from './graph-util.ts';
+import { consumers, initializerMap, isGraphOutput, producers, withoutUnusedInitializers } from './graph-util.ts';
 import { changedNote, keptNote, type PassNote, type PassResult } from './pass.ts';
+import { rewriteScopes, type Scope } from './scopes.ts';
 
 function isFloat32Init(t: Tensor | undefined): t is Tensor & { data: Float32Array } {
   return t !== undefined && t.dtype === 'float32' && t.data instanceof Float32Array;
 }
 
 export function foldBatchNorm(g: Graph): PassResult {
+  return rewriteScopes(g, foldScope);
+}
+
+/** One graph (the model or a subgraph view) with its BNs folded. */
+function foldScope(g: Graph, scope: Scope): PassResult {
   const prod = producers(g);
   const cons = consumers(g);
   const inits = initializerMap(g);
-  const fresh = nameAllocator(g);
+  const fresh = scope.fresh;
   /** How many node inputs read each initializer (a shared weight cannot be rescaled for one reader). */
   const readers = new Map<string, number>();
   for (const n of g.nodes) for (const i of [...n.inputs, ...subgraphReads(n)]) if (inits.has(i)) readers.set(i, (readers.get(i) ?? 0) + 1);

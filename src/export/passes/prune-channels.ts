@@ -25,6 +25,12 @@
  *
  * Notes (pass.ts) are per group, named by the group (its producers joined by '+') and its
  * producers' op types: "stage1/expand (Conv): kept 32 of 64 channels", or why it was left whole.
+ *
+ * Subgraphs (If branches, Loop and Scan bodies) are analysed and pruned each on its own
+ * (scopes.ts): a group whose tensors all live in one body is pruned there; one that crosses the
+ * body's boundary is left whole, its note saying so (channel-groups.ts). A Conv in a body whose
+ * weight belongs to an enclosing graph gets its resliced weight as a copy in the body. Notes name
+ * a body's groups by path (If_0/then_branch/conv3).
  */
 import { UserError } from '../../errors.ts';
 import { inferShapes } from '../../graph/infer.ts';
@@ -35,6 +41,7 @@ import { Gemm } from '../../graph/ops/gemm.ts';
 import { analyzeChannels, type ChannelAnalysis, type ChannelGroup, type Segment } from './channel-groups.ts';
 import { initializerMap } from './graph-util.ts';
 import type { PassNote, PassResult } from './pass.ts';
+import { rewriteScopes, type Scope } from './scopes.ts';
 
 export type ChannelCriterion = 'l1' | 'bn-gamma';
 
@@ -105,7 +112,12 @@ function groupNote(group: ChannelGroup, nodes: Map<string, Node>, kind: PassNote
 export function pruneChannels(g: Graph, o: PruneChannelsOptions): PassResult {
   if (!(o.ratio > 0 && o.ratio < 1)) throw new UserError(`channel pruning ratio must be in (0, 1), got ${o.ratio}`);
   if (o.criterion !== 'l1' && o.criterion !== 'bn-gamma') throw new UserError(`channel pruning criterion must be 'l1' or 'bn-gamma', got '${o.criterion}'`);
-  const analysis = analyzeChannels(g);
+  return rewriteScopes(g, (view, scope) => pruneScope(view, o, scope));
+}
+
+/** One graph (the model or a subgraph view) with its prunable groups pruned. */
+function pruneScope(g: Graph, o: PruneChannelsOptions, scope: Scope): PassResult {
+  const analysis = analyzeChannels(g, scope.outer !== undefined);
   const inits = initializerMap(g);
   const nodes = new Map(g.nodes.map((n) => [n.name, n]));
 

@@ -13,12 +13,20 @@
  * parameter count and its gzip size drop (src/export/cost.ts), which is what the table reports.
  * Each pruned layer gets a note with its count, e.g. "conv1 (Conv): zeroed 230 of 576 weights of
  * 'conv1.weight'"; a Conv/Gemm whose weight is not a float32 initializer gets a note saying so.
+ *
+ * Subgraphs (If branches, Loop and Scan bodies) are pruned with the rest (scopes.ts): their
+ * layers are layers, and the global threshold runs over every weight of the model. A tensor is
+ * pruned once, where it is stored, whoever reads it: a weight of the main graph read by a Conv in
+ * a branch is zeroed in the main graph, and every reader (another branch, a node of the main
+ * graph) reads the same pruned tensor, as it read the same trained one. Notes name subgraph
+ * layers by path (If_0/then_branch/conv3).
  */
 import { UserError } from '../../errors.ts';
 import type { Graph, Node, Tensor } from '../../graph/ir.ts';
 import { traitsOf } from '../../graph/ops/index.ts';
 import { initializerMap } from './graph-util.ts';
 import { changedNote, keptNote, type PassNote, type PassResult } from './pass.ts';
+import { forEachScope, rewriteScopes } from './scopes.ts';
 
 export type MagnitudeScope = 'global' | 'layer';
 
@@ -51,29 +59,33 @@ function zeroSmallest(tensors: Float32Array[], k: number): void {
 export function pruneMagnitude(g: Graph, o: PruneMagnitudeOptions): PassResult {
   if (!(o.sparsity > 0 && o.sparsity < 1)) throw new UserError(`sparsity must be in (0, 1), got ${o.sparsity}`);
   if (o.scope !== 'global' && o.scope !== 'layer') throw new UserError(`magnitude pruning scope must be 'global' or 'layer', got '${o.scope}'`);
-  const inits = initializerMap(g);
-  const targets: { layer: Node; t: Tensor & { data: Float32Array } }[] = [];
+  // Every layer of every scope; a tensor is known by identity, since a view holds the same Tensor as the graph that stores it.
+  const targets: { layer: Node; path: string; t: Tensor & { data: Float32Array } }[] = [];
   const notes: PassNote[] = [];
-  const seen = new Set<string>();
-  for (const n of g.nodes) {
-    // Which ops lose weights is their `magnitudePrune` trait, and which input is their `weight`.
-    const { magnitudePrune, weight } = traitsOf(n);
-    if (!magnitudePrune || weight === undefined) continue;
-    const t = inits.get(n.inputs[weight]);
-    if (!t || t.dtype !== 'float32' || !(t.data instanceof Float32Array)) {
-      notes.push(keptNote(n, 'its weight is not a float32 initializer'));
-      continue;
+  const seen = new Set<Tensor>();
+  forEachScope(g, (view, scope) => {
+    const inits = initializerMap(view);
+    const note = (n: PassNote) => notes.push({ ...n, node: scope.path + n.node });
+    for (const n of view.nodes) {
+      // Which ops lose weights is their `magnitudePrune` trait, and which input is their `weight`.
+      const { magnitudePrune, weight } = traitsOf(n);
+      if (!magnitudePrune || weight === undefined) continue;
+      const t = inits.get(n.inputs[weight]);
+      if (!t || t.dtype !== 'float32' || !(t.data instanceof Float32Array)) {
+        note(keptNote(n, 'its weight is not a float32 initializer'));
+        continue;
+      }
+      if (seen.has(t)) {
+        note(keptNote(n, `its weight '${t.name}' is shared with an earlier node, pruned there`));
+        continue;
+      }
+      seen.add(t);
+      targets.push({ layer: n, path: scope.path, t: t as Tensor & { data: Float32Array } });
     }
-    if (seen.has(t.name)) {
-      notes.push(keptNote(n, `its weight '${t.name}' is shared with an earlier node, pruned there`));
-      continue;
-    }
-    seen.add(t.name);
-    targets.push({ layer: n, t: t as Tensor & { data: Float32Array } });
-  }
+  });
   if (!targets.length) throw new UserError(`model '${g.name}' has no float32 Conv, Gemm or MatMul weights to prune`);
 
-  const pruned = new Map<string, Float32Array>(targets.map(({ t }) => [t.name, Float32Array.from(t.data)]));
+  const pruned = new Map<Tensor, Float32Array>(targets.map(({ t }) => [t, Float32Array.from(t.data)]));
   if (o.scope === 'layer') {
     for (const data of pruned.values()) zeroSmallest([data], Math.round(o.sparsity * data.length));
   } else {
@@ -81,11 +93,15 @@ export function pruneMagnitude(g: Graph, o: PruneMagnitudeOptions): PassResult {
     zeroSmallest(all, Math.round(o.sparsity * all.reduce((s, t) => s + t.length, 0)));
   }
 
-  for (const { layer, t } of targets) {
-    const data = pruned.get(t.name)!;
+  for (const { layer, path, t } of targets) {
+    const data = pruned.get(t)!;
     const zeros = data.reduce((s, v) => s + (v === 0 ? 1 : 0), 0);
-    notes.push(changedNote(layer, `zeroed ${zeros} of ${data.length} weights of '${t.name}'`));
+    notes.push(changedNote({ ...layer, name: path + layer.name }, `zeroed ${zeros} of ${data.length} weights of '${t.name}'`));
   }
-  const initializers = g.initializers.map((t) => (pruned.has(t.name) ? { ...t, data: pruned.get(t.name)! } : t));
-  return { graph: { ...g, initializers }, notes };
+  // Each tensor is replaced where it is stored (an enclosing graph's weight, read in a view, is left to that graph).
+  const { graph } = rewriteScopes(g, (view, scope) => ({
+    graph: { ...view, initializers: view.initializers.map((t) => (pruned.has(t) && !scope.outer?.names.has(t.name) ? { ...t, data: pruned.get(t)! } : t)) },
+    notes: [],
+  }));
+  return { graph, notes };
 }

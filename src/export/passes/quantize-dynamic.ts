@@ -30,9 +30,14 @@
  * Where a runtime has no kernel for these ops, ORT's session creation fails and the caller
  * turns that into an "unsupported" row (benchmarks/quant-support.ts prints the matrix).
  *
- * Which nodes: Conv, Gemm and MatMul whose weight is an initializer. Anything else stays float;
- * a matching node that cannot be quantized gets a note saying why (pass.ts).
- * A DynamicQuantizeLinear is shared by all quantized nodes that read the same activation.
+ * Which nodes: Conv, Gemm and MatMul whose weight is an initializer, in the main graph and in every
+ * subgraph (If branches, Loop and Scan bodies: scopes.ts), whether the weight is the subgraph's own
+ * or an enclosing graph's. Anything else stays float; a matching node that cannot be quantized gets
+ * a note saying why, and each quantized node a note saying what it became (pass.ts), subgraph nodes
+ * named by path. A DynamicQuantizeLinear is shared by all quantized nodes of one graph that read
+ * the same activation. NOTE: inside a subgraph melbench often cannot type the activation; ONNX
+ * binds Conv's, Gemm's and MatMul's data input and weight to one type T, so the weight's float32
+ * stands for the input's there.
  */
 import { EXIT, UserError } from '../../errors.ts';
 import { inferShapes } from '../../graph/infer.ts';
@@ -43,9 +48,10 @@ import { Gemm } from '../../graph/ops/gemm.ts';
 import { traitsOf } from '../../graph/ops/index.ts';
 import { ONNX_ELEM_TYPE } from '../../graph/dtype.ts';
 import { Cast } from '../../graph/ops/quant-dynamic.ts';
-import { initializerMap, nameAllocator, withoutUnusedInitializers } from './graph-util.ts';
-import { keptNote, type PassNote, type PassResult } from './pass.ts';
+import { initializerMap, withoutUnusedInitializers } from './graph-util.ts';
+import { changedNote, keptNote, type PassNote, type PassResult } from './pass.ts';
 import { quantizeWeight } from './quant-params.ts';
+import { everyNode, namedIn, rewriteScopes, type Scope } from './scopes.ts';
 
 export type WeightType = 'int8' | 'uint8';
 
@@ -67,13 +73,25 @@ export function asUint8Weights(q: Int8Array): Uint8Array {
 const f32 = (name: string, dims: number[], data: Float32Array): Tensor => ({ name, dtype: 'float32', dims, data });
 
 export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): PassResult {
+  if (!everyNode(g).some(({ node }) => traitsOf(node).dynamicQuant)) {
+    throw new UserError(`model '${g.name}' has no Conv, Gemm or MatMul node to quantize dynamically`, EXIT.badModel);
+  }
+  const perChannel = options.perChannel ?? true;
+  const dtype = options.weightType ?? 'uint8';
+  const r = rewriteScopes(g, (view, scope) => quantizeDynamicScope(view, options, scope));
+  const metadata = { ...r.graph.metadata, [META.quantization]: 'dynamic', [META.quantPerChannel]: String(perChannel), [META.quantWeightType]: dtype };
+  return { graph: { ...r.graph, metadata }, notes: r.notes };
+}
+
+/** One graph (the model or a subgraph view) quantized: the header's rewrite. */
+function quantizeDynamicScope(g: Graph, options: DynamicQuantOptions, scope: Scope): PassResult {
   const perChannel = options.perChannel ?? true;
   const dtype = options.weightType ?? 'uint8';
   const exclude = new Set(options.exclude ?? []);
   const src = inferShapes(g);
   const types = valueTypes(src);
   const inits = initializerMap(src);
-  const fresh = nameAllocator(src);
+  const fresh = scope.fresh;
   const nodes: Node[] = [];
   const added: Tensor[] = [];
   const quantizedInputs = new Map<string, [string, string, string]>();
@@ -95,11 +113,12 @@ export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): Pa
 
   /** Why node n cannot be quantized, or undefined when it can. */
   const refusal = (n: Node): string | undefined => {
-    if (exclude.has(n.name) || exclude.has(n.opType)) return 'excluded by the caller';
+    if (namedIn(exclude, n, scope, true)) return 'excluded by the caller';
     const w = inits.get(n.inputs[1]);
     if (!w) return 'its weight is not an initializer (dynamic quantization quantizes constant weights only)';
     if (w.dtype !== 'float32') return `its weight is ${w.dtype}, not float32`;
-    if (types.get(n.inputs[0])?.dtype !== 'float32') return `its input is ${types.get(n.inputs[0])?.dtype}, not float32`;
+    const x = types.get(n.inputs[0])?.dtype ?? w.dtype; // NOTE: one type T for input and weight (see the header)
+    if (x !== 'float32') return `its input is ${x}, not float32`;
     const bias = n.inputs[2] ? inits.get(n.inputs[2]) : undefined;
     if (n.inputs[2] && !bias) return 'its bias is not an initializer';
     const kind = traitsOf(n).dynamicQuant;
@@ -158,6 +177,7 @@ export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): Pa
     const wScaleT = f32(fresh(`${w.name}_scale`), perChannel ? channelDims(channels) : [], wScale);
     added.push(wScaleT);
 
+    notes.push(changedNote(n, `quantized: ${isConv ? 'ConvInteger' : 'MatMulInteger'} with ${dtype} weights${perChannel ? ' per channel' : ''}, the input quantized at run time`));
     const [xq, xs, xzp] = quantizedInput(n.inputs[0]);
     const intOut = fresh(`${base}_int32`);
     const intInputs = [xq, wq.name, xzp, ...zpInputs];
@@ -179,11 +199,7 @@ export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): Pa
     }
   }
 
-  if (quantizedInputs.size === 0 && notes.length === 0) {
-    throw new UserError(`model '${g.name}' has no Conv, Gemm or MatMul node to quantize dynamically`, EXIT.badModel);
-  }
   // Float weights and biases that only the quantized nodes read are dropped.
-  const metadata = { ...src.metadata, [META.quantization]: 'dynamic', [META.quantPerChannel]: String(perChannel), [META.quantWeightType]: dtype };
-  const graph = inferShapes(withoutUnusedInitializers({ ...src, nodes, initializers: [...src.initializers, ...added], valueInfo: [], metadata }));
+  const graph = inferShapes(withoutUnusedInitializers({ ...src, nodes, initializers: [...src.initializers, ...added], valueInfo: [] }));
   return { graph, notes };
 }

@@ -13,21 +13,22 @@
  *                        int8 and uint8), with the input's scale and zero point
  * Between a float node and an integer one sits a QuantizeLinear or a DequantizeLinear, inserted
  * once per value where a reader needs the other form. Float value names are kept; integer values
- * are named '<value>_quantized'. The plan is only read: the full-int output's parameters go into a
+ * are named '<value>_quantized'. A value that a subgraph reads by name (an If branch reading a
+ * quantized Conv's output) gets a DequantizeLinear that writes that name. The plan is only read: the full-int output's parameters go into a
  * copy of its parameter map.
  */
 import { inferShapes } from '../../graph/infer.ts';
 import type { Graph, Node, Tensor } from '../../graph/ir.ts';
 import { META } from '../../graph/metadata-keys.ts';
 import { MS_DOMAIN } from '../../graph/ops/quant.ts';
+import { subgraphReads } from '../../graph/reads.ts';
 import { initializerMap, nameAllocator, withoutUnusedInitializers } from './graph-util.ts';
 import { ioMetadata, paramTensors, qdqNode, quantMetadata } from './quant-emit.ts';
 import type { QuantParams } from './quant-params.ts';
 import type { QuantizeStaticOptions, QuantPlan } from './quant-plan.ts';
 
-export function emitQOperator(plan: QuantPlan, o: QuantizeStaticOptions): Graph {
+export function emitQOperator(plan: QuantPlan, o: QuantizeStaticOptions, fresh: (base: string) => string = nameAllocator(plan.graph)): Graph {
   const g = plan.graph;
-  const fresh = nameAllocator(g);
   const inits = initializerMap(g);
   const newInits: Tensor[] = [];
   const nodes: Node[] = [];
@@ -90,6 +91,14 @@ export function emitQOperator(plan: QuantPlan, o: QuantizeStaticOptions): Graph 
   for (const n of g.nodes) {
     const kind = plan.kinds.get(n.name);
     if (!kind) {
+      // NOTE: a subgraph reads values by name: one that only exists as an integer tensor gets a DequantizeLinear writing that name.
+      for (const v of subgraphReads(n)) {
+        const q = intOf.get(v);
+        if (!q || floatOf.has(v)) continue;
+        const t = tensorsOf(params.get(v)!, v);
+        nodes.push(qdqNode('DequantizeLinear', fresh(`${v}/DequantizeLinear`), q, t.scale, t.zeroPoint, v));
+        floatOf.set(v, v);
+      }
       nodes.push({ ...n, inputs: n.inputs.map(asFloat) });
       for (const out of n.outputs) floatOf.set(out, out);
       continue;

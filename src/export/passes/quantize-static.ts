@@ -14,7 +14,8 @@
  * Activation fusion: with asymmetric activations, a Relu (or Clip(0, hi)) that is the only reader
  * of a quantized Conv/Gemm/MatMul/Add output is dropped, and the producer's output is quantized
  * with the Relu's output range forced to start at 0, so z = qmin: Q itself clamps negatives to 0
- * exactly, as ORT's quantizer does. With symmetric activations (z = 0 or 128) the clamp is not
+ * exactly, as ORT's quantizer does. Not when the Relu's output is a graph output or read inside a
+ * subgraph: those read the value by name, and the name would hold the unclamped float. With symmetric activations (z = 0 or 128) the clamp is not
  * free, and the Relu stays in float between a DequantizeLinear and a QuantizeLinear.
  *
  * QDQ layout (what ORT's quantize_static emits, and what its CPU graph optimizer fuses into
@@ -31,9 +32,17 @@
  * about -30 .. +20), so nearly every value saturates: seed 001's "Full int" row collapsed to
  * F1 0.0001 for exactly this reason. The option exists to reproduce that failure, not to use.
  *
+ * Subgraphs (If branches, Loop and Scan bodies) are planned and emitted like the main graph, each
+ * on its own (scopes.ts): a Conv in a branch is quantized when calibration saw its input and output
+ * (src/train/calibrate.ts exposes values inside subgraphs in its calibration copy), whether its
+ * weight is the branch's or the main graph's. Full-int applies to the main graph's input and
+ * output only. A branch that calibration never ran (an If whose condition was always true) has no
+ * ranges, so its nodes stay float, each with a note.
+ *
  * Ops with no quantized form (Softmax, BatchNormalization left unfolded, Sub/Div of the input
  * standardisation, LeakyRelu...) stay float, each with a note saying why (pass.ts); each fused
- * Relu/Clip gets a note too. Fold BatchNormalization into its Conv first (foldBatchNorm), then
+ * Relu/Clip gets a note too, and each quantized node one saying so; subgraph nodes are named by
+ * path (If_0/then_branch/conv3). Fold BatchNormalization into its Conv first (foldBatchNorm), then
  * calibrate, then quantize. The plan (planStaticQuantization) is pure and both emitters only read it.
  */
 import { UserError } from '../../errors.ts';
@@ -43,12 +52,14 @@ import { META } from '../../graph/metadata-keys.ts';
 import { attrsOf } from '../../graph/ops/attrs.ts';
 import { Gemm } from '../../graph/ops/gemm.ts';
 import { traitsOf } from '../../graph/ops/index.ts';
-import { consumers, initializerMap, isGraphOutput, nameAllocator, producers, withoutUnusedInitializers } from './graph-util.ts';
+import { hasSubgraphs } from '../../graph/reads.ts';
+import { consumers, initializerMap, isGraphOutput, producers, withoutUnusedInitializers } from './graph-util.ts';
 import { changedNote, keptNote, type PassNote, type PassResult } from './pass.ts';
 import { ioMetadata, paramTensors, qdqNode, quantMetadata } from './quant-emit.ts';
 import { activationParams, type QuantParams, quantizeBias, quantizeWeight, type Range } from './quant-params.ts';
 import type { PlannedWeight, QuantizeStaticOptions, QuantKind, QuantPlan } from './quant-plan.ts';
 import { emitQOperator } from './quantize-qoperator.ts';
+import { everyNode, mainScope, namedIn, rewriteScopes, type Scope } from './scopes.ts';
 
 export type { QuantizeStaticOptions, QuantPlan } from './quant-plan.ts';
 
@@ -110,7 +121,8 @@ function checkInputs(g: Graph, ranges: ReadonlyMap<string, Range>, o: QuantizeSt
     throw new UserError(`model '${g.name}' is not trained (its metadata lacks trained=true): quantizing random weights measures nothing; train it first (melbench train), or pass allowUntrained for a test`);
   }
   if (ranges.size === 0) throw new UserError('no calibration ranges: calibrate on training clips first (collectActivations, then calibrationRanges)');
-  const names = new Set(g.nodes.map((n) => n.name));
+  // A subgraph node may be named by its own name or by its path (If_0/then_branch/conv3).
+  const names = new Set(everyNode(g).flatMap(({ node, path }) => [node.name, path + node.name]));
   const unknown = (o.exclude ?? []).filter((e) => !names.has(e));
   if (unknown.length) throw new UserError(`exclude names nodes that are not in '${g.name}': ${unknown.join(', ')} (node names look like ${g.nodes.slice(0, 3).map((n) => `'${n.name}'`).join(', ')})`);
   if (g.inputs.length !== 1 || g.outputs.length !== 1) {
@@ -119,12 +131,19 @@ function checkInputs(g: Graph, ranges: ReadonlyMap<string, Range>, o: QuantizeSt
   for (const v of [...g.inputs, ...g.outputs]) if (o.fullInt && v.dtype !== 'float32') throw new UserError(`full-int quantization needs float32 graph inputs and outputs; '${v.name}' is ${v.dtype}`);
 }
 
-/** Decides what runs quantized and with which parameters. Pure; shared by both formats. */
+/** Decides what runs quantized in the main graph and with which parameters. Pure; shared by both formats. */
 export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, Range>, o: QuantizeStaticOptions = {}): QuantPlan {
   checkInputs(g0, ranges0, o);
+  return planScope(g0, ranges0, o, mainScope(g0));
+}
+
+/** The plan of one graph: the model, or a subgraph view (no full-int there). */
+function planScope(g0: Graph, ranges0: ReadonlyMap<string, Range>, o0: QuantizeStaticOptions, scope: Scope): QuantPlan {
+  const o = scope.outer ? { ...o0, fullInt: false } : o0;
   const act = o.activations ?? 'uint8';
   const symmetric = o.symmetric ?? false;
   const exclude = new Set(o.exclude ?? []);
+  const excluded = (n: Node) => namedIn(exclude, n, scope);
   const inits = initializerMap(g0);
   const ranges = new Map(ranges0);
   const notes: PassNote[] = [];
@@ -134,7 +153,7 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
   for (const n of g0.nodes) {
     const kind = kindOf(n);
     if (!kind || kind === 'passthrough') continue;
-    if (exclude.has(n.name)) continue;
+    if (excluded(n)) continue;
     const why = refusal(n, kind, inits, ranges);
     if (why) notes.push(keptNote(n, why));
     else compute.set(n.name, kind);
@@ -148,10 +167,16 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
   if (!symmetric) {
     for (const n of g0.nodes) {
       const clamp = clampOf(n);
-      if (!clamp || exclude.has(n.name)) continue;
+      if (!clamp || excluded(n)) continue;
       const p = prod.get(n.inputs[0]);
       if (!p || !compute.has(p.name) || !absorbsClamp(p)) continue;
       if ((cons.get(n.inputs[0]) ?? []).length !== 1 || isGraphOutput(g0, n.inputs[0]) || !ranges.has(n.outputs[0])) continue;
+      // NOTE: fused, the clamp's output name holds the producer's unclamped float value (only its
+      // Q->DQ is clamped): a graph output or a subgraph, which read that name, would miss the clamp.
+      if (isGraphOutput(g0, n.outputs[0]) || (cons.get(n.outputs[0]) ?? []).some(hasSubgraphs)) {
+        notes.push(keptNote(n, `its output '${n.outputs[0]}' leaves the graph or is read inside a subgraph, so it stays a float ${n.opType} after the quantized ${p.opType}`));
+        continue;
+      }
       let hi = Infinity;
       if (clamp === 'inputs') {
         const b = clipBounds(n, inits);
@@ -176,11 +201,12 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
   const intProduced = new Set<string>();
   if (o.fullInt) intProduced.add(graph.inputs[0].name);
   for (const n of graph.nodes) {
-    const kind = compute.get(n.name) ?? (kindOf(n) === 'passthrough' && !exclude.has(n.name) && intProduced.has(n.inputs[0]) && n.outputs.length === 1 ? 'passthrough' : undefined);
+    const kind = compute.get(n.name) ?? (kindOf(n) === 'passthrough' && !excluded(n) && intProduced.has(n.inputs[0]) && n.outputs.length === 1 ? 'passthrough' : undefined);
     if (kind) {
       kinds.set(n.name, kind);
       intProduced.add(n.outputs[0]);
-    } else if (!exclude.has(n.name) && !dropped.has(n.name) && !notes.some((k) => k.node === n.name)) {
+      if (kind !== 'passthrough') notes.push(changedNote(n, `quantized (${o.format ?? 'qdq'})`));
+    } else if (!excluded(n) && !dropped.has(n.name) && !notes.some((k) => k.node === n.name)) {
       const why =
         n.opType === 'BatchNormalization'
           ? 'no quantized form; fold it into the preceding Conv first (foldBatchNorm)'
@@ -188,14 +214,13 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
             ? 'its input is float, so it runs in float'
             : clampOf(n) && symmetric
               ? 'symmetric activations: a zero point of 0 cannot absorb the clamp'
-              : 'no quantized form';
+              : hasSubgraphs(n)
+                ? `runs in float; the nodes of its subgraphs are quantized on their own (notes under '${scope.path}${n.name}/')`
+                : 'no quantized form';
       notes.push(keptNote(n, why));
     }
   }
-  for (const e of exclude) {
-    const n = graph.nodes.find((m) => m.name === e);
-    if (n) notes.push(keptNote(n, 'excluded'));
-  }
+  for (const n of graph.nodes) if (excluded(n)) notes.push(keptNote(n, 'excluded'));
 
   // 4. Activation parameters, in graph order (a passthrough output shares its input's).
   const cons2 = consumers(graph);
@@ -248,9 +273,8 @@ export function planStaticQuantization(g0: Graph, ranges0: ReadonlyMap<string, R
 
 // ---- QDQ ------------------------------------------------------------------------------------------
 
-function emitQdq(plan: QuantPlan, o: QuantizeStaticOptions): Graph {
+function emitQdq(plan: QuantPlan, o: QuantizeStaticOptions, fresh: (base: string) => string): Graph {
   const g = plan.graph;
-  const fresh = nameAllocator(g);
   const inits = initializerMap(g);
   const newInits: Tensor[] = [];
   const nodes: Node[] = [];
@@ -354,7 +378,10 @@ export function quantizeStatic(g: Graph, ranges: ReadonlyMap<string, Range>, o: 
   if (o.activations && o.activations !== 'uint8' && o.activations !== 'int8') throw new UserError(`activations must be uint8 or int8, got '${o.activations}'`);
   if (o.weights && o.weights !== 'per-channel' && o.weights !== 'per-tensor') throw new UserError(`weights must be per-channel or per-tensor, got '${o.weights}'`);
   if (o.naiveInputScale && !o.fullInt) throw new UserError('naiveInputScale only applies with fullInt');
-  const plan = planStaticQuantization(g, ranges, o);
-  const graph = format === 'qdq' ? emitQdq(plan, o) : emitQOperator(plan, o);
-  return { graph, notes: plan.notes };
+  checkInputs(g, ranges, o);
+  return rewriteScopes(g, (view, scope) => {
+    const plan = planScope(view, ranges, o, scope);
+    const graph = format === 'qdq' ? emitQdq(plan, o, scope.fresh) : emitQOperator(plan, o, scope.fresh);
+    return { graph, notes: plan.notes };
+  });
 }
