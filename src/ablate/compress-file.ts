@@ -10,7 +10,7 @@ import onnxProto from 'onnx-proto';
 import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { EXIT, errorLine, UserError } from '../errors.ts';
-import { countMacs, countParams, type ModelCost } from '../export/cost.ts';
+import { countParams, macCount, type ModelCost } from '../export/cost.ts';
 import { toOnnx } from '../export/onnx.ts';
 import { readSignature } from '../export/signature.ts';
 import { inferShapes } from '../graph/infer.ts';
@@ -97,7 +97,10 @@ function costOf(g: Graph, bytes: Uint8Array, s: SampleSplit | undefined): ModelC
   if (!s) return { ...sizes, macs: Number.NaN, macsUnknown: 'no sample shape' };
   const shapes = new Map(s.plan.inputs.map((p) => [p.name, p.name === s.shape.input ? sampleDims(s.shape, 1) : p.dims.map((d) => (d === 'batch' ? 1 : d))]));
   try {
-    return { ...sizes, macs: countMacs(inferShapes({ ...g, inputs: g.inputs.map((v) => ({ ...v, shape: shapes.get(v.name) ?? v.shape })) })) };
+    const m = macCount(inferShapes({ ...g, inputs: g.inputs.map((v) => ({ ...v, shape: shapes.get(v.name) ?? v.shape })) }));
+    // NOTE: a count that leaves nodes out is no total: unknown, with the reason, never a smaller number.
+    if (m.uncounted.length) return { ...sizes, macs: Number.NaN, macsUnknown: `shapes unknown at ${m.uncounted.length} node(s), e.g. ${m.uncounted[0]}` };
+    return { ...sizes, macs: m.macs };
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     return { ...sizes, macs: Number.NaN, macsUnknown: e.message };
