@@ -20,10 +20,10 @@
  */
 import { createHash } from 'node:crypto';
 import { EXIT, UserError } from '../errors.ts';
-import { toHalfArray } from '../export/passes/fp16-bits.ts';
+import { fromHalfArray, toHalfArray } from '../export/passes/fp16-bits.ts';
 import { type SigDim, type Signature, type SigValue, sigShapeText } from '../export/signature.ts';
 import type { Audio, FeatureTensor } from '../features/types.ts';
-import type { DType } from '../graph/dtype.ts';
+import { type DType, isHostDType } from '../graph/dtype.ts';
 import { Rng } from '../rng.ts';
 import { makeTensor } from '../runners/tensors.ts';
 import type { Feeds, HostTensor } from '../runners/runner.ts';
@@ -31,9 +31,12 @@ import { makeBatch, MAX_BATCH_VALUES } from './inputs.ts';
 import type { TensorCodec } from './io-codec.ts';
 import { encode } from './io-codec.ts';
 
-/** What `--input name=...` gave for one input, loaded (src/commands/feed-values.ts). */
+/** An array from the user: a host tensor, or a bool array (from an .npy), which no runner carries. */
+export type UserTensor = HostTensor | { type: 'bool'; data: Uint8Array; dims: number[] };
+
+/** What `--input name=...` gave for one input, loaded (src/sweep/feed-values.ts). */
 export type UserValue =
-  | { kind: 'tensor'; tensor: HostTensor; source: string }
+  | { kind: 'tensor'; tensor: UserTensor; source: string }
   | { kind: 'scalar'; value: number; source: string }
   | { kind: 'audio'; audio: Audio; source: string };
 
@@ -91,7 +94,7 @@ export interface BatchFeeds {
   shape: string;
 }
 
-const isInt = (d: DType) => d === 'int8' || d === 'uint8' || d === 'int32' || d === 'int64' || d === 'bool';
+const isInt = (d: DType) => d === 'int8' || d === 'uint8' || d === 'int16' || d === 'uint16' || d === 'int32' || d === 'uint32' || d === 'int64' || d === 'uint64' || d === 'bool';
 const isFloat = (d: DType) => d === 'float32' || d === 'float16';
 const dimName = (d: SigDim, i: number) => (typeof d === 'string' ? `'${d}'` : `${i} (unnamed)`);
 
@@ -170,13 +173,26 @@ function userTensor(v: SigValue & { dtype: DType }, u: UserValue, dims: PlanDim[
   }
   if (u.kind === 'audio' && !isFloat(v.dtype)) fail(`${source}: --input ${v.name}=${u.source} is audio but input '${v.name}' is ${v.dtype}`);
   const t = u.kind === 'audio' ? audioTensor(v, u, dims, source) : u.tensor;
-  if (t.type !== v.dtype && !(t.type === 'float32' && v.dtype === 'float16')) {
-    fail(`${source}: --input ${v.name}=${u.source} holds ${t.type} but input '${v.name}' is ${v.dtype}`, EXIT.badInput);
+  // NOTE: a float input takes any float array (numpy's default is float64), rounded to its type;
+  // every other input only its own dtype, as onnxruntime itself would insist.
+  if (t.type !== v.dtype && !(FLOATS.has(t.type) && FLOATS.has(v.dtype))) {
+    // NOTE: the input is a host dtype here (planFeeds refused the rest), and each is also numpy's name for it.
+    fail(`${source}: --input ${v.name}=${u.source} holds ${t.type} but input '${v.name}' is ${v.dtype}; save the array as ${v.dtype}, e.g. np.save(path, a.astype(np.${v.dtype}))`, EXIT.badInput);
   }
   // NOTE: along the batch dim a tensor holds 1 sample (repeated to each --batch) or exactly the batch.
   const fits = (!v.dims && !dims.length) || (t.dims.length === at1.length && t.dims.every((d, i) => d === at1[i] || at1[i] === FREE || (dims[i] === 'batch' && d >= 1)));
   if (!fits) fail(`${source}: --input ${v.name}=${u.source} has shape [${t.dims.join(', ')}] but input '${v.name}' needs [${at1.join(', ')}] (model: ${sigShapeText(v.dims)})`, EXIT.badInput);
-  return t.type === v.dtype ? t : { type: 'float16', data: toHalfArray(t.data as Float32Array), dims: t.dims };
+  return t.type === v.dtype ? (t as HostTensor) : floatAs(t as HostTensor, v.dtype as FloatType);
+}
+
+type FloatType = 'float16' | 'float32' | 'float64';
+const FLOATS: ReadonlySet<string> = new Set<FloatType>(['float16', 'float32', 'float64']);
+
+/** A float tensor in another float type: float16 bits decoded exactly; to float16 through float32, rounded to nearest. */
+function floatAs(t: HostTensor, to: FloatType): HostTensor {
+  const values: ArrayLike<number> = t.type === 'float16' ? fromHalfArray(t.data as Uint16Array) : (t.data as Float32Array | Float64Array);
+  const data = to === 'float16' ? toHalfArray(values) : to === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
+  return { type: to, data, dims: t.dims };
 }
 
 /**
@@ -205,20 +221,25 @@ function mono(chans: Float32Array[]): Float32Array {
   return out;
 }
 
+/** A model's inputs for a message: 'inputs: input float32[1, 512], state float32[2, 1, 128], sr int64[]'. */
+export function inputsText(sig: Signature): string {
+  return `inputs: ${sig.inputs.map((v) => `${v.name} ${v.onnxType}${sigShapeText(v.dims)}`).join(', ')}`;
+}
+
 /**
  * Plans every input of a model. `features` is the log-mel clip an [N, C, M, T] input gets;
  * `featureCodec` the encoding of the first input for a full-int or fp16-I/O model.
  */
 export function planFeeds(sig: Signature, o: FeedOptions, features: FeatureTensor, source: string, featureCodec?: TensorCodec): FeedPlan {
-  const listed = `inputs: ${sig.inputs.map((v) => `${v.name} ${v.onnxType}${sigShapeText(v.dims)}`).join(', ')}`;
+  const listed = inputsText(sig);
   const unused = unusedFeedFlags(sig, o);
   if (unused && !o.lenient) fail(`${source}: ${unused} (${listed})`);
   const outputs = new Set(sig.outputs.map((v) => v.name));
   const batch = batchDimOf(sig, o);
   let fedFeatures = false;
   const inputs = sig.inputs.map((v, k): InputPlan => {
-    // NOTE: no runner's host tensor carries bool (src/graph/dtype.ts), so a bool input cannot be fed.
-    if (!v.dtype || v.dtype === 'bool') fail(`${source}: input '${v.name}' is ${v.onnxType}, which melbench cannot feed`, EXIT.badModel);
+    // NOTE: the runners' host tensors carry the types of src/graph/dtype.ts HostDType: not bool, string, bfloat16 or float8.
+    if (!v.dtype || !isHostDType(v.dtype)) fail(`${source}: input '${v.name}' is ${v.onnxType}, which melbench cannot feed: its runners carry no ${v.onnxType} tensors`, EXIT.badModel);
     const typed = v as SigValue & { dtype: DType };
     const codec = k === 0 ? featureCodec : undefined;
     const user = o.values?.[v.name];
