@@ -204,6 +204,32 @@ describe('static quantization inside If branches and a Loop body', () => {
   }
 });
 
+describe('full-int with If branches and a Loop body that read the model input', () => {
+  for (const format of ['qdq', 'qoperator'] as const) {
+    it(`${format}: the bodies read the float input, not the integer one that now holds its name`, async () => {
+      const folded = foldBatchNorm(original()).graph;
+      const { stats } = await calibrate(folded);
+      const r = quantizeStatic(folded, calibrationRanges(stats, 'minmax'), { allowUntrained: true, fullInt: true, format });
+      expect(r.graph.inputs.map((v) => [v.name, v.dtype])).toEqual([['x', 'uint8']]);
+      const b = bodies(r.graph);
+      for (const [scope, s] of Object.entries(b)) expect(s.nodes.flatMap((n) => n.inputs), scope).not.toContain('x');
+      const md = r.graph.metadata;
+      const [sx, zx, sy, zy] = ['input_scale', 'input_zero_point', 'output_scale', 'output_zero_point'].map((k) => Number(md[k]));
+      const session = await ort.InferenceSession.create(toOnnx(r.graph));
+      const ref = await REF;
+      for (const [i, x] of EVAL.entries()) {
+        const q = Uint8Array.from(x, (v) => Math.min(255, Math.max(0, Math.round(v / sx) + zx)));
+        const y = (await session.run({ x: new ort.Tensor('uint8', q, [1, ...SUBGRAPH_INPUT_DIMS]) })).y;
+        expect(y.type).toBe('uint8');
+        // As the float-output model (5e-2), plus the output's own 8-bit step.
+        const got = Float32Array.from(y.data as Uint8Array, (v) => (v - zy) * sy);
+        expect(relMaxDiff(got, ref[i]), `clip ${i}`).toBeLessThan(5e-2 + sy / Math.max(...Array.from(ref[i], Math.abs)));
+      }
+      await session.release();
+    }, 60_000);
+  }
+});
+
 describe('float16 inside If branches and a Loop body', () => {
   it('computes the inner nodes in half, keeps every body boundary float32, and shares the half weights', async () => {
     const r = toFloat16(original());

@@ -13,15 +13,16 @@
  *                        int8 and uint8), with the input's scale and zero point
  * Between a float node and an integer one sits a QuantizeLinear or a DequantizeLinear, inserted
  * once per value where a reader needs the other form. Float value names are kept; integer values
- * are named '<value>_quantized'. A value that a subgraph reads by name (an If branch reading a
- * quantized Conv's output) gets a DequantizeLinear that writes that name. The plan is only read: the full-int output's parameters go into a
+ * are named '<value>_quantized'. A subgraph that reads a value by name (an If branch reading a
+ * quantized Conv's output, or the full-int input) reads its float form, dequantized once. The plan is only read: the full-int output's parameters go into a
  * copy of its parameter map.
  */
 import { inferShapes } from '../../graph/infer.ts';
 import type { Graph, Node, Tensor } from '../../graph/ir.ts';
 import { META } from '../../graph/metadata-keys.ts';
 import { MS_DOMAIN } from '../../graph/ops/quant.ts';
-import { subgraphReads } from '../../graph/reads.ts';
+import { hasSubgraphs, subgraphReads } from '../../graph/reads.ts';
+import { renameReads } from './scopes.ts';
 import { initializerMap, nameAllocator, withoutUnusedInitializers } from './graph-util.ts';
 import { ioMetadata, paramTensors, qdqNode, quantMetadata } from './quant-emit.ts';
 import type { QuantParams } from './quant-params.ts';
@@ -91,15 +92,15 @@ export function emitQOperator(plan: QuantPlan, o: QuantizeStaticOptions, fresh: 
   for (const n of g.nodes) {
     const kind = plan.kinds.get(n.name);
     if (!kind) {
-      // NOTE: a subgraph reads values by name: one that only exists as an integer tensor gets a DequantizeLinear writing that name.
+      // NOTE: a subgraph reads values by name: one that exists only as an integer tensor (a quantized
+      // node's output, the full-int input) is read under the name of its float form.
+      const reads = new Map<string, string>();
       for (const v of subgraphReads(n)) {
-        const q = intOf.get(v);
-        if (!q || floatOf.has(v)) continue;
-        const t = tensorsOf(params.get(v)!, v);
-        nodes.push(qdqNode('DequantizeLinear', fresh(`${v}/DequantizeLinear`), q, t.scale, t.zeroPoint, v));
-        floatOf.set(v, v);
+        if (!intOf.has(v)) continue;
+        const f = asFloat(v);
+        if (f !== v) reads.set(v, f);
       }
-      nodes.push({ ...n, inputs: n.inputs.map(asFloat) });
+      nodes.push({ ...renameReads([n], reads)[0], inputs: n.inputs.map(asFloat) });
       for (const out of n.outputs) floatOf.set(out, out);
       continue;
     }
@@ -161,7 +162,8 @@ export function emitQOperator(plan: QuantPlan, o: QuantizeStaticOptions, fresh: 
     outputs = [{ ...g.outputs[0], dtype: plan.io.output.dtype }];
   } else {
     for (const v of g.outputs) {
-      if (floatOf.has(v.name)) continue;
+      // A float output computed under its own name stays; one a quantized node computes is dequantized into its name.
+      if (floatOf.get(v.name) === v.name) continue;
       const f = asFloat(v.name);
       rename.set(f, v.name);
       rename.set(v.name, fresh(`${v.name}_unused`));
@@ -169,7 +171,8 @@ export function emitQOperator(plan: QuantPlan, o: QuantizeStaticOptions, fresh: 
   }
   if (plan.io) rename.set(intOf.get(inName)!, inName);
   const r = (x: string) => rename.get(x) ?? x;
-  const renamed = nodes.map((n) => ({ ...n, inputs: n.inputs.map(r), outputs: n.outputs.map(r) }));
+  // Subgraphs read by name too: their reads follow the renames (once: renameReads' own input renaming is replaced).
+  const renamed = nodes.map((n) => ({ ...(hasSubgraphs(n) ? renameReads([n], rename)[0] : n), inputs: n.inputs.map(r), outputs: n.outputs.map(r) }));
   return inferShapes(
     withoutUnusedInitializers({
       ...g,

@@ -59,7 +59,7 @@ import { ioMetadata, paramTensors, qdqNode, quantMetadata } from './quant-emit.t
 import { activationParams, type QuantParams, quantizeBias, quantizeWeight, type Range } from './quant-params.ts';
 import type { PlannedWeight, QuantizeStaticOptions, QuantKind, QuantPlan } from './quant-plan.ts';
 import { emitQOperator } from './quantize-qoperator.ts';
-import { everyNode, mainScope, namedIn, rewriteScopes, type Scope } from './scopes.ts';
+import { everyNode, mainScope, namedIn, renameReads, rewriteScopes, type Scope } from './scopes.ts';
 
 export type { QuantizeStaticOptions, QuantPlan } from './quant-plan.ts';
 
@@ -350,6 +350,14 @@ function emitQdq(plan: QuantPlan, o: QuantizeStaticOptions, fresh: (base: string
     const { scale, zeroPoint } = addParams(plan.io.output, outName);
     nodes.push(qdqNode('QuantizeLinear', fresh(`${outName}/QuantizeLinear`), floatName, scale, zeroPoint, outName));
     outputs = [{ ...g.outputs[0], dtype: plan.io.output.dtype }];
+    // NOTE: a subgraph reads values by name, and the input's and output's names now hold integers: it reads the float ones.
+    const floats = new Map([
+      [inName, dqOf.get(inName)!],
+      [outName, floatName],
+    ]);
+    nodes.forEach((n, i) => {
+      if (hasSubgraphs(n)) nodes[i] = renameReads([n], floats)[0];
+    });
   }
   return inferShapes(
     withoutUnusedInitializers({

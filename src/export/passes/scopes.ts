@@ -28,7 +28,7 @@
  * Names: one allocator over the whole model, so that no name made in one scope repeats or shadows
  * a name of another (ONNX's checker rejects a subgraph value that shadows an outer one). Notes of a
  * subgraph's nodes are named by their path: holder / attribute / node, e.g.
- * 'If_0/then_branch/conv3' ('body/2' for the third graph of a `graphs` attribute).
+ * 'If_0/then_branch/conv3' ('<node>/<attr>/2/' for the third graph of a `graphs` attribute).
  */
 import { createHash } from 'node:crypto';
 import onnxProto from 'onnx-proto';
@@ -46,8 +46,8 @@ const { onnx } = onnxProto;
 export interface Scope {
   /** Prefix of the scope's node names in notes: '' for the main graph, 'If_0/then_branch/' for a branch. */
   path: string;
-  /** For a subgraph: the node that holds it, and the view's names that belong to enclosing graphs. */
-  outer?: { holder: Node; attr: string; names: ReadonlySet<string> };
+  /** For a subgraph: the view's names (inputs, initializers) that belong to enclosing graphs. */
+  outer?: { names: ReadonlySet<string> };
   /** Fresh names, unique across the whole model (every scope shares one allocator). */
   fresh: (base: string) => string;
   /**
@@ -143,7 +143,7 @@ const sameNode = (a: Node, b: Node) =>
   a === b ||
   (a.name === b.name && a.opType === b.opType && a.domain === b.domain && sameArray(a.inputs, b.inputs) && sameArray(a.outputs, b.outputs) && Object.keys(a.attrs).length === Object.keys(b.attrs).length && Object.entries(a.attrs).every(([k, v]) => b.attrs[k] === v));
 
-/** The names a subgraph defines itself: a rename of an outer name stops there (ONNX lets a body shadow nothing, but be safe). */
+/** Whether a subgraph defines `name` itself: a rename of an outer name stops there (a valid model shadows no name; this guards one that does). */
 function defines(sg: SubGraph, name: string): boolean {
   return sg.inputs.some((v) => v.name === name) || sg.initializers.some((t) => t.name === name) || sg.nodes.some((n) => n.outputs.includes(name));
 }
@@ -218,7 +218,7 @@ function visit(g: Graph, scope: Scope, rewrite: ScopeRewrite, main: Graph, notes
         if (d) inputTypes.set(x.name, d);
       }
       for (const x of v.outer) if (elem.has(x)) inputTypes.set(x, elem.get(x)!);
-      const res = visit(v.view, { path: `${scope.path}${n.name}/${attr}/`, outer: { holder: n, attr, names: v.outer }, fresh: scope.fresh, inputTypes }, rewrite, main, notes);
+      const res = visit(v.view, { path: `${scope.path}${n.name}/${attr}/`, outer: { names: v.outer }, fresh: scope.fresh, inputTypes }, rewrite, main, notes);
       const back = toSubGraph(sg, v, res, attr.replace(/\W/g, '_'), scope.fresh);
       back.released.forEach((x) => released.add(x));
       if (back.sg !== sg) changed = true;
