@@ -85,6 +85,8 @@ export interface FeedPlan {
   batched: boolean;
   /** Seeds the noise of 'random' inputs. */
   seed: number;
+  /** Set when `--dim <name>=N` fixed the dim that would be the batch: the feeds' real batch, N (the row's `batch`). */
+  fixedBatch?: { dim: string; size: number };
 }
 
 export interface BatchFeeds {
@@ -115,6 +117,17 @@ function batchDimOf(sig: Signature, o: FeedOptions): { name: string | null } | u
     const d = v.dims[0];
     if (typeof d === 'number' || (typeof d === 'string' && (o.dims?.[d] !== undefined || !BATCH_LIKE.test(d)))) continue;
     return { name: d };
+  }
+  return undefined;
+}
+
+/** The batch-like dim that `--dim` fixed (so batchDimOf found none), with its size; undefined when --dim fixed none. */
+function fixedBatchDim(sig: Signature, o: FeedOptions): { dim: string; size: number } | undefined {
+  for (const v of sig.inputs) {
+    if (!v.dims || v.dims.length < 2 || o.shapes?.[v.name]) continue;
+    const d = v.dims[0];
+    if (typeof d === 'string' && BATCH_LIKE.test(d) && o.dims?.[d] !== undefined) return { dim: d, size: o.dims[d] };
+    return undefined;
   }
   return undefined;
 }
@@ -268,7 +281,8 @@ export function planFeeds(sig: Signature, o: FeedOptions, features: FeatureTenso
   if (o.features && !fedFeatures) {
     fail(`${source}: no input takes the --input features [${o.features.dims.join(', ')}] as [N, ${o.features.dims.join(', ')}] (${listed}); choose a matching --preset or feed an input by name: --input <name>=file.npy`, EXIT.badModel);
   }
-  return { inputs, batched: inputs.some((p) => p.dims.includes('batch')), seed: o.seed };
+  const fixed = fixedBatchDim(sig, o);
+  return { inputs, batched: inputs.some((p) => p.dims.includes('batch')), seed: o.seed, ...(fixed ? { fixedBatch: fixed } : {}) };
 }
 
 /** The first flag that names no input or dim of `sig`, as a message; undefined when all apply. */

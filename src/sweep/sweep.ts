@@ -5,7 +5,7 @@
  * then measure each runtime in its own child process (a crash or hang becomes a `crashed` or
  * `timeout` row, never a dead sweep) and compare its outputs with the reference.
  */
-import { UserError } from '../errors.ts';
+import { EXIT, UserError } from '../errors.ts';
 import type { FeatureTensor } from '../features/types.ts';
 import { type Column, type Row, makeRow } from '../report/columns.ts';
 import type { ConfusionLog } from '../report/confusion-log.ts';
@@ -87,7 +87,19 @@ interface BatchInput {
   shape: string;
 }
 
+/**
+ * The feeds of each batch. When `--dim batch=N` fixed the batch dim, the feeds are batch N and
+ * so is the row (and its throughput); with a --batch other than the default 1 that is two
+ * answers to one question: exit 2.
+ */
 function batchInputs(m: BenchModel, batches: number[]): BatchInput[] {
+  const fixed = m.plan && !m.trained ? m.plan.fixedBatch : undefined;
+  if (fixed) {
+    if (batches.length !== 1 || batches[0] !== 1) {
+      throw new UserError(`${m.name}: --dim ${fixed.dim}=${fixed.size} fixes the batch dim, so --batch ${batches.join(',')} cannot apply; drop --dim ${fixed.dim}=... and use --batch ${batches.join(',')}, or drop --batch`, EXIT.usage);
+    }
+    return [{ batch: fixed.size, ...modelFeeds(m, 1) }];
+  }
   return batches.map((batch) => ({ batch, ...modelFeeds(m, batch) }));
 }
 
