@@ -104,9 +104,11 @@ describe('bench --resume', () => {
 
     const second = await melbench(['bench', '--resume', csv, '--no-report'], { killAfter: 2 });
     expect(second.signal).toBe('SIGKILL');
-    expect(second.stderr).toContain(`resuming run ${runId}: ${afterFirst.length} cell(s) already done`);
+    // NOTE: the kill may land between a row's CSV line and its samples record: resume then measures that cell again, and says so.
+    const torn = second.stderr.includes('has a row but no samples record (killed between the two writes?)');
+    expect(second.stderr).toContain(`resuming run ${runId}: ${afterFirst.length - (torn ? 1 : 0)} cell(s) already done`);
     // NOTE: a resumed run measures only what is left: nothing printed twice.
-    for (const c of second.printed) expect(first.printed).not.toContain(c);
+    if (!torn) for (const c of second.printed) expect(first.printed).not.toContain(c);
     const afterSecond = readRun(csv, true).rows;
     for (const c of [...first.printed, ...second.printed]) expect(afterSecond.map(cellOf)).toContain(c);
     expect(afterSecond.length).toBeGreaterThan(afterFirst.length);
