@@ -31,7 +31,7 @@ import { getPreset } from '../features/presets.ts';
 import { Rng } from '../rng.ts';
 import type { Feeds, HostTensor } from '../runners/runner.ts';
 import { makeTensor } from '../runners/tensors.ts';
-import { describePlan, type FeedOptions, type FeedPlan, isStateLike, makeFeeds, planFeeds, type UserValue } from '../sweep/feeds.ts';
+import { describePlan, type FeedOptions, type FeedPlan, inputsText, isStateLike, makeFeeds, planFeeds, type UserValue } from '../sweep/feeds.ts';
 import { builtinFeatures } from '../sweep/inputs.ts';
 import { loadTrainingData } from '../train/run.ts';
 
@@ -89,7 +89,6 @@ const per = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 const isFixed = (d: SigDim): d is number => typeof d === 'number';
 
 /** The model's inputs as planFeeds lists them in its messages. */
-const inputsText = (sig: Signature) => `inputs: ${sig.inputs.map((v) => `${v.name} ${v.onnxType}${sigShapeText(v.dims)}`).join(', ')}`;
 
 /** The input the samples fill: the first float32 input that no --input names and that is not state-like. */
 function sampleInput(sig: Signature, o: SampleOptions, source: string): SigValue {

@@ -13,7 +13,8 @@ import { rowTable } from '../report/row-table.ts';
 import { samplesPathFor } from '../report/csv.ts';
 import { DEFAULT_TIMING } from '../runners/timing.ts';
 import { newRunId, openRunFiles } from '../sweep/run-lifecycle.ts';
-import { prepareModels, runSweep, SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
+import { prepareModels } from '../sweep/models.ts';
+import { runSweep, SOFTWARE_TIMING, type SweepConfig } from '../sweep/sweep.ts';
 import type { RegisterCommand } from './command.ts';
 
 /**

@@ -17,14 +17,14 @@ import { samplesPathFor } from '../report/csv.ts';
 import { renderReport } from '../report/html.ts';
 import { loadRun } from '../report/load-run.ts';
 import { writeHtml, writeReport } from '../report/write-report.ts';
-import { readFeaturesNpy } from '../sweep/inputs.ts';
 import { compareInterleaved } from '../sweep/interleave.ts';
-import { prepareModel } from '../sweep/models.ts';
+import { prepareModels } from '../sweep/models.ts';
 import { newRunId } from '../sweep/run-lifecycle.ts';
 import type { RegisterCommand } from './command.ts';
+import { addFeedOptions, type FeedFlagOptions, hasFeedFlags, resolveFeedFlags } from './feed-flags.ts';
 import { checkedRuntimes, fraction, nameList, nonNegativeInt, positiveInt, positiveIntList } from './options.ts';
 
-interface CompareOptions {
+interface CompareOptions extends FeedFlagOptions {
   models?: string[];
   runtimes: string[];
   batch: number[];
@@ -34,7 +34,6 @@ interface CompareOptions {
   warmup: number;
   timeoutS: number;
   preset?: string;
-  input?: string;
   classes: number;
   seed: number;
   latencyThreshold: number;
@@ -111,8 +110,8 @@ function compareFiles(files: string[], gate: GateConfig): Compared {
 
 async function compareModels(o: CompareOptions, gate: GateConfig): Promise<Compared> {
   if (o.models!.length !== 2) throw new UserError(`--models takes exactly two models (baseline, candidate), got ${o.models!.length}`);
-  const features = o.input ? readFeaturesNpy(o.input) : undefined;
-  const [a, b] = o.models!.map((spec) => prepareModel({ spec, preset: o.preset, features, classes: o.classes, seed: o.seed }));
+  const { feed, features } = await resolveFeedFlags(o, o.preset);
+  const [a, b] = prepareModels({ models: o.models!, preset: o.preset, features, classes: o.classes, seed: o.seed, ...(feed ? { feed } : {}) });
   const runtimes = checkedRuntimes(o.runtimes);
   process.stderr.write(`melbench: interleaved A/B: ${o.models![0]} (A) vs ${o.models![1]} (B) on ${runtimes.join(', ')}, ${o.rounds} rounds x ${o.runsPerRound} runs per side\n`);
   const cells = await compareInterleaved(
@@ -157,7 +156,7 @@ async function compareReport(c: Compared): Promise<string> {
 }
 
 export const register: RegisterCommand = (program) => {
-  program
+  const compare = program
     .command('compare')
     .description('gate on latency, F1, agreement and size: two stored runs, or an interleaved A/B of two models (--models a b)')
     .argument('[runs...]', 'baseline.csv current.csv (each with its .samples.jsonl beside it)')
@@ -170,9 +169,10 @@ export const register: RegisterCommand = (program) => {
     .option('--warmup <n>', 'untimed runs per side before the first round', nonNegativeInt('--warmup'), 20)
     .option('--timeout-s <n>', 'give up on one runtime of --models after this long', positiveInt('--timeout-s'), 600)
     .option('--preset <name>', "features preset for --models (default: each model's own)")
-    .option('--input <file.npy>', "features [C, M, T] for --models instead of the built-in test signal")
     .option('--classes <n>', 'classes of zoo models for --models', positiveInt('--classes'), 10)
-    .option('--seed <n>', 'weight initialisation seed of zoo models for --models', nonNegativeInt('--seed'), 1)
+    .option('--seed <n>', 'weight initialisation seed of zoo models for --models', nonNegativeInt('--seed'), 1);
+  // NOTE: the same --input/--dim/--shape as bench, for --models only.
+  addFeedOptions(compare)
     .option('--latency-threshold <x>', 'latency change that matters, relative (0.05 or 5%)', fraction('--latency-threshold'), DEFAULT_GATE.latency)
     .option('--f1-threshold <x>', 'macro-F1 drop that matters, absolute', fraction('--f1-threshold'), DEFAULT_GATE.f1)
     .option('--agreement-threshold <x>', 'agreement_fp32 drop that matters, absolute', fraction('--agreement-threshold'), DEFAULT_GATE.agreement)
@@ -188,6 +188,7 @@ export const register: RegisterCommand = (program) => {
     .action(async (runs: string[], o: CompareOptions) => {
       const gate: GateConfig = { ...DEFAULT_GATE, latency: o.latencyThreshold, f1: o.f1Threshold, agreement: o.agreementThreshold, size: o.sizeThreshold, confidence: o.confidence, test: o.test, resamples: o.resamples };
       if (o.models && runs.length) throw new UserError('give either two reports or --models a b, not both');
+      if (!o.models && hasFeedFlags(o)) throw new UserError('--input, --dim and --shape feed the models of --models a b; stored runs were fed when they were measured');
       if (!o.models && runs.length !== 2) throw new UserError(`compare needs a baseline and a current report (got ${runs.length} file(s)), or --models a b`);
       const c = o.models ? await compareModels(o, gate) : compareFiles(runs, gate);
       if (!judgedCells(c.results).length) {

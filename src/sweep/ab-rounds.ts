@@ -14,6 +14,8 @@ import type { Availability, Feeds, Runner, Session } from '../runners/runner.ts'
 export interface AbSide {
   bytes: Uint8Array;
   feeds: Feeds;
+  /** A model file's external-data files, handed to each of its sessions. */
+  externalData?: { path: string; data: Uint8Array }[];
 }
 
 export interface AbPlan {
@@ -53,7 +55,7 @@ export async function abRounds(runner: Runner, availability: Availability, a: Ab
   if (availability.software) {
     // NOTE: a software adapter (SwiftShader) proves the runtime runs both models; its speed is never compared.
     for (const s of sides) {
-      const session = await runner.open(s.bytes, open);
+      const session = await runner.open(s.bytes, s.externalData ? { ...open, externalData: s.externalData } : open);
       try {
         s.samples.push(await timedRun(session, s.feeds, 0));
       } finally {
@@ -65,7 +67,7 @@ export async function abRounds(runner: Runner, availability: Availability, a: Ab
   // NOTE: one untimed block per side first: the first minutes of a process (lazy pages, JIT, a
   // core's clock ramping up) would otherwise all land on A's first block.
   for (const s of sides) {
-    const session = await runner.open(s.bytes, open);
+    const session = await runner.open(s.bytes, s.externalData ? { ...open, externalData: s.externalData } : open);
     try {
       for (let i = 0; i < plan.warmup + plan.runsPerRound; i++) await session.run(s.feeds);
     } finally {
@@ -77,7 +79,7 @@ export async function abRounds(runner: Runner, availability: Availability, a: Ab
     for (const k of r % 2 === 0 ? [0, 1] : [1, 0]) {
       const s = sides[k];
       order += k === 0 ? 'A' : 'B';
-      const session = await runner.open(s.bytes, open);
+      const session = await runner.open(s.bytes, s.externalData ? { ...open, externalData: s.externalData } : open);
       try {
         for (let i = 0; i < plan.warmup; i++) await session.run(s.feeds);
         for (let i = 0; i < plan.runsPerRound; i++) s.samples.push(await timedRun(session, s.feeds, s.slow));

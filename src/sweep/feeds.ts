@@ -290,7 +290,7 @@ export function unusedFeedFlags(sig: Signature, o: Pick<FeedOptions, 'dims' | 's
   const names = new Set(sig.inputs.map((v) => v.name));
   for (const [flag, rec] of [['--shape', o.shapes], ['--input', o.values]] as const) {
     const unknown = Object.keys(rec ?? {}).find((n) => !names.has(n));
-    if (unknown !== undefined) return `${flag} ${unknown}=...: the model has no input '${unknown}'`;
+    if (unknown !== undefined) return `${flag} ${unknown}=...: no input is named '${unknown}'`;
   }
   const symbols = new Set(sig.inputs.flatMap((v) => (v.dims ?? []).filter((d): d is string => typeof d === 'string')));
   const unknownDim = Object.keys(o.dims ?? {}).find((n) => !symbols.has(n));

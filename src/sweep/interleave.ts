@@ -14,10 +14,11 @@ import { track } from '../runners/children.ts';
 import { workerEntry } from '../runners/worker-entry.ts';
 import { errorLine } from '../errors.ts';
 import { type CellData, type CellKey, type CellResult, compareCell, type GateConfig } from '../report/compare.ts';
-import type { Availability, Feeds, RowStatus, RuntimeName } from '../runners/runner.ts';
+import { EXIT, UserError } from '../errors.ts';
+import type { Availability, RowStatus, RuntimeName } from '../runners/runner.ts';
 import { gpuChildEnv } from '../runners/vulkan-env.ts';
 import type { AbPlan, AbSide } from './ab-rounds.ts';
-import { modelFeeds } from './model-feeds.ts';
+import { batchInputs } from './model-feeds.ts';
 import type { BenchModel } from './models.ts';
 
 export interface InterleaveJob extends AbPlan {
@@ -98,7 +99,8 @@ export interface AbCell {
   order: string;
 }
 
-const feedsOf = (m: BenchModel, batch: number): Feeds => modelFeeds(m, batch).feeds;
+/** One side of a pair: the model's bytes, its feeds at this batch and its external data. */
+const sideOf = (m: BenchModel, feeds: AbSide['feeds']): AbSide => ({ bytes: m.bytes, feeds, ...(m.externalData ? { externalData: m.externalData } : {}) });
 
 /**
  * A (the baseline) against B (the candidate) on every runtime and batch. A pair whose child
@@ -110,12 +112,18 @@ export async function compareInterleaved(a: BenchModel, b: BenchModel, o: AbOpti
   const model = a.name === b.name ? a.name : `${a.name}→${b.name}`;
   const variant = a.variant === b.variant ? a.variant : `${a.variant}→${b.variant}`;
   const preset = a.preset.name === b.preset.name ? a.preset.name : `${a.preset.name}→${b.preset.name}`;
+  // NOTE: `--dim batch=N` fixes a model's batch (model-feeds.ts): both sides must then be timed at the same N.
+  const [aIn, bIn] = [batchInputs(a, o.batches), batchInputs(b, o.batches)];
+  const pairs = aIn.map((x, i) => {
+    if (x.batch !== bIn[i].batch) throw new UserError(`--models: ${a.name} is fed batch ${x.batch} and ${b.name} batch ${bIn[i].batch}; fix the batch of both alike (--dim <batch dim>=N names it in each model)`, EXIT.usage);
+    return { batch: x.batch, a: x.feeds, b: bIn[i].feeds };
+  });
   for (const runtime of o.runtimes) {
-    for (const batch of o.batches) {
+    for (const { batch, a: aFeeds, b: bFeeds } of pairs) {
       const job: InterleaveJob = {
         runtime,
-        a: { bytes: a.bytes, feeds: feedsOf(a, batch) },
-        b: { bytes: b.bytes, feeds: feedsOf(b, batch) },
+        a: sideOf(a, aFeeds),
+        b: sideOf(b, bFeeds),
         threads: runtime === 'wasm' ? 0 : o.threads,
         rounds: o.rounds,
         runsPerRound: o.runsPerRound,

@@ -24,7 +24,7 @@ import type { Graph } from '../graph/ir.ts';
 import { META } from '../graph/metadata-keys.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
 import { builtinFeatures, inputOf } from './inputs.ts';
-import { type FeedOptions, type FeedPlan, planFeeds } from './feeds.ts';
+import { type FeedOptions, type FeedPlan, inputsText, planFeeds, unusedFeedFlags } from './feeds.ts';
 import { type ModelIo, modelIo, signatureIo } from './io-codec.ts';
 
 /** Held-out clips a trained model is scored on, per runtime. */
@@ -215,6 +215,26 @@ export function prepareBenchModel(r: ModelRequest): BenchModel {
   const m = prepareModel(r);
   const signature = signatureOfGraph(m.graph);
   return { ...m, signature, plan: planFeeds(signature, { ...r.feed, features: r.features, seed: r.seed }, m.features, m.name) };
+}
+
+/** The models of one run, with the request fields they share (bench, baseline, compare --models). */
+export type ModelsRequest = Omit<ModelRequest, 'spec'> & { models: string[] };
+
+/** Resolves every model up front: a bad name, file or shape fails before anything is timed. */
+export function prepareModels(r: ModelsRequest): BenchModel[] {
+  // NOTE: with several models a flag may name the input of only one of them; one that fits none is an error.
+  const feed = r.feed && r.models.length > 1 ? { ...r.feed, lenient: true } : r.feed;
+  const models = r.models.map((spec) => prepareBenchModel({ spec, preset: r.preset, features: r.features, classes: r.classes, seed: r.seed, ...(feed ? { feed } : {}) }));
+  if (r.feed && models.length > 1) {
+    const { dims = {}, shapes = {}, values = {} } = r.feed;
+    const one = [...Object.entries(dims).map(([k, v]) => ({ dims: { [k]: v } })), ...Object.entries(shapes).map(([k, v]) => ({ shapes: { [k]: v } })), ...Object.entries(values).map(([k, v]) => ({ values: { [k]: v } }))];
+    for (const flag of one) {
+      const unused = models.map((m) => (m.signature ? unusedFeedFlags(m.signature, flag) : 'no signature'));
+      const sigs = models.map((m, i) => `${r.models[i]}: ${m.signature ? inputsText(m.signature) : 'no signature'}`).join('; ');
+      if (unused.every(Boolean)) throw new UserError(`${unused[0]} in any of the models (${sigs})`);
+    }
+  }
+  return models;
 }
 
 export function prepareModel(r: ModelRequest): PreparedModel {

@@ -5,7 +5,6 @@
  * then measure each runtime in its own child process (a crash or hang becomes a `crashed` or
  * `timeout` row, never a dead sweep) and compare its outputs with the reference.
  */
-import { EXIT, UserError } from '../errors.ts';
 import type { FeatureTensor } from '../features/types.ts';
 import { type Column, type Row, makeRow } from '../report/columns.ts';
 import type { ConfusionLog } from '../report/confusion-log.ts';
@@ -20,10 +19,9 @@ import type { TimingConfig } from '../runners/timing.ts';
 import { closeFraction, DEFAULT_TOLERANCE, maxAbsDiff, nonFiniteOutputs, outputAgreement, type Tolerance } from '../runners/output-diff.ts';
 import { argmaxRows, confusionMatrix, metricsFrom } from '../train/metrics.ts';
 import { decodeOutputs, encode, type ModelIo } from './io-codec.ts';
-import { unusedFeedFlags } from './feeds.ts';
-import { modelFeeds } from './model-feeds.ts';
+import { type BatchInput, batchInputs } from './model-feeds.ts';
 import { type Reference, referenceRun } from './reference.ts';
-import { type BenchModel, type EvalSet, type ModelRequest, firstInputName, firstOutputName, prepareBenchModel } from './models.ts';
+import { type BenchModel, type EvalSet, type ModelRequest, firstInputName, firstOutputName } from './models.ts';
 import { cellKey } from './resume.ts';
 import { SessionResults, sessionOrder } from './sessions.ts';
 import { testCrashFor } from './test-crash.ts';
@@ -75,32 +73,6 @@ export interface SweepSinks {
   /** Per-node profiles (with `SweepConfig.profile`). */
   profile?: ProfileCsv;
   onRow?(row: Row): void;
-}
-
-interface BatchInput {
-  batch: number;
-  /** What the model is fed: the float32 features, encoded when its input is int8/float16. */
-  feeds: Feeds;
-  /** The float32 features themselves, for the fp32 reference. */
-  floatFeeds: Feeds;
-  sha256: string;
-  shape: string;
-}
-
-/**
- * The feeds of each batch. When `--dim batch=N` fixed the batch dim, the feeds are batch N and
- * so is the row (and its throughput); with a --batch other than the default 1 that is two
- * answers to one question: exit 2.
- */
-function batchInputs(m: BenchModel, batches: number[]): BatchInput[] {
-  const fixed = m.plan && !m.trained ? m.plan.fixedBatch : undefined;
-  if (fixed) {
-    if (batches.length !== 1 || batches[0] !== 1) {
-      throw new UserError(`${m.name}: --dim ${fixed.dim}=${fixed.size} fixes the batch dim, so --batch ${batches.join(',')} cannot apply; drop --dim ${fixed.dim}=... and use --batch ${batches.join(',')}, or drop --batch`, EXIT.usage);
-    }
-    return [{ batch: fixed.size, ...modelFeeds(m, 1) }];
-  }
-  return batches.map((batch) => ({ batch, ...modelFeeds(m, batch) }));
 }
 
 /** The reference run of a model, in a child when the sweep isolates, with the sweep's timeout. */
@@ -284,22 +256,6 @@ function logConfusion(sinks: SweepSinks, m: BenchModel, runtime: RuntimeName, p:
 }
 
 const scored = (m: BenchModel): Scored => ({ bytes: m.bytes, io: m.io, input: firstInputName(m), output: firstOutputName(m) });
-
-/** Resolves every model up front: a bad name, file or shape fails before anything is timed. */
-export function prepareModels(cfg: SweepConfig): BenchModel[] {
-  // NOTE: with several models a flag may name the input of only one of them; one that fits none is an error.
-  const feed = cfg.feed && cfg.models.length > 1 ? { ...cfg.feed, lenient: true } : cfg.feed;
-  const models = cfg.models.map((spec) => prepareBenchModel({ spec, preset: cfg.preset, features: cfg.features, classes: cfg.classes, seed: cfg.seed, ...(feed ? { feed } : {}) }));
-  if (cfg.feed && models.length > 1) {
-    const { dims = {}, shapes = {}, values = {} } = cfg.feed;
-    const one = [...Object.entries(dims).map(([k, v]) => ({ dims: { [k]: v } })), ...Object.entries(shapes).map(([k, v]) => ({ shapes: { [k]: v } })), ...Object.entries(values).map(([k, v]) => ({ values: { [k]: v } }))];
-    for (const flag of one) {
-      const unused = models.map((m) => (m.signature ? unusedFeedFlags(m.signature, flag) : 'no signature'));
-      if (unused.every(Boolean)) throw new UserError(`${unused[0]} in any of the models (${cfg.models.join(', ')})`);
-    }
-  }
-  return models;
-}
 
 const asked = new WeakMap<SweepConfig, Promise<Map<RuntimeName, Availability>>>();
 

@@ -26,6 +26,7 @@ import { readReport } from '../../src/report/csv.ts';
 import { encodeNpy } from '../../src/features/npy.ts';
 import { ModelBuilder } from '../../src/graph/builder.ts';
 import { Rng } from '../../src/rng.ts';
+import { onnxFixture, writeFixture } from '../fixtures/onnx-models.ts';
 import { expectOneErrorLine } from './expect-error.ts';
 import { melbenchInProcess as melbench } from './run-in-process.ts';
 
@@ -227,6 +228,49 @@ describe('a model with three inputs (float input, float state -> stateN, int64 s
     }
     expect(existsSync(out)).toBe(false);
   }, 60_000);
+});
+
+describe('compare --models takes the same flags and runs each pair (original, its int8 variant)', () => {
+  const AB = ['--runtimes', 'cpu', '--threads', '1', '--rounds', '2', '--runs-per-round', '5', '--warmup', '2', '--no-report', '--json'];
+
+  /** The one cell of a `compare --json` on stdout: both sides measured, none failed. */
+  function judgedCell(r: { code: number; stdout: string; stderr: string }, name: string) {
+    // NOTE: exit 1 is a latency verdict on 10 samples of a noisy machine; what is asserted is that both sides ran.
+    expect([EXIT.ok, 1], r.stderr).toContain(r.code);
+    const [cell] = JSON.parse(r.stdout).cells;
+    expect(cell.cell).toMatch(new RegExp(`^${name}(→\\S+)? fp32 cpu b1 t1 default$`));
+    expect(cell.latency.nBase).toBe(10);
+    expect(cell.latency.nCur).toBe(10);
+    return cell;
+  }
+
+  it('free dim: --dim T=20 feeds both models; without it, the flag is named; a dim neither has is exit 2', async () => {
+    const q = join(dir, 'ab-free-qdq.onnx');
+    expect((await melbench('quantize', FREE, '--dim', 'T=20', '--mode', 'static-qdq', '--calib', 'random', '--calib-count', '8', '--eval-count', '4', '-o', q)).code).toBe(0);
+    judgedCell(await melbench('compare', '--models', FREE, q, '--dim', 'T=20', ...AB), 'free-dim-cnn');
+    judgedCell(await melbench('compare', '--models', FREE, q, '--shape', 'x=1x1x16x24', ...AB), 'free-dim-cnn');
+    expectOneErrorLine(await melbench('compare', '--models', FREE, q, ...AB), EXIT.usage, /input 'x' \[N, 1, 16, T\] has a free dim 'T' at index 3; set it with --dim T=<n>/);
+    expectOneErrorLine(await melbench('compare', '--models', FREE, q, '--dim', 'T=20', '--dim', 'frames=20', ...AB), EXIT.usage, /--dim frames=\.\.\.: no input has a dim named 'frames' in any of the models \(\S+free-dim-cnn\.onnx: inputs: x float32\[N, 1, 16, T\]; \S+ab-free-qdq\.onnx: inputs: x float32\[N, 1, 16, T\]\)/);
+  }, 120_000);
+
+  it('three inputs: --input sr=16000 feeds sr, zeros the state, noise the input, on both sides', async () => {
+    const q = join(dir, 'ab-stateful-qdq.onnx');
+    expect((await melbench('quantize', STATEFUL, '--input', 'sr=16000', '--mode', 'static-qdq', '--calib', 'random', '--calib-count', '8', '--eval-count', '4', '-o', q)).code).toBe(0);
+    judgedCell(await melbench('compare', '--models', STATEFUL, q, '--input', 'sr=16000', ...AB), 'stateful-cnn');
+    expectOneErrorLine(await melbench('compare', '--models', STATEFUL, q, ...AB), EXIT.usage, /input 'sr' is int64 \[\]; melbench does not invent integer data: give it with --input sr=<int64 value>/);
+  }, 120_000);
+
+  it('a model with external data is compared with its data (each session opens with it)', async () => {
+    const f = onnxFixture('external-data');
+    const sub = join(dir, 'ext');
+    mkdirSync(sub);
+    const path = writeFixture(sub, f);
+    judgedCell(await melbench('compare', '--models', path, path, ...AB), 'external-data');
+  }, 60_000);
+
+  it('the flags describe --models only: with two stored runs they are refused', async () => {
+    expectOneErrorLine(await melbench('compare', 'a.csv', 'b.csv', '--dim', 'T=20'), EXIT.usage, /--input, --dim and --shape feed the models of --models a b/);
+  });
 });
 
 describe('ablate --models file.onnx takes the same flags', () => {

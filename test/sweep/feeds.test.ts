@@ -83,7 +83,7 @@ describe('feeds from a signature', () => {
   it('refuses flags that fit no input: unknown input, unknown dim, wrong rank or fixed dim', () => {
     const s = sig([v('x', 'float32', [1, 'T'])]);
     expect(userError(() => plan(s, { dims: { T: 5, Q: 2 } })).message).toMatch(/--dim Q=\.\.\.: no input has a dim named 'Q'/);
-    expect(userError(() => plan(s, { values: { y: { kind: 'scalar', value: 1, source: '1' } } })).message).toMatch(/--input y=\.\.\.: the model has no input 'y' \(inputs: x float32\[1, T\]\)/);
+    expect(userError(() => plan(s, { values: { y: { kind: 'scalar', value: 1, source: '1' } } })).message).toMatch(/--input y=\.\.\.: no input is named 'y' \(inputs: x float32\[1, T\]\)/);
     expect(userError(() => plan(s, { shapes: { x: [1, 2, 3] } })).message).toMatch(/--shape x=1x2x3 has rank 3/);
     expect(userError(() => plan(s, { shapes: { x: [2, 7] } })).message).toMatch(/does not fit input 'x' \[1, T\] at dim 0/);
   });

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { nonFiniteOutputs } from '../../src/runners/output-diff.ts';
 import { runExitCode } from '../../src/sweep/run-lifecycle.ts';
-import { prepareModels, runSweep } from '../../src/sweep/sweep.ts';
+import { prepareModels } from '../../src/sweep/models.ts';
+import { runSweep } from '../../src/sweep/sweep.ts';
 import { EXIT } from '../../src/errors.ts';
 import { editedTinyCnn, fillInitializer, sweepConfig, tempSinks } from './sweep-fixtures.ts';
 

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeBatch } from '../../src/sweep/inputs.ts';
 import { referenceRun } from '../../src/sweep/reference.ts';
-import { prepareModels, runSweep } from '../../src/sweep/sweep.ts';
+import { prepareModels } from '../../src/sweep/models.ts';
+import { runSweep } from '../../src/sweep/sweep.ts';
 import { sweepConfig, tempSinks } from './sweep-fixtures.ts';
 
 const TINY = new URL('../data/tiny-cnn.onnx', import.meta.url).pathname;
