@@ -24,6 +24,7 @@ import { Gemm } from '../graph/ops/gemm.ts';
 import { findOp, traitsOf } from '../graph/ops/index.ts';
 import { describeNode } from '../graph/ir.ts';
 import { hasSubgraphs, nodeSubgraphs } from '../graph/reads.ts';
+import { evalConstant, FOLDED } from './const-eval.ts';
 
 export interface ModelCost {
   params: number;
@@ -203,6 +204,17 @@ function scopeMacs(
     };
     types = new Map([...outer, ...scope.nodes.flatMap((n) => n.outputs.filter((o) => o).map((o) => [o, undefined] as const)), ...valueTypes(inferShapes(synth))]);
     let progress = false;
+    // Values computable from constants and known shapes (Shape -> Gather -> Equal, pads built by
+    // Concat/Slice) become constants: the next round's inference reads them, and an If whose
+    // condition is one counts the branch it takes.
+    for (const n of scope.nodes) {
+      const out = n.outputs[0];
+      if (!out || n.outputs.length !== 1 || consts.has(out) || n.domain !== '' || !(FOLDED as readonly string[]).includes(n.opType)) continue;
+      const t = evalConstant(n, consts, (name) => types.get(name));
+      if (typeof t === 'string') continue;
+      consts.set(out, t);
+      progress = true;
+    }
     for (const n of scope.nodes) {
       if (traitsOf(n).macs !== 'recurrent' || n.outputs.every((o) => !o || declared.has(o))) continue;
       const outs = recurrentOutputs(n, types);
@@ -221,6 +233,8 @@ function scopeMacs(
         if (t && n.outputs[i]) declared.set(n.outputs[i], t);
       });
       progress = true;
+      // NOTE: one per round, in graph order: a later If's bodies read this one's outputs from outer scope.
+      break;
     }
     if (!progress) break;
   }
@@ -281,6 +295,12 @@ function controlMacs(n: Node, types: Scope, consts: ReadonlyMap<string, Tensor>,
   const body = graphAttr(n, 'body');
   const kind = traitsOf(n).body;
   if (kind === 'branches' && then && otherwise) {
+    const cond = consts.get(n.inputs[0] ?? '');
+    if (cond && cond.data.length === 1) {
+      // NOTE: a constant condition (a rank or shape check) takes one branch: only it runs, only it counts.
+      const taken = bodyMacs(Number(cond.data[0]) ? then : otherwise, [], types, consts, g, acc);
+      return { macs: taken.macs, outputs: taken.outputs };
+    }
     const a = bodyMacs(then, [], types, consts, g, acc);
     const b = bodyMacs(otherwise, [], types, consts, g, acc);
     if (a.macs !== b.macs) acc.notes.push(`${where}: branches differ (then ${a.macs}, else ${b.macs} MACs), the larger counted`);

@@ -4,11 +4,12 @@
  * a user meets when an input cannot be fed.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/errors.ts';
 import { encodeNpy } from '../../src/features/npy.ts';
@@ -34,6 +35,36 @@ type CsvRow = Record<string, string>;
 const rowsOf = (csv: string): CsvRow[] => parse(readFileSync(csv, 'utf8'), { columns: true });
 
 const dir = mkdtempSync(join(tmpdir(), 'melbench-byom-'));
+
+/**
+ * MACs of silero VAD v5 at batch 1 from the shapes onnxruntime itself ran each node at (its
+ * profile's input_type_shape / output_type_shape, unfused), for the branch `sr` takes: Conv
+ * out_elems * C_in/group * kernel, LSTM seq * (numel(W) + numel(R)), as src/export/cost.ts defines them.
+ */
+async function profiledMacs(path: string, o: { sr: number; n: number }): Promise<number> {
+  const prof = mkdtempSync(join(tmpdir(), 'melbench-silero-prof-'));
+  const s = await ort.InferenceSession.create(readFileSync(path), { enableProfiling: true, profileFilePrefix: join(prof, 'ort'), graphOptimizationLevel: 'disabled' });
+  await s.run({
+    input: new ort.Tensor('float32', new Float32Array(o.n), [1, o.n]),
+    state: new ort.Tensor('float32', new Float32Array(256), [2, 1, 128]),
+    sr: new ort.Tensor('int64', BigInt64Array.of(BigInt(o.sr)), []),
+  });
+  s.endProfiling();
+  await s.release();
+  const events: { cat: string; name: string; args: { op_name?: string; input_type_shape?: Record<string, number[]>[]; output_type_shape?: Record<string, number[]>[] } }[] = JSON.parse(readFileSync(join(prof, readdirSync(prof)[0]), 'utf8'));
+  const numel = (d: number[]) => d.reduce((a, b) => a * b, 1);
+  let macs = 0;
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+    const ins = (e.args.input_type_shape ?? []).map((x) => Object.values(x)[0]);
+    const outs = (e.args.output_type_shape ?? []).map((x) => Object.values(x)[0]);
+    if (e.args.op_name === 'Conv') macs += numel(outs[0]) * numel(ins[1].slice(1));
+    if (e.args.op_name === 'LSTM') macs += ins[0][0] * (numel(ins[1]) + numel(ins[2]));
+    expect(['MatMul', 'Gemm', 'ConvTranspose']).not.toContain(e.args.op_name);
+  }
+  return macs;
+}
+
 const fixtures = onnxFixtures().map((f) => ({ f, path: writeFixture(dir, f) }));
 const pathOf = (name: string) => fixtures.find((x) => x.f.name === name)!.path;
 
@@ -120,19 +151,24 @@ describe('bench <model.onnx>: every fixture on cpu and wasm with only its flags'
   // The learned tensors' sizes summed with python onnx (numpy_helper over both branches' Constant weights).
   const SILERO_V5_PARAMS = 545_282;
   const SILERO_V5 = new URL('../../.melbench-cache/examples/vad-web-0.0.31/silero_vad_v5.onnx', import.meta.url).pathname;
-  it.skipIf(!existsSync(SILERO_V5))('silero VAD v5 (skipped when .melbench-cache/examples lacks it): params counted inside its If branches and LSTMs', () => {
-    const csv = join(dir, 'silero-v5.csv');
-    const r = melbench('bench', SILERO_V5, '--input', 'sr=16000', '--shape', 'input=1x512', '--shape', 'state=2x1x128', '--runtimes', 'cpu', ...QUICK, '-o', csv);
-    expect(r.code, r.stderr).toBe(0);
-    const [row] = rowsOf(csv);
-    // Both branches' weights (16 kHz and 8 kHz models), each once: convs, the LSTM's weight_ih/hh and
-    // bias_ih/hh (sliced and concatenated into W, R, B), and the decoder's 1x1 conv (a python onnx sum).
-    expect([row.status, row.params]).toEqual(['ok', String(SILERO_V5_PARAMS)]);
-    expect(Number(row.nonzero_params)).toBeGreaterThan(0);
-    // NOTE: the STFT's pads come from a ConstantOfShape/Concat/Slice chain and the decoder's Ifs on
-    // Shape values: shapes inside the branches stay unknown, so MACs are empty with the reason.
-    expect(row.macs).toBe('');
-    expect(r.stderr).toMatch(/melbench: silero_vad_v5: MACs not counted: shapes unknown at \d+ node\(s\) \(Conv '/);
+  it.skipIf(!existsSync(SILERO_V5))('silero VAD v5 (skipped when .melbench-cache/examples lacks it): params inside its If branches and LSTMs, MACs of the branch sr takes, as onnxruntime\'s profiled shapes count them', async () => {
+    for (const [sr, n] of [
+      [16000, 512],
+      [8000, 256],
+    ] as const) {
+      const csv = join(dir, `silero-v5-${sr}.csv`);
+      const r = melbench('bench', SILERO_V5, '--input', `sr=${sr}`, '--shape', `input=1x${n}`, '--shape', 'state=2x1x128', '--runtimes', 'cpu', ...QUICK, '-o', csv);
+      expect(r.code, r.stderr).toBe(0);
+      const [row] = rowsOf(csv);
+      // Both branches' weights (16 kHz and 8 kHz models), each once: convs, the LSTM's weight_ih/hh and
+      // bias_ih/hh (sliced and concatenated into W, R, B), and the decoder's 1x1 conv (a python onnx sum).
+      expect([row.status, row.params]).toEqual(['ok', String(SILERO_V5_PARAMS)]);
+      expect(Number(row.nonzero_params)).toBeGreaterThan(0);
+      // MACs: the STFT's pads (a ConstantOfShape/Concat/Slice/Cast chain) and the decoder's Ifs on
+      // Shape values are evaluated; the If on sr (fed 16000 or 8000) counts the branch it runs.
+      expect(Number(row.macs), r.stderr).toBe(await profiledMacs(SILERO_V5, { sr, n }));
+      expect(r.stderr).not.toMatch(/MACs not counted|branches differ/);
+    }
   }, 60_000);
 
   it('several files in one run: a flag naming the input of one model only is fine', () => {

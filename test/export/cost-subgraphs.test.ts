@@ -98,6 +98,25 @@ describe('If and Loop: the bodies are counted', () => {
     expect(count.notes).toEqual(["If 'if': branches differ (then 192, else 32 MACs), the larger counted", "Loop 'loopN': trip count not a constant, its body counted once"]);
   });
 
+  it('an If whose condition is a constant, or computed from known shapes (Shape -> Gather -> Equal), counts the branch it takes', () => {
+    const g = controlFlowModel();
+    const int64 = (name: string, v: bigint): Tensor => ({ name, dtype: 'int64', dims: [], data: BigInt64Array.of(v) });
+    const op = (opType: string, inputs: string[], out: string): Node => ({ name: out, opType, domain: '', inputs, outputs: [out], attrs: {} });
+    // c = Shape(x)[1] == 8: true at x [1, 8], so only the then-branch runs (192 MACs), with no note about the branches.
+    const checked: Graph = {
+      ...g,
+      inputs: g.inputs.filter((v) => v.name !== 'c'),
+      initializers: [...g.initializers, int64('one', 1n), int64('eight', 8n)],
+      nodes: [op('Shape', ['x'], 'shape'), op('Gather', ['shape', 'one'], 'width'), op('Equal', ['width', 'eight'], 'c'), ...g.nodes],
+    };
+    const taken = macCount(inferShapes(checked));
+    expect(taken.macs).toBe(192 + 12 + 5 * 9 + 9);
+    expect(taken.notes).toEqual(["Loop 'loopN': trip count not a constant, its body counted once"]);
+    // c a false constant: the else-branch, 32 MACs.
+    const no: Graph = { ...g, inputs: g.inputs.filter((v) => v.name !== 'c'), initializers: [...g.initializers, { name: 'c', dtype: 'bool', dims: [], data: Uint8Array.of(0) }] };
+    expect(macCount(inferShapes(no)).macs).toBe(32 + 12 + 5 * 9 + 9);
+  });
+
   it('the same through an ONNX file and back', () => {
     const g = fromOnnx(toOnnx(controlFlowModel()), 'control-flow.onnx');
     expect(countParams(g).params).toBe(245);

@@ -5,15 +5,14 @@
  *
  * - a `Constant` node (`value`, `value_float(s)`, `value_int(s)`) becomes the initializer of its
  *   output's name (paddle2onnx writes every weight this way, with no initializers at all);
- * - a node of FOLDED over constants only is evaluated once:
- *     Identity(c)            -> c itself: its readers read c (a weight tied through Identity
- *                               stays one tensor), or a copy where a subgraph reads the name
- *     Transpose(c, perm)     -> y[i_perm(0), ..., i_perm(r-1)] = c[i_0, ..., i_(r-1)]
- *     Reshape(c, s)          -> c with dims s (0 copies the input dim unless allowzero, -1 infers)
- *     Unsqueeze / Squeeze    -> c with unit dims inserted / removed (axes from the attribute
- *                               before opset 13, from the second input after)
- *     Cast(c, to)            -> c converted (float -> integer truncates toward zero, as ORT's cast)
- *   and chains of them fold in one pass, in graph order.
+ * - a node of FOLDED whose inputs are all constants is evaluated once (src/export/const-eval.ts:
+ *   Identity, Transpose, Reshape, (Un)Squeeze, Cast, and small Concat/Slice/Gather/ConstantOfShape,
+ *   Shape/Equal/Not over constants), chains of them in one pass, in graph order: weights behind
+ *   Transpose/Reshape/Cast, and the int64 shape arithmetic exporters write (pads built by
+ *   ConstantOfShape -> Concat -> Reshape -> Slice -> Transpose -> Cast, as in silero VAD's STFT)
+ *   become the constants the ops that read them need for their shapes. Identity(c) is c itself:
+ *   its readers read c (a weight tied through Identity stays one tensor), or a copy where a
+ *   subgraph reads the name.
  *
  * Subgraphs (If / Loop / Scan bodies) are normalized the same way, their own Constant nodes
  * becoming their own initializers, with the outer graph's constants visible to their folds.
@@ -22,16 +21,12 @@
  * (`META.normalized`), and each node lifted or folded has a note; with nothing to do, the result's
  * graph is `g` itself.
  */
-import type { DType, Graph, Node, SubGraph, Tensor, TensorData } from '../../graph/ir.ts';
-import { DTYPES, dtypeOfOnnx, isNumericDType } from '../../graph/dtype.ts';
+import type { Graph, Node, SubGraph, Tensor } from '../../graph/ir.ts';
 import { META } from '../../graph/metadata-keys.ts';
 import { outerReads } from '../../graph/reads.ts';
-import { fromHalfArray, toHalfArray } from './fp16-bits.ts';
+import { evalConstant, FOLDED } from '../const-eval.ts';
 import { withoutUnusedInitializers } from './graph-util.ts';
 import { changedNote, keptNote, type PassNote, type PassResult } from './pass.ts';
-
-/** Ops folded when all their data inputs are constants. */
-export const FOLDED = ['Identity', 'Transpose', 'Reshape', 'Unsqueeze', 'Squeeze', 'Cast'] as const;
 
 /** The tensor a Constant node holds, or why it cannot be an initializer. */
 function constantValue(n: Node): Tensor | string {
@@ -57,117 +52,6 @@ function constantValue(n: Node): Tensor | string {
   }
   const kinds = Object.keys(n.attrs).join(', ') || 'no attribute';
   return `it holds ${kinds}, not a dense numeric tensor; it stays a node`;
-}
-
-const intsOf = (t: Tensor): number[] => Array.from(t.data as ArrayLike<number | bigint>, Number);
-const attrInts = (n: Node, name: string): number[] | undefined => (n.attrs[name]?.kind === 'ints' ? (n.attrs[name].value as number[]) : undefined);
-const attrInt = (n: Node, name: string): number | undefined => (n.attrs[name]?.kind === 'int' ? (n.attrs[name].value as number) : undefined);
-const numel = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
-
-function transpose(t: Tensor, perm: number[], name: string): Tensor {
-  const r = t.dims.length;
-  const dims = perm.map((p) => t.dims[p]);
-  const inStrides = new Array<number>(r);
-  for (let i = r - 1, s = 1; i >= 0; i--) {
-    inStrides[i] = s;
-    s *= t.dims[i];
-  }
-  const src = t.data as TensorData & ArrayLike<unknown>;
-  const out = (Array.isArray(src) ? new Array(src.length) : new (src.constructor as new (n: number) => typeof src)(src.length)) as unknown as unknown[];
-  const idx = new Array<number>(r).fill(0);
-  for (let o = 0; o < out.length; o++) {
-    let from = 0;
-    for (let k = 0; k < r; k++) from += idx[k] * inStrides[perm[k]];
-    out[o] = (src as unknown[])[from];
-    for (let k = r - 1; k >= 0; k--) {
-      if (++idx[k] < dims[k]) break;
-      idx[k] = 0;
-    }
-  }
-  return { name, dtype: t.dtype, dims, data: out as unknown as TensorData };
-}
-
-/** Reshape's target dims: 0 copies the input's dim (unless allowzero), one -1 takes the rest. */
-function reshapeDims(from: readonly number[], spec: number[], allowZero: boolean): number[] | undefined {
-  const dims = spec.map((d, i) => (d === 0 && !allowZero ? from[i] : d));
-  const free = dims.filter((d) => d === -1).length;
-  if (free > 1 || dims.some((d) => d === undefined || d < -1)) return undefined;
-  const known = numel(dims.filter((d) => d !== -1));
-  const total = numel(from);
-  if (free) {
-    if (known === 0 || total % known) return undefined;
-    return dims.map((d) => (d === -1 ? total / known : d));
-  }
-  return known === total ? dims : undefined;
-}
-
-const CASTABLE = new Set<DType>(['float32', 'float64', 'float16', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64']);
-
-function cast(t: Tensor, to: DType, name: string): Tensor | undefined {
-  if (!CASTABLE.has(t.dtype) || !CASTABLE.has(to)) return undefined;
-  const values: number[] = t.dtype === 'float16' ? Array.from(fromHalfArray(t.data as Uint16Array)) : Array.from(t.data as ArrayLike<number | bigint>, Number);
-  const isFloat = to === 'float32' || to === 'float64' || to === 'float16';
-  // NOTE: float -> integer truncates toward zero, as ORT's Cast does (static_cast).
-  const ints = isFloat ? values : values.map((v) => Math.trunc(v));
-  let data: TensorData;
-  if (to === 'float16') data = toHalfArray(ints);
-  else if (to === 'int64') data = BigInt64Array.from(ints.map((v) => BigInt(v)));
-  else data = (DTYPES[to as Exclude<DType, 'string'>].array as unknown as { from(xs: number[]): TensorData }).from(ints);
-  return { name, dtype: to, dims: t.dims, data };
-}
-
-/** The axes of an Unsqueeze / Squeeze: its attribute (opset < 13) or its constant second input. */
-function axesOf(n: Node, consts: ReadonlyMap<string, Tensor>): number[] | undefined {
-  if (n.inputs[1]) {
-    const a = consts.get(n.inputs[1]);
-    return a ? intsOf(a) : undefined;
-  }
-  return attrInts(n, 'axes');
-}
-
-/** The folded tensor of `n` over constant inputs, or why it cannot be folded. */
-function fold(n: Node, consts: ReadonlyMap<string, Tensor>): Tensor | string {
-  const x = consts.get(n.inputs[0]);
-  const name = n.outputs[0];
-  if (!x) return 'its input is not a constant';
-  if (x.dtype === 'string' && n.opType !== 'Identity') return 'its input holds strings';
-  switch (n.opType) {
-    case 'Identity':
-      return { ...x, name };
-    case 'Transpose': {
-      const r = x.dims.length;
-      const perm = attrInts(n, 'perm') ?? Array.from({ length: r }, (_, i) => r - 1 - i);
-      if (perm.length !== r || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) return `its perm [${perm.join(', ')}] does not fit a rank-${r} input`;
-      return transpose(x, perm, name);
-    }
-    case 'Reshape': {
-      const s = consts.get(n.inputs[1] ?? '');
-      if (!s) return 'its shape input is not a constant';
-      const dims = reshapeDims(x.dims, intsOf(s), attrInt(n, 'allowzero') === 1);
-      return dims ? { ...x, name, dims } : `shape [${intsOf(s).join(', ')}] does not fit its input [${x.dims.join(', ')}]`;
-    }
-    case 'Unsqueeze': {
-      const axes = axesOf(n, consts);
-      if (!axes) return 'its axes are not constant';
-      const r = x.dims.length + axes.length;
-      const at = new Set(axes.map((a) => (a < 0 ? a + r : a)));
-      const dims: number[] = [];
-      for (let i = 0, k = 0; i < r; i++) dims.push(at.has(i) ? 1 : x.dims[k++]);
-      return dims.length === r && at.size === axes.length ? { ...x, name, dims } : `axes [${axes.join(', ')}] do not fit its input`;
-    }
-    case 'Squeeze': {
-      const axes = axesOf(n, consts) ?? x.dims.flatMap((d, i) => (d === 1 ? [i] : []));
-      const at = new Set(axes.map((a) => (a < 0 ? a + x.dims.length : a)));
-      if ([...at].some((a) => x.dims[a] !== 1)) return `axes [${axes.join(', ')}] are not unit dims of [${x.dims.join(', ')}]`;
-      return { ...x, name, dims: x.dims.filter((_, i) => !at.has(i)) };
-    }
-    case 'Cast': {
-      const to = dtypeOfOnnx(attrInt(n, 'to') ?? -1);
-      if (!to || !isNumericDType(to)) return 'its target type is not one melbench converts';
-      return cast(x, to, name) ?? `a cast from ${x.dtype} to ${to} is not one melbench folds`;
-    }
-  }
-  return 'not an op melbench folds';
 }
 
 interface Scope {
@@ -213,7 +97,7 @@ function normalizeScope(s: Scope, outer: ReadonlyMap<string, Tensor>, path: stri
       kept.push(n);
       continue;
     }
-    const t = isConstant ? constantValue(n) : fold(n, consts);
+    const t = isConstant ? constantValue(n) : evalConstant(n, consts);
     if (typeof t === 'string') {
       if (isConstant || consts.has(n.inputs[0])) notes.push(keptNote(named(n), t));
       kept.push(n);
