@@ -10,8 +10,9 @@
  *   magnitude pruning                 sparsity reached = weights newly zeroed / all weights of the
  *                                     ops that magnitude pruning covers (the `magnitudePrune`
  *                                     trait), each tensor once, against the asked ratio
- *   channel pruning                   output channels removed from Conv nodes / all of theirs,
- *                                     against the asked ratio
+ *   channel pruning                   output channels removed from the nodes that start channels
+ *                                     (the `channels` trait conv, gemm, matmul: Conv, Gemm, a
+ *                                     MatMul by a 2-D weight) / all of theirs, against the ratio
  *
  * `enough` is false when nothing was converted, or when pruning reached less than half the ratio:
  * the commands then refuse to write the result unless `--allow-partial`.
@@ -103,10 +104,29 @@ function magnitude(before: Graph, after: Graph, ratio: number, notes: readonly P
   };
 }
 
+/** Output channels of a node that starts channels (Conv, Gemm, MatMul by a 2-D weight), by its weight's dims. */
+function outChannelsOf(n: Node, w: Tensor | undefined): number | undefined {
+  if (!w) return undefined;
+  switch (traitsOf(n).channels) {
+    case 'conv':
+      return w.dims[0];
+    case 'gemm':
+      return n.attrs.transB?.kind === 'int' && n.attrs.transB.value === 1 ? w.dims[0] : w.dims[1];
+    case 'matmul':
+      return w.dims.length === 2 ? w.dims[1] : undefined;
+  }
+  return undefined;
+}
+
 function channels(before: Graph, after: Graph, ratio: number, notes: readonly PassNote[]): Achievement {
   const outChannels = (g: Graph) => {
     const inits = allInitializers(g);
-    return new Map(allNodes(g).filter((n) => n.opType === 'Conv').map((n) => [n.name, inits.get(n.inputs[1])?.dims[0] ?? 0]));
+    const out = new Map<string, number>();
+    for (const n of allNodes(g)) {
+      const c = outChannelsOf(n, inits.get(n.inputs[1]));
+      if (c !== undefined) out.set(n.name, c);
+    }
+    return out;
   };
   const b = outChannels(before);
   const a = outChannels(after);
@@ -119,10 +139,10 @@ function channels(before: Graph, after: Graph, ratio: number, notes: readonly Pa
   const reached = total ? removed / total : 0;
   return {
     asked: `remove ${ratio} of the channels`,
-    achieved: `${removed.toLocaleString('en')} of ${total.toLocaleString('en')} Conv output channels removed (${reached.toFixed(3)})`,
+    achieved: `${removed.toLocaleString('en')} of ${total.toLocaleString('en')} Conv/Gemm/MatMul output channels removed (${reached.toFixed(3)})`,
     fraction: Math.min(1, reached / ratio),
     enough: reached >= ratio / 2,
-    reasons: total ? keptReasons(notes) : ['the model has no Conv node with a weight initializer'],
+    reasons: total ? keptReasons(notes) : ['the model has no Conv, Gemm or MatMul node with a weight initializer'],
   };
 }
 

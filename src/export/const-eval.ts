@@ -23,15 +23,18 @@
  */
 import type { DType, Node, Tensor, TensorData, ValueType } from '../graph/ir.ts';
 import { DTYPES, dtypeOfOnnx, isNumericDType } from '../graph/dtype.ts';
+import { traitsOf } from '../graph/ops/index.ts';
 import { fromHalfArray, toHalfArray } from './passes/fp16-bits.ts';
 
-/** Ops evaluated when all their data inputs are constants (Shape and Size: when their input's shape is known). */
-export const FOLDED = ['Identity', 'Transpose', 'Reshape', 'Unsqueeze', 'Squeeze', 'Cast', 'Concat', 'Slice', 'ConstantOfShape', 'Gather', 'Equal', 'Not', 'Shape', 'Size'] as const;
-
-/** Ops folded for integer and bool tensors only, up to MAX_CREATED elements. */
-const SHAPE_ARITHMETIC = new Set(['Concat', 'Slice', 'Gather', 'ConstantOfShape']);
+/** Whether const-eval evaluates `n` (its op's `constantFold` trait, default domain, one output). */
+export function foldable(n: Node): boolean {
+  return n.domain === '' && n.outputs.length === 1 && traitsOf(n).constantFold === true;
+}
 
 const isIntegral = (d: DType) => d !== 'string' && !d.startsWith('float') && d !== 'bfloat16';
+
+/** Why a float tensor is not folded by Concat, Slice or Gather (only integer shape arithmetic is). */
+const floatKept = (x: Tensor, op: string) => (isIntegral(x.dtype) ? undefined : `a ${x.dtype} ${op} stays a node (only integer shape arithmetic is folded)`);
 
 /** The most elements a Concat, Slice, Gather or ConstantOfShape may create. */
 export const MAX_CREATED = 4096;
@@ -209,25 +212,32 @@ function axesOf(n: Node, consts: ReadonlyMap<string, Tensor>): number[] | undefi
   return attrInts(n, 'axes');
 }
 
+/** Shape(x) (Shape-15's start/end: a slice of the dims, negative from the end, clamped) or Size(x), from x's known dims. */
+function shapeOf(n: Node, consts: ReadonlyMap<string, Tensor>, typeOf?: (name: string) => ValueType | undefined): Tensor | string {
+  const name = n.outputs[0];
+  const dims = consts.get(n.inputs[0])?.dims ?? typeOf?.(n.inputs[0])?.shape;
+  if (!dims || !dims.every((d): d is number => typeof d === 'number')) return 'the shape of its input is not known';
+  if (n.opType === 'Size') return { name, dtype: 'int64', dims: [], data: BigInt64Array.of(BigInt(numel(dims))) };
+  // Shape-15's start/end: a slice of the dims, negative from the end, clamped.
+  const r = dims.length;
+  const at = (v: number | undefined, d: number) => Math.min(Math.max(v === undefined ? d : v < 0 ? v + r : v, 0), r);
+  const kept = dims.slice(at(attrInt(n, 'start'), 0), at(attrInt(n, 'end'), r));
+  return { name, dtype: 'int64', dims: [kept.length], data: BigInt64Array.from(kept.map(BigInt)) };
+}
+
 /**
  * The value of `n`'s output over constant inputs, or why it cannot be computed. `typeOf` gives the
  * types of non-constant values, for Shape and Size of a value whose shape is known.
  */
 export function evalConstant(n: Node, consts: ReadonlyMap<string, Tensor>, typeOf?: (name: string) => ValueType | undefined): Tensor | string {
   const name = n.outputs[0];
-  if (n.opType === 'Shape' || n.opType === 'Size') {
-    const dims = consts.get(n.inputs[0])?.dims ?? typeOf?.(n.inputs[0])?.shape;
-    if (!dims || !dims.every((d): d is number => typeof d === 'number')) return 'the shape of its input is not known';
-    if (n.opType === 'Size') return { name, dtype: 'int64', dims: [], data: BigInt64Array.of(BigInt(numel(dims))) };
-    // Shape-15's start/end: a slice of the dims, negative from the end, clamped.
-    const r = dims.length;
-    const at = (v: number | undefined, d: number) => Math.min(Math.max(v === undefined ? d : v < 0 ? v + r : v, 0), r);
-    const kept = dims.slice(at(attrInt(n, 'start'), 0), at(attrInt(n, 'end'), r));
-    return { name, dtype: 'int64', dims: [kept.length], data: BigInt64Array.from(kept.map(BigInt)) };
+  switch (n.opType) {
+    case 'Shape':
+    case 'Size':
+      return shapeOf(n, consts, typeOf);
   }
   const x = consts.get(n.inputs[0]);
   if (!x) return 'its input is not a constant';
-  if (SHAPE_ARITHMETIC.has(n.opType) && n.opType !== 'ConstantOfShape' && !isIntegral(x.dtype)) return `a ${x.dtype} ${n.opType} stays a node (only integer shape arithmetic is folded)`;
   if (x.dtype === 'string' && n.opType !== 'Identity') return 'its input holds strings';
   switch (n.opType) {
     case 'Identity':
@@ -262,12 +272,16 @@ export function evalConstant(n: Node, consts: ReadonlyMap<string, Tensor>, typeO
     case 'Concat': {
       const ts = n.inputs.map((i) => consts.get(i));
       if (ts.some((t) => !t)) return 'not all its inputs are constants';
+      const kept = floatKept(x, 'Concat');
+      if (kept) return kept;
       const total = ts.reduce((a, t) => a + numel(t!.dims), 0);
       if (total > MAX_CREATED) return `it would create ${total} elements, over ${MAX_CREATED}: it stays a node`;
       const axis = attrInt(n, 'axis');
       return axis === undefined ? 'it has no axis' : concat(ts as Tensor[], axis, name);
     }
     case 'Slice': {
+      const kept = floatKept(x, 'Slice');
+      if (kept) return kept;
       if (n.inputs.length === 1) {
         const [starts, ends] = [attrInts(n, 'starts'), attrInts(n, 'ends')];
         return starts && ends ? slice(x, starts, ends, attrInts(n, 'axes'), undefined, name) : 'its starts or ends are missing';
@@ -287,6 +301,8 @@ export function evalConstant(n: Node, consts: ReadonlyMap<string, Tensor>, typeO
       return { name, dtype: v.dtype, dims, data: data as unknown as TensorData };
     }
     case 'Gather': {
+      const kept = floatKept(x, 'Gather');
+      if (kept) return kept;
       const idx = consts.get(n.inputs[1] ?? '');
       if (!idx) return 'its indices are not constant';
       return gather(x, indexValues(idx), idx.dims, attrInt(n, 'axis') ?? 0, name);

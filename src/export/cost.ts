@@ -24,7 +24,7 @@ import { Gemm } from '../graph/ops/gemm.ts';
 import { findOp, traitsOf } from '../graph/ops/index.ts';
 import { describeNode } from '../graph/ir.ts';
 import { hasSubgraphs, nodeSubgraphs } from '../graph/reads.ts';
-import { evalConstant, FOLDED } from './const-eval.ts';
+import { evalConstant, foldable } from './const-eval.ts';
 
 export interface ModelCost {
   params: number;
@@ -209,7 +209,7 @@ function scopeMacs(
     // condition is one counts the branch it takes.
     for (const n of scope.nodes) {
       const out = n.outputs[0];
-      if (!out || n.outputs.length !== 1 || consts.has(out) || n.domain !== '' || !(FOLDED as readonly string[]).includes(n.opType)) continue;
+      if (!out || consts.has(out) || !foldable(n)) continue;
       const t = evalConstant(n, consts, (name) => types.get(name));
       if (typeof t === 'string') continue;
       consts.set(out, t);

@@ -14,7 +14,7 @@ import { EXIT } from '../../src/errors.ts';
 import { fromOnnx, toOnnx } from '../../src/export/onnx.ts';
 import type { Graph } from '../../src/graph/ir.ts';
 import { getZooEntry } from '../../src/graph/zoo/index.ts';
-import { asConstantNodes, exporterStyle, node, t } from '../fixtures/exporter-models.ts';
+import { asConstantNodes, exporterStyle, feedForward, node, t } from '../fixtures/exporter-models.ts';
 import { melbenchInProcess as melbench } from './run-in-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'melbench-exporters-'));
@@ -90,6 +90,55 @@ describe('PyTorch-style MatMul layers, a weight tied through Identity', () => {
   }, 60_000);
 });
 
+describe('channel pruning of MatMul(+Add) chains (Linear layers on [N, T, D])', () => {
+  const model = write('feed-forward.onnx', feedForward());
+
+  it('prune --method channels-l1 0.5: the hidden Linear loses half its channels, its bias and the next weight follow; the Linear before Softmax is kept and named', async () => {
+    const out = join(dir, 'feed-forward.ch.onnx');
+    // NOTE: the block's output and the Softmax branch keep theirs, so 16 of 72 is under half the ratio: exit 4 without --allow-partial.
+    const refused = await melbench('prune', model, '--method', 'channels-l1', '--ratio', '0.5', '--dim', 'N=1', '-o', out);
+    expect(refused.code).toBe(EXIT.badModel);
+    expect(refused.stderr).toMatch(/achieved 16 of 72 Conv\/Gemm\/MatMul output channels removed \(0\.222\)/);
+    const r = await melbench('prune', model, '--method', 'channels-l1', '--ratio', '0.5', '--dim', 'N=1', '--allow-partial', '-o', out);
+    expect(r.code, r.stderr).toBe(0);
+    // W1 256 + W2 256 + W3 128 + W4 256 (the Adds' biases are not a learned input of theirs): half of W1 and W2 go.
+    expect(r.stdout).toMatch(/channels-l1-0\.5 of feed-forward: .*params 896 -> 640 /);
+    expect(r.stdout).toMatch(/^asked: remove 0\.5 of the channels; achieved: 16 of 72 Conv\/Gemm\/MatMul output channels removed \(0\.222\)/m);
+    expect(r.stderr).toMatch(/left alone: MatMul_s \(MatMul\): it reaches Softmax 'Softmax_p', which this pass cannot reslice/);
+    const before = fromOnnx(readFileSync(model));
+    const after = fromOnnx(readFileSync(out));
+    const w = (g: typeof after, name: string) => g.initializers.find((x) => x.name === name)!;
+    expect([w(after, 'W1').dims, w(after, 'b1').dims, w(after, 'W2').dims, w(after, 'W3').dims, w(after, 'W4').dims]).toEqual([[8, 16], [16], [16, 8], [8, 16], [16, 16]]);
+    // The kept channels: the original W1 columns the pruned W1 holds, in order.
+    const col = (x: Float32Array, cols: number, c: number) => Array.from({ length: 8 }, (_, r) => x[r * cols + c]).join();
+    const w1 = w(before, 'W1').data as Float32Array;
+    const kept = Array.from({ length: 16 }, (_, j) => [...Array(32).keys()].find((c) => col(w1, 32, c) === col(w(after, 'W1').data as Float32Array, 16, j))!);
+    expect(kept.every((c) => c !== undefined)).toBe(true);
+    // The pruned model computes exactly the original with the dropped channels' rows of W2 zeroed.
+    const masked = structuredClone(before);
+    const w2 = masked.initializers.find((x) => x.name === 'W2')!.data as Float32Array;
+    for (let c = 0; c < 32; c++) if (!kept.includes(c)) w2.fill(0, c * 8, c * 8 + 8);
+    const x = new ort.Tensor('float32', Float32Array.from({ length: 80 }, (_, i) => Math.sin(i)), [2, 5, 8]);
+    const ref = await (await ort.InferenceSession.create(toOnnx(masked))).run({ x });
+    const got = await (await ort.InferenceSession.create(readFileSync(out))).run({ x });
+    for (const name of ['y', 'y2']) {
+      const [a, b] = [got[name].data as Float32Array, ref[name].data as Float32Array];
+      expect(Math.max(...a.map((v, i) => Math.abs(v - b[i]))), name).toBeLessThan(1e-5);
+    }
+  }, 60_000);
+
+  it('the encoder (weights behind Transpose and Identity): both hidden Linears lose half, the one meeting a [1, 8] constant is named', async () => {
+    const out = join(dir, 'encoder.ch.onnx');
+    const r = await melbench('prune', write('encoder-ch.onnx', exporterStyle()), '--method', 'channels-l1', '--ratio', '0.5', '--dim', 'N=1', '--allow-partial', '-o', out);
+    expect(r.code, r.stderr).toBe(0);
+    // h (8 -> 4, with its bias b) and h3 (8 -> 4); h4 meets Add(b3 [1, 8]) before the output.
+    expect(r.stdout).toMatch(/achieved: 8 of 24 Conv\/Gemm\/MatMul output channels removed \(0\.333\)/);
+    expect(r.stderr).toMatch(/left alone: MatMul_h4 \(MatMul\): it meets a tensor of other channels in Add 'Add_y'/);
+    const y = await (await ort.InferenceSession.create(readFileSync(out))).run({ x: new ort.Tensor('float32', new Float32Array(40).fill(0.3), [1, 5, 8]) });
+    expect(y.y.dims).toEqual([1, 5, 8]);
+  }, 60_000);
+});
+
 describe('a pass that does far less than asked', () => {
   // y = Relu(x) * x: no weighted node to quantize
   const noWeights = write('no-weights.onnx', {
@@ -146,7 +195,7 @@ describe('a pass that does far less than asked', () => {
   it('prune that reaches less than half its ratio: exit 4 naming what it left and why', async () => {
     const r = await melbench('prune', convOut, '--method', 'channels-l1', '--ratio', '0.5', '-o', join(dir, 'never2.onnx'));
     expect(r.code, r.stderr).toBe(EXIT.badModel);
-    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^melbench: error: prune .*conv-out\.onnx: channels-l1-0\.5 asked to remove 0\.5 of the channels and achieved 0 of 4 Conv output channels removed \(0\.000\) \(.+\); nothing was written/);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^melbench: error: prune .*conv-out\.onnx: channels-l1-0\.5 asked to remove 0\.5 of the channels and achieved 0 of 4 Conv\/Gemm\/MatMul output channels removed \(0\.000\) \(.+\); nothing was written/);
   }, 60_000);
 
   it('-o onto an existing file that is not a model: refused, the file untouched', async () => {

@@ -13,6 +13,7 @@ import { planStaticQuantization } from '../../src/export/passes/quantize-static.
 import { ModelBuilder } from '../../src/graph/builder.ts';
 import type { Graph } from '../../src/graph/ir.ts';
 import { attrsOf, toAttrs } from '../../src/graph/ops/attrs.ts';
+import { OPAQUE_TRAITS } from '../../src/graph/ops/opaque-traits.ts';
 import { pointwise, unary } from '../../src/graph/ops/elementwise-row.ts';
 import { Gemm } from '../../src/graph/ops/gemm.ts';
 import { findOp, registeredOps, registerOp, supportedOps, traitsOf } from '../../src/graph/ops/index.ts';
@@ -104,6 +105,8 @@ describe('traits', () => {
     expect(withTrait((d) => d.traits?.dynamicQuant)).toEqual(['Conv', 'Gemm', 'MatMul']);
     expect(withTrait((d) => d.traits?.channels === 'tie')).toEqual(['Add', 'Div', 'Max', 'Min', 'Mul', 'Sub']);
     expect(withTrait((d) => d.traits?.trainingOutputs)).toEqual(['MaxPool']);
+    expect(withTrait((d) => d.traits?.constantFold)).toEqual(['Cast', 'Concat', 'Identity', 'Reshape', 'Slice', 'Squeeze', 'Transpose', 'Unsqueeze']);
+    expect(withTrait((d) => d.traits?.channels === 'matmul')).toEqual(['MatMul']);
   });
 });
 
@@ -129,8 +132,9 @@ describe('every op that melbench code names is registered (no dead entries)', ()
 
   it('resolves each one in the registry', () => {
     // Constant is the one op code reads without modelling it: an imported model's Constant nodes stay
-    // opaque, and shape inference reads their value (graph/infer.ts) as it reads initializers.
-    const known = new Set([...supportedOps(), 'Constant']);
+    // opaque, and shape inference reads their value (graph/infer.ts) as it reads initializers. Carried
+    // ops have their facts in graph/ops/opaque-traits.ts (LSTM's weights, Shape's constant folding).
+    const known = new Set([...supportedOps(), 'Constant', ...Object.keys(OPAQUE_TRAITS)]);
     const dead = [...named].filter(([op]) => !known.has(op)).map(([op, file]) => `${op} (${file})`);
     expect(dead).toEqual([]);
   });

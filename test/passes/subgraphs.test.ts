@@ -312,34 +312,57 @@ describe('magnitude pruning inside If branches and a Loop body', () => {
 });
 
 describe('channel pruning inside an If branch', () => {
-  it('prunes the group that lives inside the then-branch on copies of shared weights, and declines the one crossing into the else-branch', async () => {
+  it('prunes the groups that live inside each body, on copies of the shared weights, and declines the ones crossing a boundary', async () => {
     const g = original();
     const r = pruneChannels(g, { ratio: 0.5, criterion: 'l1' });
     const lines = r.notes.map(formatNote);
-    expect(lines).toContain('If_if_y/then_branch/Conv_then_c1 (Conv): kept 4 of 8 channels');
+    // Each body's Conv -> ... -> GAP -> Flatten -> MatMul(M) chain is a group of its own (M's rows follow); the MatMuls' outputs leave their bodies.
+    for (const l of ['If_if_y/then_branch/Conv_then_c1 (Conv): kept 4 of 8 channels', 'If_if_y/then_branch/Conv_then_c2 (Conv): kept 4 of 8 channels', 'If_if_y/else_branch/Conv_else_c (Conv): kept 4 of 8 channels', 'Loop_loop_v/body/Conv_body_c (Conv): kept 4 of 8 channels']) expect(lines).toContain(l);
+    expect(lines).toContain("If_if_y/then_branch/MatMul_then_y (MatMul): it leaves the subgraph as its output 'then_y': channel pruning does not cross a subgraph boundary");
     expect(lines).toContain("Conv_main_pc (Conv): it reaches If 'If_if_y', whose subgraphs read it: channel pruning does not cross a subgraph boundary");
     expect(lines).toContain('Conv_main_c (Conv): its weight or bias is not a constant of its own (another node, or a subgraph, reads it too), so it cannot be resliced');
     const b = bodies(r.graph);
-    const init = (s: SubGraph, name: string) => s.initializers.find((t) => t.name === name)!;
-    const conv1 = b.then.nodes.find((n) => n.name === 'Conv_then_c1')!;
-    const [wCopy, bCopy] = conv1.inputs.slice(1).map((name) => init(b.then, name));
+    // A copy is stored in the body, or once in the main graph when two bodies made the same one.
+    const init = (s: SubGraph, name: string) => (s.initializers.find((t) => t.name === name) ?? r.graph.initializers.find((t) => t.name === name))!;
+    const inputsOf = (s: SubGraph, name: string) => s.nodes.find((n) => n.name === name)!.inputs.slice(1).map((i) => init(s, i));
+    const [wCopy, bCopy] = inputsOf(b.then, 'Conv_then_c1');
     expect([wCopy.dims, bCopy.dims]).toEqual([[4, 4, 3, 3], [4]]);
     expect(init(b.then, 'bn_gamma').dims).toEqual([4]);
-    expect(init(b.then, 'T2').dims).toEqual([8, 4, 1, 1]);
-    // The main graph's W and b keep all 8 channels for the main Conv and the Loop body.
-    expect(r.graph.initializers.find((t) => t.name === 'W')!.dims).toEqual([8, 4, 3, 3]);
-    expect(b.body.nodes.find((n) => n.opType === 'Conv')!.inputs.slice(1)).toEqual(['W', 'b']);
-    // Numbers: removing channel c equals the original with T2's input column c zeroed (conv2 then ignores it).
-    const W = g.initializers.find((t) => t.name === 'W')!.data as Float32Array;
-    const rows = (d: Float32Array, k: number) => Array.from(d.subarray(k * 36, (k + 1) * 36));
-    const kept = Array.from({ length: 4 }, (_, j) => [...Array(8).keys()].find((k) => rows(W, k).join() === rows(wCopy.data as Float32Array, j).join())!);
-    expect(kept.every((k) => k !== undefined)).toBe(true);
+    const [t2] = inputsOf(b.then, 'Conv_then_c2');
+    expect(t2.dims).toEqual([4, 4, 1, 1]);
+    for (const [s, mm] of [[b.then, 'MatMul_then_y'], [b.else, 'MatMul_else_y'], [b.body, 'MatMul_body_u']] as const) expect(inputsOf(s, mm)[0].dims, mm).toEqual([4, 5]);
+    // The main graph's W, b and M keep all 8 channels for the main Conv and MatMul.
+    expect(['W', 'b', 'M'].map((n) => r.graph.initializers.find((t) => t.name === n)!.dims)).toEqual([[8, 4, 3, 3], [8], [8, 5]]);
+    // Which channels each group kept: the original rows (filters) the pruned weights hold.
+    const orig = (s: SubGraph | Graph, name: string) => (s.initializers.find((t) => t.name === name) ?? g.initializers.find((t) => t.name === name))!.data as Float32Array;
+    const keptRows = (from: Float32Array, rows: number, to: Float32Array, cols: number[] | undefined, len: number) =>
+      Array.from({ length: to.length / (cols?.length ?? len) }, (_, j) => {
+        const want = Array.from(to.subarray(j * (cols?.length ?? len), (j + 1) * (cols?.length ?? len))).join();
+        return [...Array(rows).keys()].find((k) => (cols ? cols.map((c) => from[k * len + c]) : Array.from(from.subarray(k * len, (k + 1) * len))).join() === want)!;
+      });
+    const ob = bodies(g);
+    const k1 = keptRows(orig(g, 'W'), 8, wCopy.data as Float32Array, undefined, 36);
+    const k2 = keptRows(orig(ob.then, 'T2'), 8, t2.data as Float32Array, k1, 8);
+    const kElse = keptRows(orig(ob.else, 'E'), 8, inputsOf(b.else, 'Conv_else_c')[0].data as Float32Array, undefined, 72);
+    const kBody = keptRows(orig(g, 'W'), 8, inputsOf(b.body, 'Conv_body_c')[0].data as Float32Array, undefined, 36);
+    for (const k of [k1, k2, kElse, kBody]) expect(k.every((c) => c !== undefined) && k.length === 4).toBe(true);
+    // Numbers: removing channel c equals the original with the consumer's input slice for c zeroed:
+    // T2's column c (then conv1), and in each body a copy of M whose row c is zero.
     const masked = original();
-    const t2 = init(bodies(masked).then, 'T2').data as Float32Array;
-    for (let o = 0; o < 8; o++) for (let c = 0; c < 8; c++) if (!kept.includes(c)) t2[o * 8 + c] = 0;
+    const mb = bodies(masked);
+    const t2m = mb.then.initializers.find((t) => t.name === 'T2')!.data as Float32Array;
+    for (let o = 0; o < 8; o++) for (let c = 0; c < 8; c++) if (!k1.includes(c)) t2m[o * 8 + c] = 0;
+    for (const [s, mm, kept] of [[mb.then, 'MatMul_then_y', k2], [mb.else, 'MatMul_else_y', kElse], [mb.body, 'MatMul_body_u', kBody]] as const) {
+      const m = Float32Array.from(orig(masked, 'M'));
+      for (let c = 0; c < 8; c++) if (!kept.includes(c)) m.fill(0, c * 5, c * 5 + 5);
+      s.initializers.push({ name: `M_mask_${mm}`, dtype: 'float32', dims: [8, 5], data: m });
+      const n = s.nodes.find((x) => x.name === mm)!;
+      n.inputs = [n.inputs[0], `M_mask_${mm}`];
+    }
     const [got, want] = [await outputs(toOnnx(r.graph)), await outputs(toOnnx(masked))];
     // float32 sums in another order (fewer terms): a few ulps.
     got.forEach((y, i) => expect(relMaxDiff(y, want[i])).toBeLessThan(1e-5));
     expectReimports(r.graph);
   });
 });
+

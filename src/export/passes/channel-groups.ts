@@ -6,16 +6,24 @@
  * GlobalAveragePool), and depthwise convolutions (group = C, one filter per channel: their input and
  * output channel c are the same channel). Add/Sub/Mul/Div of two such tensors ties their channels:
  * a residual `x + f(x)` makes f's last conv and whatever produced x one group (union-find).
- * The first Conv/Gemm that reads a channel ends its flow: it is a *consumer*, whose weights lose
+ * The first Conv/Gemm/MatMul that reads a channel ends its flow: it is a *consumer*, whose weights lose
  * the matching input slice. Which of these roles an op plays is its OpDef's `channels` trait
  * (src/graph/ops/op.ts); an op without one, registered or not, is opaque to the analysis.
+ *
+ * A MatMul by a constant 2-D weight [K, N] (a Linear layer, as PyTorch exports it on [N, T, D]
+ * activations) starts channels on its output's *last* axis, and reads its input's channels there:
+ * MatMul -> Add(bias [N]) -> Relu -> MatMul is a group whose bias is resliced with it. Such a value
+ * (of rank > 2, where the last axis is not axis 1) flows only through elementwise ops (`keep`,
+ * `tie`) into another MatMul; pooling, BatchNormalization, Conv, Flatten and Concat read axis 1 and
+ * keep its channels. LayerNormalization, Softmax and attention's Reshape/Transpose have no channel
+ * trait, so a Linear feeding them keeps its channels, and the note says which node stopped it.
  *
  * Each tracked value has a *layout*: its channel axis as a list of segments, each a group seen
  * with a spread S (S = 1 normally; S = H*W after Flatten, where feature f = c*S + s). Concat on
  * axis 1 lays its inputs' segments end to end. So GAP -> Flatten -> Gemm reads features = channels,
  * and MaxPool -> Flatten -> Gemm reads each channel's H*W block.
  *
- * A group is prunable only if every tensor in it comes from a Conv/Gemm with constant weights
+ * A group is prunable only if every tensor in it comes from a Conv/Gemm/MatMul with constant weights
  * (its producers), and none of its values reaches the model's input or output, an op this analysis
  * does not understand (Reshape, Softmax, Transpose...), a grouped (non-depthwise) conv, or an
  * elementwise op with a per-channel constant. Each such reason is kept, in words.
@@ -48,12 +56,14 @@ export interface ChannelGroup {
   /** Producers' names joined by '+', for reports; the first value's name when it has none. */
   name: string;
   channels: number;
-  /** Conv/Gemm nodes whose output channels are this group's channels. */
+  /** Conv/Gemm/MatMul nodes whose output channels are this group's channels. */
   producers: string[];
   /** Depthwise Convs whose input and output channels are this group's channels. */
   depthwise: string[];
   /** BatchNormalizations over this group's channels. */
   batchNorms: string[];
+  /** Per-channel constants [C] added or multiplied onto the group's last-axis values (a MatMul's bias), resliced along 0. */
+  perChannel: string[];
   /** Why the group must keep every channel; undefined when it can be pruned. */
   fixed?: string;
 }
@@ -66,12 +76,12 @@ export interface ChannelAnalysis {
 
 class Groups {
   private parent: number[] = [];
-  readonly info: { channels: number; producers: string[]; depthwise: string[]; batchNorms: string[]; fixed: string[]; firstValue: string }[] = [];
+  readonly info: { channels: number; producers: string[]; depthwise: string[]; batchNorms: string[]; perChannel: string[]; fixed: string[]; firstValue: string }[] = [];
 
   create(channels: number, firstValue: string): number {
     const id = this.parent.length;
     this.parent.push(id);
-    this.info.push({ channels, producers: [], depthwise: [], batchNorms: [], fixed: [], firstValue });
+    this.info.push({ channels, producers: [], depthwise: [], batchNorms: [], perChannel: [], fixed: [], firstValue });
     return id;
   }
 
@@ -90,6 +100,7 @@ class Groups {
     k.producers.push(...d.producers);
     k.depthwise.push(...d.depthwise);
     k.batchNorms.push(...d.batchNorms);
+    k.perChannel.push(...d.perChannel);
     k.fixed.push(...d.fixed);
     if (k.channels !== d.channels) k.fixed.push(`channel counts ${k.channels} and ${d.channels} meet (broadcasting)`);
     return keep;
@@ -116,6 +127,11 @@ export function analyzeChannels(graph: Graph, subgraph = false): ChannelAnalysis
   const channelsOf = (v: string) => types.get(v)?.shape[1];
   const fix = (layout: Segment[] | undefined, reason: string) => layout?.forEach((s) => groups.at(s.group).fixed.push(reason));
   const single = (layout: Segment[] | undefined) => layout && layout.length === 1 && layout[0].spread === 1;
+  /** Values whose channels are on the last axis (a MatMul's output and what follows it elementwise). */
+  const lastAxis = new Set<string>();
+  const rankOf = (v: string) => types.get(v)?.shape.length;
+  /** A last-axis value of rank > 2: its channels are not on axis 1, where every op but MatMul and elementwise ones reads them. */
+  const offAxis1 = (v: string) => lastAxis.has(v) && (rankOf(v) ?? 0) > 2;
 
   for (const input of g.inputs) {
     const c = input.shape[1];
@@ -137,7 +153,12 @@ export function analyzeChannels(graph: Graph, subgraph = false): ChannelAnalysis
       continue;
     }
     // How channels flow through each op is its `channels` trait (src/graph/ops/op.ts).
-    switch (traitsOf(n).channels) {
+    const flow = traitsOf(n).channels;
+    if (flow !== undefined && flow !== 'matmul' && flow !== 'keep' && flow !== 'tie' && n.inputs.some((i) => i && layouts.has(i) && offAxis1(i))) {
+      opaque(`it reaches ${describeNode(n)}, which reads axis 1, while its channels are on the last axis (a MatMul's output)`);
+      continue;
+    }
+    switch (flow) {
       case 'conv': {
         const w = inits.get(n.inputs[1]);
         const hasBias = !!n.inputs[2];
@@ -184,6 +205,29 @@ export function analyzeChannels(graph: Graph, subgraph = false): ChannelAnalysis
         layouts.set(n.outputs[0], [{ group: id, spread: 1 }]);
         break;
       }
+      case 'matmul': {
+        const w = inits.get(n.inputs[1]);
+        const cin = x?.reduce((a, seg) => a + groups.at(seg.group).channels * seg.spread, 0);
+        const readsLast = !x || lastAxis.has(n.inputs[0]) || rankOf(n.inputs[0]) === 2;
+        // Channels on another axis (a model input [N, T, D] tracked on axis 1) are not what it reads: they stay.
+        if (x && (!readsLast || cin !== w?.dims[0])) opaque(`it reaches ${describeNode(n)}, which reads its input's last axis, not these channels`);
+        if (!w || w.dtype !== 'float32' || w.dims.length !== 2 || !ownConstant(w.name)) {
+          opaque(`it reaches ${describeNode(n)}, whose weight is not a 2-D float32 constant of its own`);
+          if (w && w.dims.length === 2 && !ownConstant(w.name) && inits.has(n.inputs[1])) {
+            const id = groups.create(w.dims[1], n.outputs[0]);
+            groups.at(id).producers.push(n.name);
+            groups.at(id).fixed.push(`its weight '${w.name}' is read by another node too (a tied weight), so it cannot be resliced for this one`);
+            layouts.set(n.outputs[0], [{ group: id, spread: 1 }]);
+            lastAxis.add(n.outputs[0]);
+          }
+          break;
+        }
+        const id = groups.create(w.dims[1], n.outputs[0]);
+        groups.at(id).producers.push(n.name);
+        layouts.set(n.outputs[0], [{ group: id, spread: 1 }]);
+        lastAxis.add(n.outputs[0]);
+        break;
+      }
       case 'batchnorm': {
         if (!single(x) || !n.inputs.slice(1).every(ownConstant)) {
           opaque(`it reaches ${describeNode(n)}, whose parameters are not constants of its own`);
@@ -212,13 +256,32 @@ export function analyzeChannels(graph: Graph, subgraph = false): ChannelAnalysis
       }
       case 'keep': {
         // Clip's bounds and the like must be scalars; anything else is not per-element.
-        if (x && n.inputs.slice(1).every((i) => !i || (inits.has(i) && numel(inits.get(i)!.dims) === 1))) layouts.set(n.outputs[0], x);
-        else opaque();
+        if (x && n.inputs.slice(1).every((i) => !i || (inits.has(i) && numel(inits.get(i)!.dims) === 1))) {
+          layouts.set(n.outputs[0], x);
+          if (lastAxis.has(n.inputs[0])) lastAxis.add(n.outputs[0]);
+        } else opaque();
+        break;
+      }
+      case 'pool': {
+        if (x) layouts.set(n.outputs[0], x);
         break;
       }
       case 'tie': {
         const tracked = n.inputs.filter((_, i) => ins[i]);
         if (!tracked.length) break;
+        // A bias: one last-axis value of a single group and a constant [C] of its own, broadcast along the last axis.
+        const other = n.inputs.find((_, i) => !ins[i]);
+        const bias = other !== undefined ? inits.get(other) : undefined;
+        const v = tracked[0];
+        if (tracked.length === 1 && n.inputs.length === 2 && bias && (lastAxis.has(v) || rankOf(v) === 2) && single(layouts.get(v))) {
+          const seg = layouts.get(v)![0];
+          if (bias.dims.length === 1 && bias.dims[0] === groups.at(seg.group).channels && bias.dims[0] > 1 && ownConstant(bias.name) && (n.opType === 'Add' || n.opType === 'Sub' || n.opType === 'Mul')) {
+            groups.at(seg.group).perChannel.push(bias.name);
+            layouts.set(n.outputs[0], layouts.get(v)!);
+            lastAxis.add(n.outputs[0]);
+            break;
+          }
+        }
         const scalarsOnly = n.inputs.every((name, i) => ins[i] || (inits.has(name) && numel(inits.get(name)!.dims) === 1));
         const layoutsOf = ins.filter((l): l is Segment[] => l !== undefined);
         const rank = types.get(n.outputs[0])?.shape.length;
@@ -227,8 +290,13 @@ export function analyzeChannels(graph: Graph, subgraph = false): ChannelAnalysis
           opaque(`it meets a tensor of other channels in ${describeNode(n)}`);
           break;
         }
+        if (!tracked.every((t) => lastAxis.has(t) === lastAxis.has(tracked[0]))) {
+          opaque(`it meets, in ${describeNode(n)}, a tensor whose channels are on another axis`);
+          break;
+        }
         for (const l of layoutsOf.slice(1)) l.forEach((s, j) => groups.union(layoutsOf[0][j].group, s.group));
         layouts.set(n.outputs[0], layoutsOf[0]);
+        if (lastAxis.has(tracked[0])) lastAxis.add(n.outputs[0]);
         break;
       }
       default:
@@ -246,7 +314,7 @@ export function analyzeChannels(graph: Graph, subgraph = false): ChannelAnalysis
     if (ids.has(root)) return;
     const info = groups.info[root];
     ids.set(root, result.length);
-    if (!info.producers.length) info.fixed.push('no Conv or Gemm produces it');
+    if (!info.producers.length) info.fixed.push('no Conv, Gemm or MatMul produces it');
     result.push({
       id: result.length,
       name: info.producers.length ? info.producers.join('+') : info.firstValue,
@@ -254,6 +322,7 @@ export function analyzeChannels(graph: Graph, subgraph = false): ChannelAnalysis
       producers: info.producers,
       depthwise: info.depthwise,
       batchNorms: info.batchNorms,
+      perChannel: info.perChannel,
       fixed: info.fixed[0],
     });
   });

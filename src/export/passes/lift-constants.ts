@@ -5,7 +5,7 @@
  *
  * - a `Constant` node (`value`, `value_float(s)`, `value_int(s)`) becomes the initializer of its
  *   output's name (paddle2onnx writes every weight this way, with no initializers at all);
- * - a node of FOLDED whose inputs are all constants is evaluated once (src/export/const-eval.ts:
+ * - a node whose op has the `constantFold` trait, all its inputs constants, is evaluated once (src/export/const-eval.ts:
  *   Identity, Transpose, Reshape, (Un)Squeeze, Cast, and small Concat/Slice/Gather/ConstantOfShape,
  *   Shape/Equal/Not over constants), chains of them in one pass, in graph order: weights behind
  *   Transpose/Reshape/Cast, and the int64 shape arithmetic exporters write (pads built by
@@ -24,7 +24,7 @@
 import type { Graph, Node, SubGraph, Tensor } from '../../graph/ir.ts';
 import { META } from '../../graph/metadata-keys.ts';
 import { outerReads } from '../../graph/reads.ts';
-import { evalConstant, FOLDED } from '../const-eval.ts';
+import { evalConstant, foldable } from '../const-eval.ts';
 import { withoutUnusedInitializers } from './graph-util.ts';
 import { changedNote, keptNote, type PassNote, type PassResult } from './pass.ts';
 
@@ -87,7 +87,7 @@ function normalizeScope(s: Scope, outer: ReadonlyMap<string, Tensor>, path: stri
     const n = alias.size && raw.inputs.some((i) => alias.has(i)) ? { ...raw, inputs: raw.inputs.map((i) => alias.get(i) ?? i) } : raw;
     const out = n.outputs[0];
     const isConstant = n.opType === 'Constant' && n.domain === '';
-    const isFolded = n.domain === '' && (FOLDED as readonly string[]).includes(n.opType) && n.outputs.length === 1;
+    const isFolded = foldable(n);
     if ((!isConstant && !isFolded) || !out) {
       kept.push(withSubgraphs(n, consts, `${path}${n.name}/`, notes));
       continue;

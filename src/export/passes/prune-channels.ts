@@ -6,7 +6,7 @@
  * important channels, ranked by
  *
  *   l1        I(c) = sum over the group's producers p of ||W_p[c]||_1  (the L1 norm of the filter
- *             that writes channel c; a Gemm's weights for output feature c)
+ *             that writes channel c; a Gemm's or MatMul's weights for output feature c)
  *   bn-gamma  I(c) = sum over the group's BatchNormalizations of |gamma[c]|  (network slimming,
  *             Liu et al. 2017, seed 004: train with an L1 penalty on gamma, then cut the small ones)
  *
@@ -19,7 +19,9 @@
  *   producer Conv       W[K, :, ...], b[K]               producer Gemm  W[K, :] (transB) or W[:, K], C[K]
  *   BatchNormalization  gamma[K], beta[K], mean[K], var[K]
  *   depthwise Conv      W[K, :, ...], b[K], group = |K|   (its in and out channels are the group's)
+ *   producer MatMul     W[:, K], and its per-channel bias b[K] (Add/Sub/Mul by a constant [C])
  *   consumer Conv       W[:, K', ...]                     consumer Gemm  W[:, K'] (transB) or W[K', :]
+ *   consumer MatMul     W[K', :]
  * where K' are the consumer's input features: its input layout's segments with their kept channels,
  * each channel c of a segment of spread S standing for features c*S ... c*S + S - 1.
  *
@@ -81,8 +83,8 @@ function importance(group: ChannelGroup, criterion: ChannelCriterion, nodes: Map
     const n = nodes.get(name)!;
     const w = inits.get(n.inputs[1])!;
     const data = w.data as Float32Array;
-    // Output channel axis: 0 for Conv and transposed Gemm weights, 1 for a plain Gemm [K, N].
-    const outAxis = n.opType === 'Gemm' && attrsOf(Gemm, n).transB === 0 ? 1 : 0;
+    // Output channel axis: 0 for Conv and transposed Gemm weights, 1 for a plain Gemm or a MatMul [K, N].
+    const outAxis = n.opType === 'MatMul' || (n.opType === 'Gemm' && attrsOf(Gemm, n).transB === 0) ? 1 : 0;
     const [rows, cols] = [w.dims[0], data.length / w.dims[0]];
     for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) score[outAxis === 0 ? r : k] += Math.abs(data[r * cols + k]);
   }
@@ -170,11 +172,15 @@ function pruneScope(g: Graph, o: PruneChannelsOptions, scope: Scope): PassResult
       slice(n.inputs[1], transB ? 0 : 1, out);
       slice(n.inputs[2], 0, out);
       slice(n.inputs[1], transB ? 1 : 0, keptFeatures(analysis.layouts.get(n.inputs[0]), analysis, keep));
+    } else if (n.opType === 'MatMul' && analysis.layouts.has(n.outputs[0])) {
+      slice(n.inputs[1], 1, out);
+      slice(n.inputs[1], 0, keptFeatures(analysis.layouts.get(n.inputs[0]), analysis, keep));
     } else if (n.opType === 'BatchNormalization' && analysis.layouts.has(n.outputs[0])) {
       for (const p of n.inputs.slice(1)) slice(p, 0, out);
     }
     return n;
   });
+  for (const group of analysis.groups) for (const name of group.perChannel) slice(name, 0, keep.get(group.id));
   const initializers = g.initializers.map((t) => replaced.get(t.name) ?? t);
   const graph = inferShapes({ ...g, nodes: newNodes, initializers, valueInfo: [] });
   return { graph, notes };

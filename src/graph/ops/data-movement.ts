@@ -47,7 +47,7 @@ export const Reshape = defineOp({
   inputs: ['data', 'shape'],
   outputs: ['reshaped'],
   attrs: { allowzero: int(0) },
-  traits: { staticQuant: { kind: 'passthrough' }, carriesWeight: 'first' },
+  traits: { staticQuant: { kind: 'passthrough' }, carriesWeight: 'first', constantFold: true },
   inferShape([x], _a, ctx) {
     if (!x) throw new ShapeError(`${ctx.where}: missing input`);
     const t = ctx.constant(1);
@@ -78,7 +78,7 @@ export const Concat = defineOp({
   inputs: ['inputs...'],
   outputs: ['concat_result'],
   attrs: { axis: int() },
-  traits: { channels: 'concat', staticQuant: { kind: 'concat' }, carriesWeight: 'all' },
+  traits: { channels: 'concat', staticQuant: { kind: 'concat' }, carriesWeight: 'all', constantFold: true },
   inferShape(ins, a, ctx) {
     const xs = ins.filter((x) => x !== undefined);
     if (!xs.length) throw new ShapeError(`${ctx.where}: needs at least one input`);
@@ -118,7 +118,7 @@ export const Transpose = defineOp({
   since: 1,
   inputs: ['data'],
   outputs: ['transposed'],
-  traits: { carriesWeight: 'first' },
+  traits: { carriesWeight: 'first', constantFold: true },
   attrs: { perm: optInts() },
   inferShape([x], a, ctx) {
     if (!x) throw new ShapeError(`${ctx.where}: missing input`);
@@ -149,7 +149,7 @@ export const Slice = defineOp({
   since: 11,
   inputs: ['data', 'starts', 'ends', 'axes?', 'steps?'],
   outputs: ['output'],
-  traits: { carriesWeight: 'first' },
+  traits: { carriesWeight: 'first', constantFold: true },
   attrs: {},
   inferShape([x], _a, ctx) {
     if (!x) throw new ShapeError(`${ctx.where}: missing input`);

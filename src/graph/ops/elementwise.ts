@@ -36,7 +36,7 @@ export const Relu = unary('Relu', 6, {
 });
 export const Sigmoid = unary('Sigmoid', 6, { grad: pointwise((b, _x, y, dy) => mul(b, dy, mul(b, y, oneMinus(b, y)))), traits: KEEP });
 export const Tanh = unary('Tanh', 6, { grad: pointwise((b, _x, y, dy) => mul(b, dy, oneMinus(b, mul(b, y, y)))), traits: KEEP });
-export const Identity = unary('Identity', 1, { grad: pointwise((_b, _x, _y, dy) => dy), traits: { ...KEEP, carriesWeight: 'first' } });
+export const Identity = unary('Identity', 1, { grad: pointwise((_b, _x, _y, dy) => dy), traits: { ...KEEP, carriesWeight: 'first', constantFold: true } });
 export const Exp = unary('Exp', 6, { grad: pointwise((b, _x, y, dy) => mul(b, dy, y)) });
 export const Log = unary('Log', 6, { grad: pointwise((b, x, _y, dy) => b.apply('Div', [dy, x])) });
 export const Sqrt = unary('Sqrt', 6, { grad: pointwise((b, _x, y, dy) => b.apply('Div', [mul(b, dy, b.scalar(0.5)), y])) });

@@ -58,7 +58,7 @@ export const MatMul = defineOp({
   outputs: ['Y'],
   attrs: {},
   // NOTE: either operand may be the constant one, so both count as learned when they are initializers.
-  traits: { staticQuant: { kind: 'matmul', absorbsClamp: true }, dynamicQuant: 'matmul', weight: 1, magnitudePrune: true, learned: [0, 1], macs: 'matmul' },
+  traits: { channels: 'matmul', staticQuant: { kind: 'matmul', absorbsClamp: true }, dynamicQuant: 'matmul', weight: 1, magnitudePrune: true, learned: [0, 1], macs: 'matmul' },
   inferShape([a, b], _attrs, ctx) {
     if (!a || !b) throw new ShapeError(`${ctx.where}: needs A and B`);
     if (a.shape.length < 2 || b.shape.length < 2) throw new ShapeError(`${ctx.where}: 1-D operands are not supported; reshape to 2-D`);

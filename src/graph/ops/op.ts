@@ -61,12 +61,17 @@ export interface GradContext<S extends AttrSchema = AttrSchema> {
  *   batchnorm  keeps them, with per-channel parameters that are resliced along
  *   concat     lays its inputs' channels end to end (axis 1)
  *   flatten    spreads each channel over the spatial size (feature f = c * H * W + s)
+ *   matmul     MatMul by a constant 2-D weight [K, N]: starts N new channels on the output's
+ *              last axis, and reads its input's channels on the last axis (a Linear layer)
  *   keep       keeps every channel where it is: elementwise on its first input, other inputs
- *              scalar constants (Relu, Clip), or per-channel pooling
- *   tie        elementwise over several tensors: their channels must be pruned together (Add)
+ *              scalar constants (Relu, Clip)
+ *   pool       keeps the channels on axis 1, pooling over the axes after it (MaxPool, GAP): a
+ *              value whose channels are on its last axis (after a MatMul) is mixed, not kept
+ *   tie        elementwise over several tensors: their channels must be pruned together (Add);
+ *              a per-channel constant [C] on a last-axis value is resliced with them (a bias)
  * Absent: the op is opaque to the analysis, and the channels that reach it stay.
  */
-export type ChannelFlow = 'conv' | 'gemm' | 'batchnorm' | 'concat' | 'flatten' | 'keep' | 'tie';
+export type ChannelFlow = 'conv' | 'gemm' | 'matmul' | 'batchnorm' | 'concat' | 'flatten' | 'keep' | 'pool' | 'tie';
 
 /** How a statically quantized node computes (src/export/passes/quantize-static.ts has the math). */
 export type QuantKind = 'conv' | 'gemm' | 'matmul' | 'add' | 'gap' | 'concat' | 'passthrough';
@@ -116,6 +121,11 @@ export interface OpTraits {
    * parameter, counted once.
    */
   carriesWeight?: 'first' | 'all';
+  /**
+   * Evaluated over constant inputs (src/export/const-eval.ts): lift-constants folds it into an
+   * initializer, and the cost model propagates it to learn shapes and If conditions.
+   */
+  constantFold?: true;
   /**
    * The cost model: how its subgraphs cost (src/export/cost.ts macCount): 'branches' (If: the
    * larger), 'loop' (body * constant trip count), 'scan' (body * scanned length).

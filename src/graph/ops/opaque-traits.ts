@@ -13,7 +13,9 @@
  * biases, peepholes and the gates' elementwise products are not counted (the DCASE convention).
  *
  * Control flow (If, Loop, Scan): how their bodies' MACs count (`body`). Gather, Split:
- * a weight read through them is still the weight (`carriesWeight`).
+ * a weight read through them is still the weight (`carriesWeight`). Gather, Shape, Size,
+ * ConstantOfShape, Equal, Not: evaluated over constants (`constantFold`, src/export/const-eval.ts),
+ * the shape checks and pads of PyTorch's scripted exports.
  */
 import type { OpTraits } from './op.ts';
 
@@ -24,6 +26,11 @@ export const OPAQUE_TRAITS: Readonly<{ [opType: string]: OpTraits }> = Object.fr
   If: { body: 'branches' },
   Loop: { body: 'loop' },
   Scan: { body: 'scan' },
-  Gather: { carriesWeight: 'first' },
+  Gather: { carriesWeight: 'first', constantFold: true },
   Split: { carriesWeight: 'first' },
+  Shape: { constantFold: true },
+  Size: { constantFold: true },
+  ConstantOfShape: { constantFold: true },
+  Equal: { constantFold: true },
+  Not: { constantFold: true },
 });

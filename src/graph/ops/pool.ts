@@ -37,7 +37,7 @@ export const MaxPool = defineOp({
   outputs: ['Y', 'Indices?'],
   attrs: { ...windowAttrs, dilations: optInts(), storage_order: int(0) },
   // NOTE: its gradient routes dY through the Indices output, so training computes it.
-  traits: { channels: 'keep', staticQuant: { kind: 'passthrough' }, trainingOutputs: 2 },
+  traits: { channels: 'pool', staticQuant: { kind: 'passthrough' }, trainingOutputs: 2 },
   inferShape([x], a, ctx) {
     const { dtype, shape } = requireSpatial(x, ctx);
     if (a.kernel_shape.length !== shape.length - 2) throw new ShapeError(`${ctx.where}: kernel rank must match the spatial rank`);
@@ -64,7 +64,7 @@ export const AveragePool = defineOp({
   inputs: ['X'],
   outputs: ['Y'],
   attrs: { ...windowAttrs, count_include_pad: int(0) },
-  traits: { channels: 'keep' },
+  traits: { channels: 'pool' },
   inferShape([x], a, ctx) {
     const { dtype, shape } = requireSpatial(x, ctx);
     if (a.kernel_shape.length !== shape.length - 2) throw new ShapeError(`${ctx.where}: kernel rank must match the spatial rank`);
@@ -103,7 +103,7 @@ function globalPool(opType: 'GlobalAveragePool' | 'GlobalMaxPool') {
     inputs: ['X'],
     outputs: ['Y'],
     attrs: {},
-    traits: opType === 'GlobalAveragePool' ? { channels: 'keep', staticQuant: { kind: 'gap' } } : { channels: 'keep' },
+    traits: opType === 'GlobalAveragePool' ? { channels: 'pool', staticQuant: { kind: 'gap' } } : { channels: 'pool' },
     inferShape([x], _a, ctx) {
       const { dtype, shape } = requireSpatial(x, ctx);
       return [{ dtype, shape: [shape[0], shape[1], ...shape.slice(2).map(() => 1)] }];

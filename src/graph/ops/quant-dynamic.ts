@@ -24,7 +24,7 @@ export const Cast = defineOp({
   since: 13,
   inputs: ['input'],
   outputs: ['output'],
-  traits: { carriesWeight: 'first' },
+  traits: { carriesWeight: 'first', constantFold: true },
   attrs: { to: int() },
   inferShape([x], a, ctx) {
     if (!x) throw new ShapeError(`${ctx.where}: needs an input`);

@@ -15,7 +15,7 @@ export const Squeeze = defineOp({
   since: 13,
   inputs: ['data', 'axes?'],
   outputs: ['squeezed'],
-  traits: { carriesWeight: 'first' },
+  traits: { carriesWeight: 'first', constantFold: true },
   attrs: {},
   inferShape([x, axesType], _a, ctx) {
     if (!x) throw new ShapeError(`${ctx.where}: needs data`);

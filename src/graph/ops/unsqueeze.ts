@@ -15,7 +15,7 @@ export const Unsqueeze = defineOp({
   since: 13,
   inputs: ['data', 'axes'],
   outputs: ['expanded'],
-  traits: { carriesWeight: 'first' },
+  traits: { carriesWeight: 'first', constantFold: true },
   attrs: {},
   inferShape([x, axesType], _a, ctx) {
     if (!x || !axesType) throw new ShapeError(`${ctx.where}: needs data and axes`);
