@@ -4,7 +4,7 @@
  * tied through Identity are quantized and pruned, and a pass that does far less than asked exits 4
  * with its reasons unless --allow-partial.
  */
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -196,6 +196,27 @@ describe('a pass that does far less than asked', () => {
     const r = await melbench('prune', convOut, '--method', 'channels-l1', '--ratio', '0.5', '-o', join(dir, 'never2.onnx'));
     expect(r.code, r.stderr).toBe(EXIT.badModel);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^melbench: error: prune .*conv-out\.onnx: channels-l1-0\.5 asked to remove 0\.5 of the channels and achieved 0 of 4 Conv\/Gemm\/MatMul output channels removed \(0\.000\) \(.+\); nothing was written/);
+  }, 60_000);
+
+  it('a model older than the ops a mode writes (opset 9, as paddle2onnx writes PaddleOCR): exit 4 with the conversion to run, nothing written', async () => {
+    const old = write('opset9.onnx', {
+      name: 'opset9',
+      inputs: [{ name: 'x', dtype: 'float32', shape: [1, 8] }],
+      outputs: [{ name: 'y', dtype: 'float32', shape: [1, 4] }],
+      initializers: [t('w', [8, 4], (i) => Math.sin(i))],
+      nodes: [node('MatMul', ['x', 'w'], ['y'])],
+      valueInfo: [],
+      opset: 9,
+      metadata: {},
+    });
+    const out = join(dir, 'opset9.q.onnx');
+    const dyn = await melbench('quantize', old, '--mode', 'dynamic', '-o', out);
+    expect(dyn.code).toBe(EXIT.badModel);
+    expect(dyn.stderr).toMatch(/is opset 9, and dynamic quantization writes DynamicQuantizeLinear \(opset 11 and later\); convert the model first, e\.g\. python3 -c .*convert_version\(onnx\.load\('in\.onnx'\), 11\)/);
+    const qdq = await melbench('quantize', old, '--mode', 'static-qdq', '--calib', 'random', '-o', out);
+    expect(qdq.code).toBe(EXIT.badModel);
+    expect(qdq.stderr).toMatch(/is opset 9, and static QDQ quantization \(per-axis scales\) writes DequantizeLinear \(opset 13 and later\)/);
+    expect(existsSync(out)).toBe(false);
   }, 60_000);
 
   it('-o onto an existing file that is not a model: refused, the file untouched', async () => {

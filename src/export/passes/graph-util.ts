@@ -3,6 +3,7 @@
  * and fresh names. Passes are pure: they build new node and initializer lists and never mutate
  * the graph they were given.
  */
+import { EXIT, UserError } from '../../errors.ts';
 import type { Graph, Node, Tensor } from '../../graph/ir.ts';
 import { namesInSubgraphs, nodeReads, subgraphReads } from '../../graph/reads.ts';
 
@@ -61,4 +62,17 @@ export function nameAllocator(g: Graph): (base: string) => string {
 export function withoutUnusedInitializers(g: Graph, among?: ReadonlySet<string>): Graph {
   const used = new Set([...g.nodes.flatMap(nodeReads), ...g.outputs.map((o) => o.name)]);
   return { ...g, initializers: g.initializers.filter((t) => used.has(t.name) || (among !== undefined && !among.has(t.name))) };
+}
+
+/**
+ * Refuses a model whose opset is older than an op the pass writes (DynamicQuantizeLinear from 11,
+ * per-axis QuantizeLinear/DequantizeLinear from 13). Raising the opset in place would change what
+ * the model's older ops mean (Clip's and Slice's attributes became inputs), so the user converts it.
+ */
+export function requireOpset(g: Graph, op: { opType: string; since: number }, what: string): void {
+  if (g.opset >= op.since) return;
+  throw new UserError(
+    `model '${g.name}' is opset ${g.opset}, and ${what} writes ${op.opType} (opset ${op.since} and later); convert the model first, e.g. python3 -c "import onnx, onnx.version_converter as v; onnx.save(v.convert_version(onnx.load('in.onnx'), ${op.since}), 'out.onnx')"`,
+    EXIT.badModel,
+  );
 }

@@ -47,8 +47,8 @@ import { attrsOf, toAttrs } from '../../graph/ops/attrs.ts';
 import { Gemm } from '../../graph/ops/gemm.ts';
 import { traitsOf } from '../../graph/ops/index.ts';
 import { ONNX_ELEM_TYPE } from '../../graph/dtype.ts';
-import { Cast } from '../../graph/ops/quant-dynamic.ts';
-import { initializerMap, withoutUnusedInitializers } from './graph-util.ts';
+import { Cast, DynamicQuantizeLinear } from '../../graph/ops/quant-dynamic.ts';
+import { initializerMap, requireOpset, withoutUnusedInitializers } from './graph-util.ts';
 import { changedNote, keptNote, type PassNote, type PassResult } from './pass.ts';
 import { quantizeWeight } from './quant-params.ts';
 import { everyNode, namedIn, rewriteScopes, type Scope } from './scopes.ts';
@@ -76,6 +76,7 @@ export function quantizeDynamic(g: Graph, options: DynamicQuantOptions = {}): Pa
   if (!everyNode(g).some(({ node }) => traitsOf(node).dynamicQuant)) {
     throw new UserError(`model '${g.name}' has no Conv, Gemm or MatMul node to quantize dynamically`, EXIT.badModel);
   }
+  requireOpset(g, DynamicQuantizeLinear, 'dynamic quantization');
   const perChannel = options.perChannel ?? true;
   const dtype = options.weightType ?? 'uint8';
   const r = rewriteScopes(g, (view, scope) => quantizeDynamicScope(view, options, scope));

@@ -52,8 +52,9 @@ import { META } from '../../graph/metadata-keys.ts';
 import { attrsOf } from '../../graph/ops/attrs.ts';
 import { Gemm } from '../../graph/ops/gemm.ts';
 import { traitsOf } from '../../graph/ops/index.ts';
+import { DequantizeLinear } from '../../graph/ops/quant.ts';
 import { hasSubgraphs } from '../../graph/reads.ts';
-import { consumers, initializerMap, isGraphOutput, producers, withoutUnusedInitializers } from './graph-util.ts';
+import { consumers, initializerMap, isGraphOutput, producers, requireOpset, withoutUnusedInitializers } from './graph-util.ts';
 import { changedNote, keptNote, type PassNote, type PassResult } from './pass.ts';
 import { ioMetadata, paramTensors, qdqNode, quantMetadata } from './quant-emit.ts';
 import { activationParams, type QuantParams, quantizeBias, quantizeWeight, type Range } from './quant-params.ts';
@@ -386,6 +387,7 @@ export function quantizeStatic(g: Graph, ranges: ReadonlyMap<string, Range>, o: 
   if (o.activations && o.activations !== 'uint8' && o.activations !== 'int8') throw new UserError(`activations must be uint8 or int8, got '${o.activations}'`);
   if (o.weights && o.weights !== 'per-channel' && o.weights !== 'per-tensor') throw new UserError(`weights must be per-channel or per-tensor, got '${o.weights}'`);
   if (o.naiveInputScale && !o.fullInt) throw new UserError('naiveInputScale only applies with fullInt');
+  if (format === 'qdq') requireOpset(g, DequantizeLinear, 'static QDQ quantization (per-axis scales)');
   checkInputs(g, ranges, o);
   return rewriteScopes(g, (view, scope) => {
     const plan = planScope(view, ranges, o, scope);
