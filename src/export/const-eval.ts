@@ -22,7 +22,7 @@
  *   ConstantOfShape(s)     -> a tensor of dims s filled with its `value` (float32 0 by default)
  */
 import type { DType, Node, Tensor, TensorData, ValueType } from '../graph/ir.ts';
-import { DTYPES, dtypeOfOnnx, isNumericDType } from '../graph/dtype.ts';
+import { DTYPES, dtypeOfOnnx, isIntegerDType, isNumericDType } from '../graph/dtype.ts';
 import { traitsOf } from '../graph/ops/index.ts';
 import { fromHalfArray, toHalfArray } from './passes/fp16-bits.ts';
 
@@ -31,10 +31,8 @@ export function foldable(n: Node): boolean {
   return n.domain === '' && n.outputs.length === 1 && traitsOf(n).constantFold === true;
 }
 
-const isIntegral = (d: DType) => d !== 'string' && !d.startsWith('float') && d !== 'bfloat16';
-
 /** Why a float tensor is not folded by Concat, Slice or Gather (only integer shape arithmetic is). */
-const floatKept = (x: Tensor, op: string) => (isIntegral(x.dtype) ? undefined : `a ${x.dtype} ${op} stays a node (only integer shape arithmetic is folded)`);
+const floatKept = (x: Tensor, op: string) => (isIntegerDType(x.dtype) ? undefined : `a ${x.dtype} ${op} stays a node (only integer shape arithmetic is folded)`);
 
 /** The most elements a Concat, Slice, Gather or ConstantOfShape may create. */
 export const MAX_CREATED = 4096;
@@ -295,7 +293,7 @@ export function evalConstant(n: Node, consts: ReadonlyMap<string, Tensor>, typeO
       if (dims.some((d) => d < 0)) return `its shape [${dims.join(', ')}] has a negative dim`;
       if (numel(dims) > MAX_CREATED) return `it would create ${numel(dims)} elements, over ${MAX_CREATED}: it stays a node`;
       const v = n.attrs.value?.kind === 'tensor' ? n.attrs.value.value : { name, dtype: 'float32' as const, dims: [1], data: Float32Array.of(0) };
-      if (!isIntegral(v.dtype)) return `a ${v.dtype} ConstantOfShape stays a node (only integer shape arithmetic is folded)`;
+      if (!isIntegerDType(v.dtype)) return `a ${v.dtype} ConstantOfShape stays a node (only integer shape arithmetic is folded)`;
       const data = like(v.data, numel(dims)) as unknown as unknown[];
       for (let i = 0; i < data.length; i++) data[i] = (v.data as unknown as ArrayLike<unknown>)[0];
       return { name, dtype: v.dtype, dims, data: data as unknown as TensorData };

@@ -109,6 +109,11 @@ export function isNumericDType(d: DType): d is NumericDType {
   return d !== 'string';
 }
 
+/** Whether the dtype holds integers or bools (the values shape arithmetic and an If's condition are made of). */
+export function isIntegerDType(d: DType): boolean {
+  return d === 'int8' || d === 'uint8' || d === 'int16' || d === 'uint16' || d === 'int32' || d === 'uint32' || d === 'int64' || d === 'uint64' || d === 'bool';
+}
+
 /** The codes melbench reads, as "code=name" for error messages, in code order. */
 export function onnxElemTypesText(): string {
   return [...DTYPE_OF_ONNX.entries()]

@@ -23,7 +23,7 @@ import { EXIT, UserError } from '../errors.ts';
 import { fromHalfArray, toHalfArray } from '../export/passes/fp16-bits.ts';
 import { type SigDim, type Signature, type SigValue, sigShapeText } from '../export/signature.ts';
 import type { Audio, FeatureTensor } from '../features/types.ts';
-import { type DType, isHostDType } from '../graph/dtype.ts';
+import { type DType, isHostDType, isIntegerDType } from '../graph/dtype.ts';
 import { Rng } from '../rng.ts';
 import { makeTensor } from '../runners/tensors.ts';
 import type { Feeds, HostTensor } from '../runners/runner.ts';
@@ -96,7 +96,6 @@ export interface BatchFeeds {
   shape: string;
 }
 
-const isInt = (d: DType) => d === 'int8' || d === 'uint8' || d === 'int16' || d === 'uint16' || d === 'int32' || d === 'uint32' || d === 'int64' || d === 'uint64' || d === 'bool';
 const isFloat = (d: DType) => d === 'float32' || d === 'float16';
 const dimName = (d: SigDim, i: number) => (typeof d === 'string' ? `'${d}'` : `${i} (unnamed)`);
 
@@ -181,7 +180,7 @@ function userTensor(v: SigValue & { dtype: DType }, u: UserValue, dims: PlanDim[
       if (d === FREE) at1[i] = 1;
     });
     if (count(at1) !== 1) fail(`${source}: --input ${v.name}=${u.value} is a scalar but input '${v.name}' is ${sigShapeText(v.dims)}; give a .npy file`);
-    if (isInt(v.dtype) && !Number.isInteger(u.value)) fail(`${source}: --input ${v.name}=${u.value}: input '${v.name}' is ${v.dtype}; give an integer`);
+    if (isIntegerDType(v.dtype) && !Number.isInteger(u.value)) fail(`${source}: --input ${v.name}=${u.value}: input '${v.name}' is ${v.dtype}; give an integer`);
     return makeTensor(v.dtype as HostTensor['type'], at1, () => u.value);
   }
   if (u.kind === 'audio' && !isFloat(v.dtype)) fail(`${source}: --input ${v.name}=${u.source} is audio but input '${v.name}' is ${v.dtype}`);

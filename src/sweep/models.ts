@@ -20,7 +20,8 @@ import type { Row } from '../report/columns.ts';
 import type { FeatureTensor } from '../features/types.ts';
 import { formatShape, isKnown } from '../graph/dims.ts';
 import { inferShapes } from '../graph/infer.ts';
-import type { DType, Graph, Tensor } from '../graph/ir.ts';
+import { isIntegerDType } from '../graph/dtype.ts';
+import type { Graph, Tensor } from '../graph/ir.ts';
 import { META } from '../graph/metadata-keys.ts';
 import { getZooEntry } from '../graph/zoo/index.ts';
 import { builtinFeatures, inputOf } from './inputs.ts';
@@ -141,7 +142,7 @@ function fileCost(graph: Graph | undefined, bytes: Uint8Array, plan: FeedPlan, w
   const shapes = new Map(plan.inputs.map((p) => [p.name, p.dims.map((d) => (d === 'batch' ? 1 : d))]));
   // NOTE: an integer input the run feeds a given value (--input sr=16000, or the model's metadata) is
   // a constant for the count: an If on it (silero's sr == 16000) counts the branch these rows run.
-  const fixed = plan.inputs.filter((p) => p.tensor && INTEGER.has(p.dtype) && p.tensor.data.length <= 64);
+  const fixed = plan.inputs.filter((p) => p.tensor && isIntegerDType(p.dtype) && p.tensor.data.length <= 64);
   const fixedNames = new Set(fixed.map((p) => p.name));
   const asConsts = fixed.map((p) => ({ name: p.name, dtype: p.dtype, dims: p.tensor!.dims, data: p.tensor!.data }) as Tensor);
   let count;
@@ -157,8 +158,6 @@ function fileCost(graph: Graph | undefined, bytes: Uint8Array, plan: FeedPlan, w
   const note = count.notes.length ? `MACs: ${listSome(count.notes)}` : undefined;
   return { cost: { params, nonzeroParams: nonzero, macs: count.macs, ...sizes }, ...(note ? { note } : {}) };
 }
-
-const INTEGER = new Set<DType>(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool']);
 
 /** The first three items of a list, and how many more. */
 function listSome(items: string[]): string {
