@@ -269,13 +269,14 @@ export function analyzeChannels(graph: Graph, subgraph = false): ChannelAnalysis
       case 'tie': {
         const tracked = n.inputs.filter((_, i) => ins[i]);
         if (!tracked.length) break;
-        // A bias: one last-axis value of a single group and a constant [C] of its own, broadcast along the last axis.
+        // A bias (or scale): one last-axis value of a single group and a constant [C] of its own, broadcast
+        // along the last axis: elementwise, so channel c meets c[c] only, and c is resliced with the group.
         const other = n.inputs.find((_, i) => !ins[i]);
         const bias = other !== undefined ? inits.get(other) : undefined;
         const v = tracked[0];
         if (tracked.length === 1 && n.inputs.length === 2 && bias && (lastAxis.has(v) || rankOf(v) === 2) && single(layouts.get(v))) {
           const seg = layouts.get(v)![0];
-          if (bias.dims.length === 1 && bias.dims[0] === groups.at(seg.group).channels && bias.dims[0] > 1 && ownConstant(bias.name) && (n.opType === 'Add' || n.opType === 'Sub' || n.opType === 'Mul')) {
+          if (bias.dims.length === 1 && bias.dims[0] === groups.at(seg.group).channels && bias.dims[0] > 1 && ownConstant(bias.name)) {
             groups.at(seg.group).perChannel.push(bias.name);
             layouts.set(n.outputs[0], layouts.get(v)!);
             lastAxis.add(n.outputs[0]);

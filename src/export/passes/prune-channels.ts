@@ -19,7 +19,7 @@
  *   producer Conv       W[K, :, ...], b[K]               producer Gemm  W[K, :] (transB) or W[:, K], C[K]
  *   BatchNormalization  gamma[K], beta[K], mean[K], var[K]
  *   depthwise Conv      W[K, :, ...], b[K], group = |K|   (its in and out channels are the group's)
- *   producer MatMul     W[:, K], and its per-channel bias b[K] (Add/Sub/Mul by a constant [C])
+ *   producer MatMul     W[:, K], and its per-channel constants b[K] (an Add, Mul... by a constant [C])
  *   consumer Conv       W[:, K', ...]                     consumer Gemm  W[:, K'] (transB) or W[K', :]
  *   consumer MatMul     W[K', :]
  * where K' are the consumer's input features: its input layout's segments with their kept channels,
