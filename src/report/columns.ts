@@ -3,7 +3,7 @@
  * renamed or reordered silently: `SCHEMA_VERSION` changes when they do, and docs/reference.md's
  * column table is checked against this list by a test.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 export const COLUMNS = [
   // identity
@@ -17,7 +17,7 @@ export const COLUMNS = [
   ['calibration', "calibration method of static quantization, or 'none'"],
   ['prune_method', "'none', or the pruning method"],
   ['prune_ratio', 'pruning ratio in [0, 1)'],
-  ['runtime', 'cpu | wasm | webgpu | webgpu-web'],
+  ['runtime', 'cpu | wasm | webgpu | webgpu-web | browser-wasm | browser-webgpu | browser-webnn'],
   ['provider', 'ORT execution provider asked for'],
   ['fallback_nodes', 'nodes that ran on another provider than asked (from ORT profiling); empty when unknown'],
   ['threads', 'intra-op threads (0 = ORT default)'],
@@ -87,6 +87,13 @@ export const COLUMNS = [
   ['close_rtol', 'relative tolerance of close_fraction and of the tie-aware agreement (`--rtol`)'],
   ['achieved', "what the variant's compression achieved against what was asked, e.g. '18 of 20 Conv/Gemm/MatMul node(s) quantized', 'sparsity 0.498 of 10,570 weights'; empty for a model as built"],
   ['agreement_note', 'why agreement_fp32 is empty: the first output is not class scores (a map of rank > 2, a last dim of 1, an integer output)'],
+  // added in schema 6: what was in force while a row was timed, read from inside the runtime (src/runners/validity.ts)
+  ['threads_used', "threads in force, read from the runtime once it started: ORT-web's env.wasm.numThreads (1 in Node, and in a page that is not cross-origin isolated); empty where the runtime does not report it (onnxruntime-node)"],
+  ['cross_origin_isolated', 'browser runtimes: whether the page was crossOriginIsolated (SharedArrayBuffer, so WASM threads, and 5 us timers); empty for Node runtimes'],
+  ['simd', 'WebAssembly SIMD available to the wasm build (WebAssembly.validate of a SIMD module); empty for runtimes that are not WebAssembly'],
+  ['timer_resolution_us', 'smallest non-zero step of performance.now() seen in a short probe where the row was timed, microseconds'],
+  ['runs_per_sample', 'runs timed together per sample (each sample is their mean); above 1 when a run is under 20x the timer resolution, so no sample is mostly clock quantisation'],
+  ['browser', "browser runtimes: the browser and its version, e.g. 'chromium 156.0.8078.129'"],
 ] as const satisfies readonly (readonly [string, string])[];
 
 export type Column = (typeof COLUMNS)[number][0];
