@@ -26,7 +26,7 @@ import { checkTakesClips, clipsText, labelledEvalSet } from '../sweep/trained-mo
 import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
 import { addFeedOptions, type FeedFlagOptions, hasFeedFlags, resolveNamedFeedFlags } from './feed-flags.ts';
-import { addMeasureOptions, addSessionsOption, checkedRuntimes, fractionList, type MeasureOptions, nameList, nonNegativeInt, nonNegativeNumber, positiveInt, softwareTimingOf, timingOf, toleranceOf } from './options.ts';
+import { addMeasureOptions, browserOf, addSessionsOption, checkedRuntimes, fractionList, type MeasureOptions, nameList, nonNegativeInt, nonNegativeNumber, positiveInt, softwareTimingOf, timingOf, toleranceOf } from './options.ts';
 
 interface AblateOptions extends MeasureOptions, RunFileOptions, FeedFlagOptions {
   suite: string;
@@ -186,6 +186,7 @@ export const register: RegisterCommand = (program) => {
       tolerance: toleranceOf(o),
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
+      browser: browserOf(o),
       sessions: o.sessions,
     };
     const { sinks, done, keptStatuses } = openRun('ablate', plan, (line) => process.stderr.write(`${line}\n`));

@@ -7,7 +7,7 @@ import { ZOO } from '../graph/zoo/index.ts';
 import { ProfileCsv, profilePathFor } from '../report/profile-csv.ts';
 import { checkRowExports, type RowExports, writeRowExports } from '../report/row-export.ts';
 import { rowTable } from '../report/row-table.ts';
-import { RUNTIMES } from '../runners/runner.ts';
+import { NODE_RUNTIMES } from '../runners/runner.ts';
 import { describePlan } from '../sweep/feeds.ts';
 import { reportAtEnd, type RunFileOptions, runExitCode, runFilesText, openRun, planRun } from '../sweep/run-lifecycle.ts';
 import { type BenchModel, prepareModels } from '../sweep/models.ts';
@@ -18,7 +18,7 @@ import { defaultTrainOptions } from '../train/run.ts';
 import type { Command } from 'commander';
 import type { RegisterCommand } from './command.ts';
 import { addFeedOptions, type FeedFlagOptions, resolveFeedFlags } from './feed-flags.ts';
-import { addMeasureOptions, addSessionsOption, checkedRuntimes, freeText, type MeasureOptions, nameList, positiveInt, softwareTimingOf, timingOf, toleranceOf } from './options.ts';
+import { addMeasureOptions, browserOf, addSessionsOption, checkedRuntimes, freeText, type MeasureOptions, nameList, positiveInt, softwareTimingOf, timingOf, toleranceOf } from './options.ts';
 
 interface BenchOptions extends MeasureOptions, RunFileOptions, RowExports, FeedFlagOptions {
   models: string[];
@@ -73,7 +73,7 @@ export const register: RegisterCommand = (program) => {
     .option('--export-json <file>', "also write the run's rows as a JSON array of row objects")
     .option('--export-markdown <file>', "also write the run's main columns as a Markdown table");
   addFeedOptions(bench);
-  addSessionsOption(addMeasureOptions(bench, RUNTIMES)).action(async (positional: string[], given: BenchOptions, cmd: Command) => {
+  addSessionsOption(addMeasureOptions(bench, NODE_RUNTIMES)).action(async (positional: string[], given: BenchOptions, cmd: Command) => {
     if (positional.length) given.models = [...positional, ...(given.models ?? [])];
     const plan = planRun('bench', given, cmd);
     const { runId, options: o } = plan;
@@ -97,6 +97,7 @@ export const register: RegisterCommand = (program) => {
       tolerance: toleranceOf(o),
       timeoutMs: o.timeoutS * 1000,
       isolate: o.isolate,
+      browser: browserOf(o),
       evalSoftware: o.evalSoftware,
       profile: o.profile,
       sessions: o.sessions,

@@ -8,6 +8,8 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { UserError } from '../errors.ts';
+import { DEFAULT_CHROMIUM } from '../runners/browser/chromium.ts';
+import type { BrowserOptions } from '../runners/browser/run-in-browser.ts';
 import { isRuntimeName, RUNTIMES, type RuntimeName } from '../runners/runner.ts';
 import { DEFAULT_TOLERANCE, type Tolerance } from '../runners/output-diff.ts';
 import { DEFAULT_TIMING, type TimingConfig } from '../runners/timing.ts';
@@ -215,6 +217,10 @@ export interface MeasureOptions {
   rtol: number;
   /** `--sessions` (addSessionsOption). */
   sessions?: number;
+  /** `--browser <path>`: the Chromium or Chrome of the browser runtimes. */
+  browser?: string;
+  /** false with `--no-cross-origin-isolation` (commander sets true otherwise). */
+  crossOriginIsolation?: boolean;
 }
 
 export function addMeasureOptions(cmd: Command, runtimes: readonly string[]): Command {
@@ -222,17 +228,22 @@ export function addMeasureOptions(cmd: Command, runtimes: readonly string[]): Co
     .option('--runtimes <names>', `comma-separated runtimes: ${RUNTIMES.join(', ')}`, nameList, [...runtimes])
     .option('--batch <sizes>', 'comma-separated batch sizes', positiveIntList('--batch'), [1])
     .option('--seed <n>', 'weight initialisation seed', nonNegativeInt('--seed'), 1)
-    .option('--threads <n>', 'intra-op threads for cpu/webgpu (0: ORT default)', nonNegativeInt('--threads'), 0)
+    .option('--threads <n>', "intra-op threads for cpu, webgpu and browser-wasm (0: ORT's default; browser-wasm: the cores the page reports)", nonNegativeInt('--threads'), 0)
     .option('--warmup <n>', 'exactly this many warm-up runs (default: until steady state, 2-8 s)', nonNegativeInt('--warmup'))
     .option('--samples <n>', `timed runs: exactly this many unless --time-ms is given (default: at least ${DEFAULT_TIMING.minSamples} and ${DEFAULT_TIMING.minTimeMs} ms)`, positiveInt('--samples'))
     .option('--time-ms <n>', 'and at least this much timed wall time', nonNegativeInt('--time-ms'))
     .option('--timeout-s <n>', 'give up on one (model, runtime) after this long: status timeout', positiveInt('--timeout-s'), 600)
     .option('--no-isolate', 'run runtimes in this process (faster start; a native crash ends the sweep)')
+    .option('--browser <path>', `Chromium or Chrome for the browser-* runtimes (default ${DEFAULT_CHROMIUM})`)
+    .option('--no-cross-origin-isolation', 'serve the browser-* page without COOP/COEP, as a site that lacks them: ORT-web then runs one thread and the page clock steps by 100 us')
     .option('-o, --out <file.csv>', 'report path (default: reports/<run id>.csv); rows are appended')
     .option('--strict', 'exit 1 when any row is not ok or unavailable')
     .option('--atol <x>', 'absolute tolerance of close_fraction and of tie-aware agreement with the fp32 cpu reference', nonNegativeNumber('--atol'), DEFAULT_TOLERANCE.atol)
     .option('--rtol <x>', 'relative tolerance of the same (numpy.allclose: |y - y_ref| <= atol + rtol |y_ref|)', nonNegativeNumber('--rtol'), DEFAULT_TOLERANCE.rtol);
 }
+
+/** `--browser` and `--no-cross-origin-isolation` as the sweep takes them. */
+export const browserOf = (o: Pick<MeasureOptions, 'browser' | 'crossOriginIsolation'>): BrowserOptions => ({ ...(o.browser ? { executablePath: o.browser } : {}), isolated: o.crossOriginIsolation !== false });
 
 /** `--atol` and `--rtol` as the sweep takes them. */
 export const toleranceOf = (o: Pick<MeasureOptions, 'atol' | 'rtol'>): Tolerance => ({ atol: o.atol, rtol: o.rtol });

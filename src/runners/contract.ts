@@ -8,10 +8,20 @@
  * A leaf: the runtimes implement it, and the registry (runner.ts) that knows them all sits above.
  */
 import type { HostDType, TypedArrayOf } from '../graph/dtype.ts';
+import type { AdapterDetails } from './adapter-info.ts';
 
-export type RuntimeName = 'cpu' | 'wasm' | 'webgpu' | 'webgpu-web';
+/** Runtimes in a headless Chromium page (src/runners/browser): onnxruntime-web as browsers run it. */
+export type BrowserRuntimeName = 'browser-wasm' | 'browser-webgpu' | 'browser-webnn';
+export type RuntimeName = 'cpu' | 'wasm' | 'webgpu' | 'webgpu-web' | BrowserRuntimeName;
 
-export const RUNTIMES: readonly RuntimeName[] = ['cpu', 'wasm', 'webgpu', 'webgpu-web'];
+export const BROWSER_RUNTIMES: readonly BrowserRuntimeName[] = ['browser-wasm', 'browser-webgpu', 'browser-webnn'];
+/** The runtimes inside Node: `bench`'s default (a browser runtime starts Chromium, so it is asked for by name). */
+export const NODE_RUNTIMES: readonly RuntimeName[] = ['cpu', 'wasm', 'webgpu', 'webgpu-web'];
+export const RUNTIMES: readonly RuntimeName[] = [...NODE_RUNTIMES, ...BROWSER_RUNTIMES];
+
+export function isBrowserRuntime(name: string): name is BrowserRuntimeName {
+  return (BROWSER_RUNTIMES as readonly string[]).includes(name);
+}
 
 /** `nonfinite`: the run finished but an output holds NaN or ±Inf; never `ok`. */
 export type RowStatus = 'ok' | 'unavailable' | 'unsupported' | 'crashed' | 'timeout' | 'error' | 'nonfinite';
@@ -42,8 +52,25 @@ export interface Availability {
   software?: boolean;
 }
 
+/**
+ * What was in force while a row was timed, read from inside the runtime rather than from the
+ * request (a page that is not cross-origin isolated silently runs ORT-web on one thread).
+ */
+export interface Validity {
+  /** performance.now()'s smallest step where the row was timed (timer-resolution.ts). */
+  timerResolutionUs: number;
+  /** ORT-web's `env.wasm.numThreads` once initialised; absent where the runtime does not say. */
+  threadsUsed?: number;
+  /** WebAssembly SIMD available to the wasm build; absent for runtimes that are not WebAssembly. */
+  simd?: boolean;
+  /** Browser runtimes: the page's `crossOriginIsolated`. */
+  crossOriginIsolated?: boolean;
+  /** Browser runtimes: e.g. 'chromium 156.0.8078.129'. */
+  browser?: string;
+}
+
 export interface OpenOptions {
-  /** Intra-op threads; wasm is always 1 in Node. Unset: ORT's default. */
+  /** Intra-op threads; wasm is always 1 in Node; browser-wasm's `env.wasm.numThreads`. Unset: the runtime's default. */
   threads?: number;
   /** Collect per-node timings for `Session.profile()`. Slows runs down: never time with it on. */
   profile?: boolean;
@@ -75,6 +102,10 @@ export interface Runner {
   /** Never throws: a runtime that cannot run here answers `{ ok: false, reason }`. */
   available(): Promise<Availability>;
   open(model: Uint8Array, options?: OpenOptions): Promise<Session>;
+  /** The GPU adapter the sessions run on (WebGPU runtimes); never throws. */
+  adapter?(): Promise<AdapterDetails | undefined>;
+  /** What the runtime has in force once initialised (threads, SIMD, isolation): see `Validity`. */
+  inForce?(): Promise<Omit<Validity, 'timerResolutionUs'>>;
 }
 
 export function isRuntimeName(name: string): name is RuntimeName {

@@ -8,18 +8,10 @@
  * argument"), and onnxruntime-web's WASM heap is one, so such views are copied first.
  */
 import { errorLine } from '../errors.ts';
+import { type AdapterDetails, type AdapterInfo, adapterDetails, describeAdapter, isFallbackAdapter } from './adapter-info.ts';
 import { noAdapterReason, useSoftwareVulkanIfNoDriverChosen } from './vulkan-env.ts';
 
-export interface AdapterInfo {
-  /** "vendor / architecture / device / description", the parts Dawn reports. */
-  device: string;
-  /** SwiftShader, llvmpipe, lavapipe or any adapter Dawn flags as a fallback (CPU) adapter. */
-  software: boolean;
-}
-
 export type AdapterProbe = { ok: true; adapter: GPUAdapter; info: AdapterInfo } | { ok: false; reason: string };
-
-const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software|cpu/i;
 
 let gpuPromise: Promise<GPU> | undefined;
 
@@ -59,12 +51,6 @@ function patchWriteBuffer(proto: GPUQueue): void {
   proto.writeBuffer = shim as GPUQueue['writeBuffer'];
 }
 
-export function describeAdapter(info: GPUAdapterInfo, isFallback: boolean): AdapterInfo {
-  const parts = [info.vendor, info.architecture, info.device, info.description].filter((p) => p && p.length > 0);
-  const device = parts.length > 0 ? parts.join(' / ') : 'unnamed adapter';
-  return { device, software: isFallback || SOFTWARE_ADAPTER.test(device) };
-}
-
 let adapterPromise: Promise<AdapterProbe> | undefined;
 
 /** The adapter Dawn offers this process (high-performance preference, as ORT asks), never throws. */
@@ -74,11 +60,16 @@ export function dawnAdapter(): Promise<AdapterProbe> {
       const gpu = await dawnGpu();
       const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
       if (!adapter) return { ok: false, reason: noAdapterReason('Dawn: No supported adapters') };
-      const fallback = (adapter.info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
-      return { ok: true, adapter, info: describeAdapter(adapter.info, fallback) };
+      return { ok: true, adapter, info: describeAdapter(adapter.info, isFallbackAdapter(adapter)) };
     } catch (e) {
       return { ok: false, reason: noAdapterReason(`Dawn: ${errorLine(e)}`) };
     }
   })();
   return adapterPromise;
+}
+
+/** The adapter's details for the row's adapter columns, or undefined when Dawn offers none. */
+export async function dawnAdapterDetails(): Promise<AdapterDetails | undefined> {
+  const probe = await dawnAdapter();
+  return probe.ok ? adapterDetails(probe.adapter.info, probe.info.software) : undefined;
 }

@@ -36,14 +36,6 @@ export interface EnvironmentInfo {
   adapter?: string;
 }
 
-/** The WebGPU adapter as Dawn reports it (GPUAdapterInfo). */
-export interface AdapterDetails {
-  vendor: string;
-  architecture: string;
-  /** Dawn's description: on Vulkan the driver's name and version. */
-  driver: string;
-  software: boolean;
-}
 
 export const KERNEL_FLAGS = [
   'sse4_2',
@@ -150,10 +142,6 @@ export async function environmentInfo(adapter?: string): Promise<EnvironmentInfo
   };
 }
 
-/** Dawn's description of an adapter, for the adapter columns. */
-export function adapterDetails(info: Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'description'>, software: boolean): AdapterDetails {
-  return { vendor: info.vendor ?? '', architecture: info.architecture ?? '', driver: info.description ?? '', software };
-}
 
 /** The fingerprint's parts, in order: "AMD EPYC x2 (avx2 fma)", "23.4 GiB", "linux ... x64", "node 20.20.2", "ort-node 1.30.0", "ort-web 1.30.0"[, adapter][, "melbench <commit>"]. */
 export function fingerprintParts(env: EnvironmentInfo): string[] {

@@ -27,7 +27,7 @@ process.once('message', async (request: WorkerRequest) => {
     } else {
       if (request.job.crashForTest) crash(request.job.crashForTest);
       const pending: Promise<void>[] = [];
-      await measure(request.job, (row) => pending.push(reply({ kind: 'row', row })));
+      await measure(getRunner(request.job.runtime), request.job, (row) => pending.push(reply({ kind: 'row', row })));
       await Promise.all(pending);
     }
     await reply({ kind: 'done' });

@@ -30,7 +30,7 @@ const WORKER = workerEntry('runners/isolate-worker.ts');
 export async function runInProcess(job: MeasureJob): Promise<BatchResult[]> {
   const rows: BatchResult[] = [];
   try {
-    await measure(job, (row) => rows.push(row));
+    await measure(getRunner(job.runtime), job, (row) => rows.push(row));
   } catch (e) {
     fillMissing(job, rows, 'error', errorLine(e), await safeAvailability(job));
   }

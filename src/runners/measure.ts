@@ -23,10 +23,11 @@
  * first. Its fallback count is the row's, so the two agree.
  */
 import { errorLine } from '../errors.ts';
-import { type AdapterDetails, adapterDetails } from './environment.ts';
+import type { AdapterDetails } from './adapter-info.ts';
+import type { Availability, Feeds, HostTensor, NodeProfile, OpenOptions, Runner, RowStatus, RuntimeName, Session, Validity } from './contract.ts';
 import { PROBE_INPUT, probeModel } from './probe-model.ts';
 import { countFallbackNodes } from './profile.ts';
-import { getRunner, type Availability, type Feeds, type HostTensor, type NodeProfile, type OpenOptions, type Runner, type RowStatus, type RuntimeName, type Session } from './runner.ts';
+import { timerResolutionUs } from './timer-resolution.ts';
 import { timed, timeSession, type Timing, type TimingConfig } from './timing.ts';
 
 export interface MeasureJob {
@@ -63,6 +64,8 @@ export interface BatchResult {
   nodes?: NodeProfile[];
   /** The WebGPU adapter's details, for webgpu runtimes. */
   adapter?: AdapterDetails;
+  /** What was in force while timing (threads, SIMD, isolation, clock); absent when nothing ran. */
+  validity?: Validity;
 }
 
 /**
@@ -86,14 +89,6 @@ async function initialiseRuntime(runner: Runner): Promise<void> {
   }
 }
 
-async function webgpuAdapter(runtime: RuntimeName): Promise<AdapterDetails | undefined> {
-  if (runtime !== 'webgpu' && runtime !== 'webgpu-web') return undefined;
-  // NOTE: loaded only here, so cpu and wasm jobs never load Dawn.
-  const { dawnAdapter } = await import('./dawn.ts');
-  const probe = await dawnAdapter();
-  return probe.ok ? adapterDetails(probe.adapter.info, probe.info.software) : undefined;
-}
-
 const PROFILE_RUNS = 10;
 const PROFILE_RUNS_SOFTWARE = 2;
 const PROFILE_TIME_MS = 1000;
@@ -111,9 +106,11 @@ async function profileNodes(runner: Runner, job: MeasureJob, feeds: Feeds, most:
   }
 }
 
-/** Runs a job in this process, calling `emit` as each batch finishes. */
-export async function measure(job: MeasureJob, emit: (row: BatchResult) => void): Promise<void> {
-  const runner = getRunner(job.runtime);
+/**
+ * Runs a job on `runner` in this process (or page), calling `emit` as each batch finishes. The
+ * runner is passed in, not looked up, so that a browser page runs this same code on its own runner.
+ */
+export async function measure(runner: Runner, job: MeasureJob, emit: (row: BatchResult) => void): Promise<void> {
   let availability!: Availability;
   let initFailed = false;
   const init = await timed(async () => {
@@ -127,8 +124,10 @@ export async function measure(job: MeasureJob, emit: (row: BatchResult) => void)
     for (const { batch } of job.batches.slice(start)) emit({ batch, status, error, availability, sessionCreateMs, fallbackNodes: null });
   };
   if (!availability.ok) return rowsFrom(0, 'unavailable', availability.reason ?? `${job.runtime} unavailable`);
-  const adapter = await webgpuAdapter(job.runtime).catch(() => undefined);
-  const common = { availability, ...(runtimeInitMs !== undefined ? { runtimeInitMs } : {}), ...(adapter ? { adapter } : {}) };
+  const adapter = await runner.adapter?.().catch(() => undefined);
+  const clockUs = timerResolutionUs();
+  const validity: Validity = { timerResolutionUs: clockUs, ...(await runner.inForce?.().catch(() => ({}))) };
+  const common = { availability, validity, ...(runtimeInitMs !== undefined ? { runtimeInitMs } : {}), ...(adapter ? { adapter } : {}) };
 
   const software = availability.software === true;
   const profileTimed = software && !job.profile;
@@ -151,16 +150,22 @@ export async function measure(job: MeasureJob, emit: (row: BatchResult) => void)
     for (const { batch, feeds } of job.batches) {
       let outputs: Record<string, HostTensor> | undefined;
       try {
-        const measured = await timeSession(session, feeds, timing, async (first) => {
-          outputs = first;
-          if (profileTimed && !profiled) {
-            profiled = true;
-            fallbackNodes = await session.profile().then(
-              (nodes) => countFallbackNodes(nodes, runner.provider),
-              () => null,
-            );
-          }
-        });
+        const measured = await timeSession(
+          session,
+          feeds,
+          timing,
+          async (first) => {
+            outputs = first;
+            if (profileTimed && !profiled) {
+              profiled = true;
+              fallbackNodes = await session.profile().then(
+                (nodes) => countFallbackNodes(nodes, runner.provider),
+                () => null,
+              );
+            }
+          },
+          clockUs / 1000,
+        );
         const nodes = job.profile ? await profileNodes(runner, job, feeds, software ? PROFILE_RUNS_SOFTWARE : PROFILE_RUNS) : undefined;
         if (!nodes && !profiled) {
           profiled = true;

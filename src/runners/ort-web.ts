@@ -12,7 +12,7 @@
  *
  * Profiling: ORT-web's WASM profiler prints each trace event as a line of JSON on stdout through
  * Emscripten's `fs.writeSync(1, ...)`. While a profiled session is open those lines are taken
- * out of stdout and kept for `profile()`; they carry `args.provider` like ORT-node's files. The
+ * out of stdout (trace-lines.ts) and kept for `profile()`; they carry `args.provider` like ORT-node's files. The
  * capture is per process: two profiled ORT-web sessions open at once would share lines.
  * Running, profiling and closing are ort-session.ts's; this file says where the profile is.
  */
@@ -21,6 +21,7 @@ import type { InferenceSession } from 'onnxruntime-web';
 import type { OpenOptions, Session } from './contract.ts';
 import { type OrtInferenceSession, OrtSession } from './ort-session.ts';
 import type { OrtTensorCtor } from './tensors.ts';
+import { TraceLines } from './trace-lines.ts';
 
 export type OrtWeb = typeof import('onnxruntime-web');
 export type OrtWebBuild = 'wasm' | 'webgpu';
@@ -45,62 +46,11 @@ export function ortWebVersion(ort: OrtWeb): string {
   return ort.env.versions?.web ?? ort.env.versions?.common ?? 'unknown';
 }
 
-const TRACE_LINE = /^\s*\{"cat"\s*:/;
 const collectors = new Set<string[]>();
 let originalWriteSync: typeof fs.writeSync | undefined;
-/** The trace event being read: it ends where the next one starts, or at the array's ']'. */
-let pending: string | undefined;
-
-/**
- * One trace event as valid JSON, or undefined. NOTE: ORT writes a node's name into its event
- * unescaped, so a name holding '"' or a newline breaks the JSON (and a newline splits the event
- * over two lines, the second of which would reach stdout as is). The name sits between
- * `"name" :"` and `","args" :`; written again with JSON escapes, the event parses.
- */
-export function repairTraceEvent(text: string): string | undefined {
-  const event = text.trim().replace(/,$/, '');
-  const parses = (t: string) => {
-    try {
-      JSON.parse(t);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (parses(event)) return event;
-  const m = /^(.*?"name"\s*:\s*")([\s\S]*)("\s*,\s*"args"\s*:[\s\S]*)$/.exec(event);
-  if (!m) return undefined;
-  const fixed = `${m[1]}${JSON.stringify(m[2]).slice(1, -1)}${m[3]}`;
-  return parses(fixed) ? fixed : undefined;
-}
-
-/** Hands the event being read to the collectors (an event that cannot be repaired is dropped: never passed to stdout). */
-function finishEvent(): void {
-  if (pending === undefined) return;
-  const event = repairTraceEvent(pending);
-  pending = undefined;
-  if (event) for (const c of collectors) c.push(event);
-}
-
-/** Takes the trace events out of one write to stdout and returns what is left. */
-function takeEvents(text: string): string {
-  const kept: string[] = [];
-  // NOTE: a write's final '\n' ends its last line; it is not an empty line after it.
-  for (const line of (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n')) {
-    if (TRACE_LINE.test(line)) {
-      finishEvent();
-      pending = line;
-    } else if (/^\s*[[\]]\s*$/.test(line)) {
-      // NOTE: the '[' and ']' that open and close ORT's trace array are dropped with it.
-      finishEvent();
-    } else if (pending !== undefined) {
-      pending += `\n${line}`;
-    } else {
-      kept.push(line);
-    }
-  }
-  return kept.join('\n');
-}
+const traceLines = new TraceLines((event) => {
+  for (const c of collectors) c.push(event);
+});
 
 function startCapture(lines: string[]): void {
   collectors.add(lines);
@@ -110,7 +60,7 @@ function startCapture(lines: string[]): void {
   fs.writeSync = function (this: unknown, fd: number, data: unknown, ...rest: unknown[]): number {
     if (fd === 1 && (typeof data === 'string' || data instanceof Uint8Array) && collectors.size > 0) {
       const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
-      const left = takeEvents(text);
+      const left = traceLines.take(text);
       if (left.trim().length === 0) return typeof data === 'string' ? data.length : data.byteLength;
       (original as (...a: unknown[]) => number).call(fs, fd, left + '\n');
       return typeof data === 'string' ? data.length : data.byteLength;
@@ -124,7 +74,7 @@ function stopCapture(lines: string[]): void {
   if (collectors.size === 0 && originalWriteSync) {
     fs.writeSync = originalWriteSync;
     originalWriteSync = undefined;
-    finishEvent();
+    traceLines.finish();
   }
 }
 
@@ -160,7 +110,7 @@ class OrtWebSession extends OrtSession {
   }
 
   protected async readProfile(): Promise<string> {
-    finishEvent();
+    traceLines.finish();
     const json = `[${this.trace!.join(',')}]`;
     await this.dropProfile();
     return json;

@@ -33,6 +33,7 @@ export const ORT_PROVIDER_NAMES: Record<string, string> = {
   cpu: 'CPUExecutionProvider',
   webgpu: 'WebGpuExecutionProvider',
   wasm: 'CPUExecutionProvider',
+  webnn: 'WebNNExecutionProvider',
 };
 
 /** Nodes ORT inserts to move tensors between devices: glue, not fallbacks. */

@@ -5,6 +5,7 @@
  * loads another.
  */
 import { invariant } from '../errors.ts';
+import { browserRunner } from './browser/browser-runner.ts';
 import { cpuRunner } from './cpu.ts';
 import { isRuntimeName, type Runner, RUNTIMES } from './contract.ts';
 import { wasmRunner } from './wasm.ts';
@@ -25,5 +26,7 @@ export function getRunner(name: string): Runner {
       return webgpuRunner;
     case 'webgpu-web':
       return webgpuWebRunner;
+    default:
+      return browserRunner(name);
   }
 }

@@ -21,6 +21,11 @@
  *   three windows rather than two, because on a loaded machine two noisy medians of a 100 M-MAC
  *   wasm model still falling agreed by chance (converged after 1 s; the bare loop's 2 s was faster).
  *
+ * Runs faster than the clock: where a run takes under 20 times the timer's resolution (a browser
+ * page's `performance.now()` steps by 5 us, or 100 us when not cross-origin isolated), a sample is
+ * the mean of `runsPerSample` back-to-back runs, that many chosen from the median of 5 single runs
+ * after warm-up, so that no sample is mostly clock quantisation.
+ *
  * Percentiles use linear interpolation between order statistics (type 7, as numpy). The relative
  * margin of error is Student's t at 95% (two-sided) times the standard error, over the mean.
  */
@@ -92,6 +97,8 @@ export interface Timing {
   warmup: number;
   /** Steady warm-up: whether it reached steady state (false: it hit the cap). Fixed warm-up: null. */
   warmupConverged: boolean | null;
+  /** Runs timed together per sample (each sample their mean); 1 unless a run is under 20x the timer resolution. */
+  runsPerSample: number;
   /** Several sessions (src/sweep/sessions.ts): `samplesMs` are theirs one after another, this many each. */
   sessionSizes?: number[];
 }
@@ -140,10 +147,22 @@ export function summarize(samplesMs: readonly number[]): Pick<Timing, 'meanMs' |
   return { meanMs: mean, p50Ms: quantile(sorted, 0.5), p90Ms: quantile(sorted, 0.9), p99Ms: quantile(sorted, 0.99), minMs: sorted[0], maxMs: sorted[n - 1], stdMs: std, rmePct: rme, samples: n };
 }
 
-async function runTimed(session: Session, feeds: Feeds): Promise<number> {
+/** The mean time of `runs` back-to-back runs. */
+async function runTimed(session: Session, feeds: Feeds, runs = 1): Promise<number> {
   const t0 = performance.now();
-  await session.run(feeds);
-  return performance.now() - t0;
+  for (let i = 0; i < runs; i++) await session.run(feeds);
+  return (performance.now() - t0) / runs;
+}
+
+/** A sample must span at least this many clock steps. */
+export const MIN_STEPS_PER_SAMPLE = 20;
+
+/** How many runs one sample times: enough that it spans MIN_STEPS_PER_SAMPLE steps of a clock of `resolutionMs`. */
+export function runsPerSample(medianRunMs: number, resolutionMs: number): number {
+  const span = MIN_STEPS_PER_SAMPLE * resolutionMs;
+  if (!(resolutionMs > 0) || medianRunMs >= span) return 1;
+  // NOTE: a run below the resolution reads as 0 or one step; one step is the most it can take.
+  return Math.ceil(span / Math.max(medianRunMs, resolutionMs / 2));
 }
 
 /** Runs timed windows until three consecutive window medians agree within the tolerance (after the minimum time), or a cap. */
@@ -175,6 +194,8 @@ export async function timeSession(
   feeds: Feeds,
   config: TimingConfig,
   onFirstRun?: (outputs: Record<string, HostTensor>) => void | Promise<void>,
+  /** The clock's resolution where this runs (timer-resolution.ts); 0: fine enough for any run. */
+  clockResolutionMs = 0,
 ): Promise<Timing> {
   const first = await timed(() => session.run(feeds));
   await onFirstRun?.(first.value);
@@ -193,12 +214,20 @@ export async function timeSession(
     }
   }
 
+  let perSample = 1;
+  // NOTE: Node's clock steps by well under 1 us, 20 steps of it shorter than any model's run: no probe runs there.
+  if (clockResolutionMs >= 0.001) {
+    const probe: number[] = [];
+    for (let i = 0; i < 5; i++) probe.push(await runTimed(session, feeds));
+    perSample = runsPerSample(median(probe), clockResolutionMs);
+  }
+
   const samplesMs: number[] = [];
   const firstSampleAt = new Date().toISOString();
   const sampleStart = performance.now();
   const minSamples = Math.max(1, config.minSamples);
   while (samplesMs.length < minSamples || performance.now() - sampleStart < config.minTimeMs) {
-    samplesMs.push(await runTimed(session, feeds));
+    samplesMs.push(await runTimed(session, feeds, perSample));
   }
-  return { firstRunMs: first.ms, ...summarize(samplesMs), samplesMs, firstSampleAt, warmup, warmupConverged };
+  return { firstRunMs: first.ms, ...summarize(samplesMs), samplesMs, firstSampleAt, warmup, warmupConverged, runsPerSample: perSample };
 }

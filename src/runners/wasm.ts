@@ -5,6 +5,7 @@
 import { errorLine } from '../errors.ts';
 import { loadOrtWeb, openOrtWeb, ortWebVersion } from './ort-web.ts';
 import type { Availability, OpenOptions, Runner, Session } from './contract.ts';
+import { wasmFeatures } from './wasm-features.ts';
 
 export const wasmRunner: Runner = {
   name: 'wasm',
@@ -18,6 +19,11 @@ export const wasmRunner: Runner = {
     } catch (e) {
       return { ...base, ok: false, version: 'unknown', reason: `onnxruntime-web cannot load: ${errorLine(e)} (run npm install)` };
     }
+  },
+
+  async inForce() {
+    const ort = await loadOrtWeb('wasm');
+    return { threadsUsed: ort.env.wasm.numThreads ?? 1, simd: (await wasmFeatures()).simd };
   },
 
   open(model: Uint8Array, options?: OpenOptions): Promise<Session> {

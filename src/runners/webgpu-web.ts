@@ -6,7 +6,7 @@
  */
 import { errorLine } from '../errors.ts';
 import { withoutEmptyTrailingInputs } from '../export/onnx.ts';
-import { dawnAdapter } from './dawn.ts';
+import { dawnAdapter, dawnAdapterDetails } from './dawn.ts';
 import { loadOrtWeb, openOrtWeb, ortWebVersion } from './ort-web.ts';
 import type { Availability, OpenOptions, Runner, Session } from './contract.ts';
 
@@ -35,6 +35,8 @@ export const webgpuWebRunner: Runner = {
     availability ??= probe();
     return availability;
   },
+
+  adapter: dawnAdapterDetails,
 
   async open(model: Uint8Array, options?: OpenOptions): Promise<Session> {
     const a = await webgpuWebRunner.available();

@@ -11,7 +11,7 @@ import { errorLine } from '../errors.ts';
 import { fromOnnx, toOnnx } from '../export/onnx.ts';
 import { withExplicitConvBias } from '../export/passes/explicit-conv-bias.ts';
 import type { Graph } from '../graph/ir.ts';
-import { dawnAdapter } from './dawn.ts';
+import { dawnAdapter, dawnAdapterDetails } from './dawn.ts';
 import { loadOrtNode, openOrtNode, ortNodeVersion } from './ort-node.ts';
 import { PROBE_EXPECTED, PROBE_INPUT, probeModel } from './probe-model.ts';
 import type { Availability, OpenOptions, Runner, Session } from './contract.ts';
@@ -71,6 +71,8 @@ export const webgpuRunner: Runner = {
     availability ??= probe();
     return availability;
   },
+
+  adapter: dawnAdapterDetails,
 
   open(model: Uint8Array, options?: OpenOptions): Promise<Session> {
     useSoftwareVulkanIfNoDriverChosen();

@@ -39,6 +39,8 @@ export function mergeSessions(sessions: readonly BatchResult[]): BatchResult {
     firstSampleAt: timings[0].firstSampleAt,
     warmup: Math.round(med(timings.map((t) => t.warmup))),
     warmupConverged: converged.includes(null) ? null : converged.every(Boolean),
+    // NOTE: each session chose its own grouping; the largest is what some of the samples were.
+    runsPerSample: Math.max(...timings.map((t) => t.runsPerSample ?? 1)),
     sessionSizes: timings.map((t) => t.samplesMs.length),
   };
   const inits = sessions.map((r) => r.runtimeInitMs).filter((x) => x !== undefined);

@@ -13,8 +13,10 @@ import type { ProfileCsv } from '../report/profile-csv.ts';
 import type { SamplesLog } from '../report/samples.ts';
 import { type EnvironmentInfo, environmentInfo } from '../runners/environment.ts';
 import { isFallbackNode } from '../runners/profile.ts';
-import { availableIsolated, type BatchResult, type MeasureJob, runInProcess, runIsolated } from '../runners/isolate.ts';
-import { type Availability, type Feeds, getRunner, type HostTensor, type RuntimeName } from '../runners/runner.ts';
+import type { BrowserOptions } from '../runners/browser/run-in-browser.ts';
+import type { BatchResult, MeasureJob } from '../runners/isolate.ts';
+import { availableAt, type JobPlace, releaseRuntimes, runJob } from '../runners/run-job.ts';
+import type { Availability, Feeds, HostTensor, RuntimeName } from '../runners/runner.ts';
 import type { TimingConfig } from '../runners/timing.ts';
 import { closeFraction, DEFAULT_TOLERANCE, maxAbsDiff, nonFiniteOutputs, outputAgreement, type Tolerance } from '../runners/output-diff.ts';
 import { argmaxRows, confusionMatrix, metricsFrom } from '../train/metrics.ts';
@@ -48,8 +50,10 @@ export interface SweepConfig {
   /** Timing for software (SwiftShader) adapters: a correctness check, so a few samples suffice. */
   softwareTiming: TimingConfig;
   timeoutMs: number;
-  /** Run each (model, runtime) in a child process. */
+  /** Run each (model, runtime) of a Node runtime in a child process. */
   isolate: boolean;
+  /** Browser runtimes: `--browser <path>` and `--no-cross-origin-isolation`. */
+  browser?: BrowserOptions;
   /** Score trained models on software (SwiftShader) adapters too: slow, a correctness check. */
   evalSoftware?: boolean;
   /** `--resume`: cells (resume.ts's cellKey) already in the run, not measured again. */
@@ -110,6 +114,20 @@ function outputColumns(cfg: Pick<SweepConfig, 'tolerance'>, m: BenchModel, r: Ba
   };
 }
 
+/** What was in force while the row was timed (measure.ts's `Validity`); empty where nothing ran or the runtime does not say. */
+function validityColumns(r: BatchResult): Partial<Row> {
+  const v = r.validity;
+  return {
+    threads_used: v?.threadsUsed ?? null,
+    cross_origin_isolated: v?.crossOriginIsolated ?? null,
+    simd: v?.simd ?? null,
+    // NOTE: a browser's clock steps by a rounded 5 or 100 us read back as 4.99999989: 3 decimals say it.
+    timer_resolution_us: v ? Math.round(v.timerResolutionUs * 1000) / 1000 : null,
+    runs_per_sample: r.timing?.runsPerSample ?? null,
+    browser: v?.browser ?? null,
+  };
+}
+
 function rowFor(cfg: SweepConfig, m: BenchModel, runtime: RuntimeName, input: BatchInput, r: BatchResult, ref: Record<string, HostTensor> | undefined, env: EnvironmentInfo): Row {
   const t = r.timing;
   const values: Partial<Row> = {
@@ -156,6 +174,7 @@ function rowFor(cfg: SweepConfig, m: BenchModel, runtime: RuntimeName, input: Ba
     adapter_architecture: r.adapter?.architecture ?? null,
     adapter_driver: r.adapter?.driver ?? null,
     git_commit: env.gitCommit,
+    ...validityColumns(r),
   };
   if (r.status === 'ok' || r.sessionCreateMs > 0) values.session_create_ms = r.sessionCreateMs;
   if (r.outputs) Object.assign(values, outputColumns(cfg, m, r, r.outputs, ref));
@@ -203,7 +222,7 @@ interface Scored {
  * by repeating clips, whose predictions are dropped, so every run has one shape), each run once
  * untimed and once timed; `ms` is the sum of the timed runs.
  */
-async function predictTestSet(cfg: SweepConfig, s: Scored, e: EvalSet, runtime: RuntimeName, isolate: boolean): Promise<Predictions> {
+async function predictTestSet(cfg: SweepConfig, s: Scored, e: EvalSet, runtime: RuntimeName): Promise<Predictions> {
   const per = e.dims.reduce((a, d) => a * d, 1);
   const n = e.y.length;
   const chunks = Math.ceil(n / EVAL_CHUNK);
@@ -221,7 +240,7 @@ async function predictTestSet(cfg: SweepConfig, s: Scored, e: EvalSet, runtime: 
     timing: ONE_RUN,
     timeoutMs: cfg.timeoutMs,
   };
-  const results = isolate ? await runIsolated(job) : await runInProcess(job);
+  const results = await runJob(job, placeOf(cfg));
   const failed = results.find((r) => r.status !== 'ok' || !r.outputs);
   if (failed) return { error: `test-set scoring ${failed.status}: ${failed.error ?? 'no outputs'}` };
   const k = e.classes.length;
@@ -255,6 +274,8 @@ function logConfusion(sinks: SweepSinks, m: BenchModel, runtime: RuntimeName, p:
   sinks.confusion?.append({ model: m.name, variant: m.variant, runtime, classes: e.classes, matrix: confusionMatrix(e.y, p.pred!, e.classes.length) });
 }
 
+const placeOf = (cfg: SweepConfig): JobPlace => ({ isolate: cfg.isolate, ...(cfg.browser ? { browser: cfg.browser } : {}) });
+
 const scored = (m: BenchModel): Scored => ({ bytes: m.bytes, io: m.io, input: firstInputName(m), output: firstOutputName(m) });
 
 const asked = new WeakMap<SweepConfig, Promise<Map<RuntimeName, Availability>>>();
@@ -268,7 +289,7 @@ function availabilities(cfg: SweepConfig): Promise<Map<RuntimeName, Availability
   if (!a) {
     a = (async () => {
       const out = new Map<RuntimeName, Availability>();
-      for (const r of cfg.runtimes) out.set(r, cfg.isolate ? await availableIsolated(r, cfg.timeoutMs) : await getRunner(r).available());
+      for (const r of cfg.runtimes) out.set(r, await availableAt(r, placeOf(cfg), cfg.timeoutMs));
       return out;
     })();
     asked.set(cfg, a);
@@ -276,7 +297,16 @@ function availabilities(cfg: SweepConfig): Promise<Map<RuntimeName, Availability
   return a;
 }
 
+/** Runs the sweep; the browsers its browser runtimes started are closed when it ends, however it ends. */
 export async function runSweep(cfg: SweepConfig, models: BenchModel[], sinks: SweepSinks): Promise<Row[]> {
+  try {
+    return await sweepModels(cfg, models, sinks);
+  } finally {
+    await releaseRuntimes();
+  }
+}
+
+async function sweepModels(cfg: SweepConfig, models: BenchModel[], sinks: SweepSinks): Promise<Row[]> {
   const env = await environmentInfo();
   const avail = await availabilities(cfg);
   const rows: Row[] = [];
@@ -286,7 +316,7 @@ export async function runSweep(cfg: SweepConfig, models: BenchModel[], sinks: Sw
     const reference = await modelReference(cfg, m, allInputs);
     const refs = reference.outputs;
     // The fp32 model's test-split predictions on cpu: agreement_fp32 of a trained model is over the whole split.
-    const referencePred = m.trained && !reference.failure ? await predictTestSet(cfg, m.reference ? { ...scored(m), bytes: m.reference.bytes, io: {} } : scored(m), m.trained.evalSet, 'cpu', cfg.isolate) : undefined;
+    const referencePred = m.trained && !reference.failure ? await predictTestSet(cfg, m.reference ? { ...scored(m), bytes: m.reference.bytes, io: {} } : scored(m), m.trained.evalSet, 'cpu') : undefined;
     // NOTE: --sessions N: every runtime of the model once per session (sessions.ts); a cell's row comes with its last session.
     const sessions = new SessionResults(cfg.sessions ?? 1);
     for (const [session, runtime] of sessionOrder(cfg.runtimes, sessions.sessions)) {
@@ -316,12 +346,10 @@ export async function runSweep(cfg: SweepConfig, models: BenchModel[], sinks: Sw
       // NOTE: an unavailable runtime is not started again for every model: its rows say why at once.
       const measured: BatchResult[] = !a.ok
         ? inputs.map(({ batch }) => ({ batch, status: 'unavailable', error: a.reason ?? `${runtime} unavailable`, availability: a, sessionCreateMs: 0, fallbackNodes: null }))
-        : cfg.isolate
-          ? await runIsolated(job)
-          : await runInProcess(job);
+        : await runJob(job, placeOf(cfg));
       const results = sessions.add(runtime, session, measured);
       if (!results) continue;
-      const scoring = m.trained && a.ok && (!a.software || cfg.evalSoftware) ? await predictTestSet(cfg, scored(m), m.trained.evalSet, runtime, cfg.isolate) : undefined;
+      const scoring = m.trained && a.ok && (!a.software || cfg.evalSoftware) ? await predictTestSet(cfg, scored(m), m.trained.evalSet, runtime) : undefined;
       results.forEach((r, i) => {
         const row = rowFor(cfg, m, runtime, inputs[i], r, refs.get(inputs[i].batch), env);
         if (m.rowExtras && row.status === 'ok') Object.assign(row, m.rowExtras);

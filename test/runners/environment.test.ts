@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { adapterDetails, environmentInfo, fingerprint, gitCommit, kernelFlags, packageVersion } from '../../src/runners/environment.ts';
+import { adapterDetails } from '../../src/runners/adapter-info.ts';
+import { environmentInfo, fingerprint, gitCommit, kernelFlags, packageVersion } from '../../src/runners/environment.ts';
 
 const installed = (name: string) => (JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -4,6 +4,7 @@
  * runtimeInitMs of the first job only; a second job in the same process finds it done.
  */
 import { describe, expect, it } from 'vitest';
+import { getRunner } from '../../src/runners/runner.ts';
 import { measure, type BatchResult, type MeasureJob } from '../../src/runners/measure.ts';
 import { QUICK_TIMING } from '../../src/runners/timing.ts';
 import { TINY_CNN, tinyInput } from './helpers.ts';
@@ -20,7 +21,7 @@ const job = (over: Partial<MeasureJob> = {}): MeasureJob => ({
 
 async function rows(j: MeasureJob): Promise<BatchResult[]> {
   const out: BatchResult[] = [];
-  await measure(j, (r) => out.push(r));
+  await measure(getRunner(j.runtime), j, (r) => out.push(r));
   return out;
 }
 

@@ -14,7 +14,7 @@ function session(samplesMs: number[], over: Partial<BatchResult> = {}, warmup = 
     sessionCreateMs: samplesMs[0] * 100,
     runtimeInitMs: samplesMs[0] * 10,
     fallbackNodes: 0,
-    timing: { firstRunMs: samplesMs[0] * 3, ...summarize(samplesMs), samplesMs, firstSampleAt: `t${samplesMs[0]}`, warmup, warmupConverged: converged },
+    timing: { firstRunMs: samplesMs[0] * 3, ...summarize(samplesMs), samplesMs, firstSampleAt: `t${samplesMs[0]}`, warmup, warmupConverged: converged, runsPerSample: 1 },
     ...over,
   };
 }
