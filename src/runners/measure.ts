@@ -66,6 +66,8 @@ export interface BatchResult {
   adapter?: AdapterDetails;
   /** What was in force while timing (threads, SIMD, isolation, clock); absent when nothing ran. */
   validity?: Validity;
+  /** Browser runtimes: sha256 of the feeds as the page received them (feed-digest.ts), checked against what Node sent. */
+  receivedSha256?: string;
 }
 
 /**

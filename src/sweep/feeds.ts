@@ -25,6 +25,7 @@ import { type SigDim, type Signature, type SigValue, sigShapeText } from '../exp
 import type { Audio, FeatureTensor } from '../features/types.ts';
 import { type DType, isHostDType, isIntegerDType } from '../graph/dtype.ts';
 import { Rng } from '../rng.ts';
+import { feedsSha256 } from '../runners/feed-sha256.ts';
 import { makeTensor } from '../runners/tensors.ts';
 import type { Feeds, HostTensor } from '../runners/runner.ts';
 import { makeBatch, MAX_BATCH_VALUES } from './inputs.ts';
@@ -323,22 +324,6 @@ function tensorFor(p: InputPlan, batch: number, seed: number, index: number): Ho
       return p.dtype === 'float16' ? { type: 'float16', data: toHalfArray(t.data as Float32Array), dims } : t;
     }
   }
-}
-
-function bytesOf(t: HostTensor): Uint8Array {
-  return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-}
-
-/** sha256 of a run's feeds: one input, its bytes; several, name, dtype, dims and bytes of each, in input order. */
-export function feedsSha256(feeds: Feeds, order: readonly string[]): string {
-  const h = createHash('sha256');
-  if (order.length === 1) return h.update(bytesOf(feeds[order[0]])).digest('hex');
-  for (const name of order) {
-    const t = feeds[name];
-    h.update(`${name}\0${t.type}\0${t.dims.join(',')}\0`);
-    h.update(bytesOf(t));
-  }
-  return h.digest('hex');
 }
 
 /** '1x1x64x126' for one input; 'input=[1,512] state=[2,1,128] sr=[]' for several. */

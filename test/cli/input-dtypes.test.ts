@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/errors.ts';
 import { ONNX_ELEM_TYPE } from '../../src/graph/dtype.ts';
 import type { Feeds, HostTensor } from '../../src/runners/runner.ts';
-import { feedsSha256 } from '../../src/sweep/feeds.ts';
+import { feedsSha256 } from '../../src/runners/feed-sha256.ts';
 import { bytesOf, descrOf, npyFile, type NpyTestDType, sampleValues } from '../fixtures/npy-files.ts';
 import { melbenchInProcess as melbench } from './run-in-process.ts';
 

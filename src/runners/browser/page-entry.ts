@@ -5,7 +5,8 @@
  * `window.melbenchEmit`, a binding Node exposes before the page loads (run-in-browser.ts), as soon
  * as its batch is done, so the rows of a page that later crashes or hangs are kept.
  */
-import type { Availability } from '../contract.ts';
+import type { Availability, Feeds } from '../contract.ts';
+import { feedsDigestParts } from '../feed-digest.ts';
 import { type BatchResult, type MeasureJob, measure } from '../measure.ts';
 import { type PageSetup, pageRunner } from './page-runner.ts';
 
@@ -24,6 +25,19 @@ declare global {
   }
 }
 
+/** sha256 (hex) of feeds as received, over the same bytes as Node's input_sha256. */
+async function receivedSha256(feeds: Feeds): Promise<string> {
+  const parts = feedsDigestParts(feeds, Object.keys(feeds));
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.byteLength;
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', all));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 window.melbench = {
   available: (setup) => pageRunner(setup).available(),
 
@@ -31,9 +45,11 @@ window.melbench = {
     const response = await fetch(job.modelUrl);
     if (!response.ok) throw new Error(`model fetch ${job.modelUrl}: HTTP ${response.status}`);
     const { modelUrl: _, ...rest } = job;
+    const received = new Map<number, string>();
+    for (const { batch, feeds } of job.batches) received.set(batch, await receivedSha256(feeds));
     const sent: Promise<void>[] = [];
     await measure(pageRunner(setup), { ...rest, modelBytes: new Uint8Array(await response.arrayBuffer()) }, (row) => {
-      sent.push(window.melbenchEmit(row));
+      sent.push(window.melbenchEmit({ ...row, receivedSha256: received.get(row.batch) }));
     });
     await Promise.all(sent);
   },

@@ -24,6 +24,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { errorLine } from '../../errors.ts';
 import { withoutEmptyTrailingInputs } from '../../export/onnx.ts';
 import type { Availability, BrowserRuntimeName, RowStatus } from '../contract.ts';
+import { feedsSha256 } from '../feed-sha256.ts';
 import type { BatchResult, MeasureJob } from '../measure.ts';
 import { DEFAULT_CHROMIUM, type LaunchedBrowser, launchChromium } from './chromium.ts';
 import { PAGE_HTML, pageScript } from './page-bundle.ts';
@@ -174,6 +175,14 @@ export async function availableInBrowser(runtime: BrowserRuntimeName, options: B
   }
 }
 
+/** A row whose page hashed other input bytes than Node sent is an error: its numbers are not of this input. */
+function checkReceived(job: MeasureJob, row: BatchResult): BatchResult {
+  const feeds = job.batches.find((b) => b.batch === row.batch)?.feeds;
+  const sent = feeds ? feedsSha256(feeds, Object.keys(feeds)) : undefined;
+  if (row.receivedSha256 === sent) return row;
+  return { ...row, status: 'error', error: `the page received other input bytes than were sent (sha256 ${row.receivedSha256 ?? 'none'}, sent ${sent})` };
+}
+
 type Outcome = { status: 'ok' } | { status: RowStatus; error: string };
 
 /**
@@ -207,7 +216,7 @@ export async function runInBrowser(job: MeasureJob, options: BrowserOptions = {}
   try {
     opened = await openPage(host, job.timeoutMs, (row) => {
       if (settled) return; // NOTE: a row that arrives after a timeout was given up on.
-      rows.push(row);
+      rows.push(checkReceived(job, row));
       rearm();
     });
   } catch (e) {
