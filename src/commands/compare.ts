@@ -17,6 +17,7 @@ import { samplesPathFor } from '../report/csv.ts';
 import { renderReport } from '../report/html.ts';
 import { loadRun } from '../report/load-run.ts';
 import { writeHtml, writeReport } from '../report/write-report.ts';
+import { isBrowserRuntime } from '../runners/runner.ts';
 import { compareInterleaved } from '../sweep/interleave.ts';
 import { prepareModels } from '../sweep/models.ts';
 import { newRunId } from '../sweep/run-lifecycle.ts';
@@ -113,6 +114,8 @@ async function compareModels(o: CompareOptions, gate: GateConfig): Promise<Compa
   const { feed, features } = await resolveFeedFlags(o, o.preset);
   const [a, b] = prepareModels({ models: o.models!, preset: o.preset, features, classes: o.classes, seed: o.seed, ...(feed ? { feed } : {}) });
   const runtimes = checkedRuntimes(o.runtimes);
+  const browser = runtimes.find(isBrowserRuntime);
+  if (browser) throw new UserError(`compare --models interleaves A and B in Node worker processes, which cannot run ${browser}: bench each model with --runtimes ${browser}, then compare the two runs' CSVs`);
   process.stderr.write(`melbench: interleaved A/B: ${o.models![0]} (A) vs ${o.models![1]} (B) on ${runtimes.join(', ')}, ${o.rounds} rounds x ${o.runsPerRound} runs per side\n`);
   const cells = await compareInterleaved(
     a,

@@ -6,7 +6,8 @@
  * A cell is (model, variant, runtime, batch, threads, preset). Per paired cell:
  * - status: ok -> crashed, timeout, error or nonfinite is a regression; an ok cell with no
  *   comparable candidate (absent from current, or unavailable / unsupported there) is `missing`,
- *   and one whose conditions differ (a software adapter on one side only) is `incomparable`: both
+ *   and one whose conditions differ (a software adapter on one side only, or threads_used,
+ *   cross_origin_isolated or simd stated differently) is `incomparable`: both
  *   fail the gate unless `--allow-missing`, because a gate that cannot judge a cell must not pass
  *   it; not ok -> ok is an improvement; a new cell is reported, never failed.
  * - latency (both ok, neither on a software adapter): r = median(cur)/median(base) over the raw
@@ -37,6 +38,19 @@ export const keyString = (k: CellKey): string => KEY_FIELDS.map((f) => k[f]).joi
 /** A cell as people read it: 'resnet fp32 cpu b1 t0 default'. */
 export const cellLabel = (k: CellKey): string => `${k.model} ${k.variant} ${k.runtime} b${k.batch} t${k.threads} ${k.preset}`;
 
+/** The columns that say under what a latency was measured: two cells that differ in one measured different things. */
+export const IN_FORCE_COLUMNS = ['threads_used', 'cross_origin_isolated', 'simd'] as const;
+export type InForceColumn = (typeof IN_FORCE_COLUMNS)[number];
+
+/** 'threads_used 2 -> 1' for each in-force column both cells state and state differently. */
+export function inForceDifferences(base: CellData, cur: CellData): string[] {
+  return IN_FORCE_COLUMNS.flatMap((c) => {
+    const a = base.inForce?.[c];
+    const b = cur.inForce?.[c];
+    return a && b && a !== b ? [`${c} ${a} -> ${b}`] : [];
+  });
+}
+
 /** What the gate needs of one cell of one run. */
 export interface CellData {
   key: CellKey;
@@ -51,6 +65,8 @@ export interface CellData {
   modelBytes?: number;
   /** Timed on a software adapter (SwiftShader): its latency is never compared. */
   software: boolean;
+  /** What was in force while timed (schema 6), as the CSV has it; a field left empty is unknown, never a difference. */
+  inForce?: Partial<Record<InForceColumn, string>>;
   /**
    * Interleaved A/B only: `samples` are rounds of this many consecutive runs, round i of both
    * sides measured back to back; the latency CI then resamples whole rounds, paired.
@@ -224,6 +240,10 @@ export function compareCell(base: CellData | undefined, cur: CellData | undefine
   if (base.status === 'ok' && cur.status === 'ok' && base.software !== cur.software) {
     const side = (d: CellData) => (d.software ? 'a software adapter' : 'hardware');
     return { ...out, category: 'incomparable', reasons: [`not comparable: measured on ${side(base)} in the baseline and on ${side(cur)} in current (software_adapter ${base.software} -> ${cur.software})`] };
+  }
+  const differs = base.status === 'ok' && cur.status === 'ok' ? inForceDifferences(base, cur) : [];
+  if (differs.length) {
+    return { ...out, category: 'incomparable', reasons: [`not comparable: measured under other conditions (${differs.join(', ')}); a latency change here would be the conditions', not the model's`] };
   }
   if (base.status === 'ok' && cur.status !== 'ok') {
     verdicts.push('regression');

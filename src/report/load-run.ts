@@ -13,7 +13,7 @@ import { parse } from 'csv-parse/sync';
 import { EXIT, UserError } from '../errors.ts';
 import { SCHEMA_VERSION } from './columns.ts';
 import { samplesPathFor, unsafeText } from './csv.ts';
-import { type CellData, type CellKey, cellLabel, KEY_FIELDS, keyString } from './compare.ts';
+import { type CellData, type CellKey, cellLabel, IN_FORCE_COLUMNS, KEY_FIELDS, keyString } from './compare.ts';
 
 export interface LoadedRun {
   csvPath: string;
@@ -149,6 +149,8 @@ export function loadRun(csvPath: string): LoadedRun {
       ...(r.row.error ? { error: r.row.error } : {}),
       software: r.row.software_adapter === 'true',
     };
+    const inForce = Object.fromEntries(IN_FORCE_COLUMNS.flatMap((c) => (r.row[c] ? [[c, r.row[c]]] : [])));
+    if (Object.keys(inForce).length) cell.inForce = inForce;
     const f1 = optionalNumber(r, 'macro_f1', csvPath);
     const agreement = optionalNumber(r, 'agreement_fp32', csvPath);
     const bytes = optionalNumber(r, 'model_bytes', csvPath);

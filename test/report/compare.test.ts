@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bencherMetricFormat, githubActionBenchmark, markdownReport } from '../../src/report/compare-output.ts';
-import { type CellData, compareCell, compareLatency, compareRuns, DEFAULT_GATE, fingerprintDiffs, gateFails, judgedCells } from '../../src/report/compare.ts';
+import { type CellData, compareCell, compareLatency, compareRuns, DEFAULT_GATE, fingerprintDiffs, gateFails, inForceDifferences, judgedCells } from '../../src/report/compare.ts';
 import { isAscending, mannWhitney, medianCi, normalCdf, ratioOfMedians, ratioOfMediansBlocks, ratioOfMediansPaired } from '../../src/report/stats.ts';
 import { Rng } from '../../src/rng.ts';
 
@@ -166,6 +166,22 @@ describe('cell gates', () => {
     expect(gateFails([flip])).toBe(true);
     expect(gateFails([flip], { allowMissing: true })).toBe(false);
     expect(judgedCells([flip])).toEqual([]);
+  });
+
+  it('cells measured under other conditions (threads_used, cross_origin_isolated, simd) are not comparable and fail; an unstated side is no difference', () => {
+    const isolated = { threads_used: '2', cross_origin_isolated: 'true', simd: 'true' };
+    // current is 40% faster, but on 2 threads against 1: not an improvement to report
+    const r = compareCell(cell({ inForce: { ...isolated, threads_used: '1', cross_origin_isolated: 'false' } }), cell({ samples: latencies(5, 200, 0.6), inForce: isolated }));
+    expect(r.category).toBe('incomparable');
+    expect(r.latency).toBeUndefined();
+    expect(r.reasons[0]).toMatch(/threads_used 1 -> 2, cross_origin_isolated false -> true/);
+    expect(gateFails([r])).toBe(true);
+    expect(gateFails([r], { allowMissing: true })).toBe(false);
+    expect(compareCell(cell({ inForce: { simd: 'true' } }), cell({ inForce: { simd: 'false' } })).reasons[0]).toMatch(/simd true -> false/);
+    // the same conditions, or a side that does not state a column (a schema-5 run, onnxruntime-node), are judged as usual
+    expect(compareCell(cell({ inForce: isolated }), cell({ inForce: isolated })).category).toBe('unchanged');
+    expect(compareCell(cell(), cell({ inForce: isolated })).category).toBe('unchanged');
+    expect(inForceDifferences(cell({ inForce: { threads_used: '4' } }), cell({ inForce: { simd: 'true' } }))).toEqual([]);
   });
 
   it('a metric blank on one side is not judged, and says so', () => {
