@@ -7,7 +7,7 @@
  */
 import { fitTable, terminalWidth, wrapList, wrapText } from '../report/terminal-table.ts';
 import { type EnvironmentInfo, environmentInfo, fingerprintParts } from '../runners/environment.ts';
-import { availableIsolated } from '../runners/isolate.ts';
+import { availableAt, releaseRuntimes } from '../runners/run-job.ts';
 import { RUNTIMES, type Availability } from '../runners/runner.ts';
 import type { RegisterCommand } from './command.ts';
 
@@ -26,11 +26,15 @@ export function doctorText(runtimes: readonly Availability[], env: EnvironmentIn
 export const register: RegisterCommand = (program) => {
   program
     .command('doctor')
-    .description('check each runtime (cpu, wasm, webgpu, webgpu-web) and print the environment fingerprint')
+    .description('check each runtime (cpu, wasm, webgpu, webgpu-web and the browser-* runtimes) and print the environment fingerprint')
     .option('--json', 'print JSON instead of a table')
     .action(async (o: { json?: boolean }) => {
       const runtimes: Availability[] = [];
-      for (const r of RUNTIMES) runtimes.push(await availableIsolated(r));
+      try {
+        for (const r of RUNTIMES) runtimes.push(await availableAt(r, { isolate: true }, 60_000));
+      } finally {
+        await releaseRuntimes();
+      }
       const adapter = runtimes.find((a) => a.ok && a.provider === 'webgpu' && a.device)?.device;
       const env = await environmentInfo(adapter);
       if (o.json) {

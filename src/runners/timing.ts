@@ -23,8 +23,8 @@
  *
  * Runs faster than the clock: where a run takes under 20 times the timer's resolution (a browser
  * page's `performance.now()` steps by 5 us, or 100 us when not cross-origin isolated), a sample is
- * the mean of `runsPerSample` back-to-back runs, that many chosen from the median of 5 single runs
- * after warm-up, so that no sample is mostly clock quantisation.
+ * the mean of `runsPerSample` back-to-back runs, that many calibrated after warm-up on groups of
+ * 1, 2, 4, ... runs until one spans 10 steps, so that no sample is mostly clock quantisation.
  *
  * Percentiles use linear interpolation between order statistics (type 7, as numpy). The relative
  * margin of error is Student's t at 95% (two-sided) times the standard error, over the mean.
@@ -156,13 +156,31 @@ async function runTimed(session: Session, feeds: Feeds, runs = 1): Promise<numbe
 
 /** A sample must span at least this many clock steps. */
 export const MIN_STEPS_PER_SAMPLE = 20;
+/** A calibration group must span this many steps, so its per-run time is within 10% of the truth. */
+const CALIBRATION_STEPS = 10;
+const MAX_RUNS_PER_SAMPLE = 1 << 20;
 
-/** How many runs one sample times: enough that it spans MIN_STEPS_PER_SAMPLE steps of a clock of `resolutionMs`. */
-export function runsPerSample(medianRunMs: number, resolutionMs: number): number {
+/** How many runs one sample times, from a group of `groupRuns` runs that took `groupMs`: enough to span MIN_STEPS_PER_SAMPLE steps of a clock of `resolutionMs`. */
+export function runsPerSample(groupMs: number, groupRuns: number, resolutionMs: number): number {
   const span = MIN_STEPS_PER_SAMPLE * resolutionMs;
-  if (!(resolutionMs > 0) || medianRunMs >= span) return 1;
-  // NOTE: a run below the resolution reads as 0 or one step; one step is the most it can take.
-  return Math.ceil(span / Math.max(medianRunMs, resolutionMs / 2));
+  const perRun = groupMs / groupRuns;
+  if (!(resolutionMs > 0) || perRun >= span) return 1;
+  return Math.min(MAX_RUNS_PER_SAMPLE, Math.ceil(span / Math.max(perRun, Number.MIN_VALUE)));
+}
+
+/**
+ * Calibration: groups of 1, 2, 4, ... runs until one spans CALIBRATION_STEPS clock steps (as
+ * timeit's autorange), then `runsPerSample` of it. NOTE: a single run shorter than the clock's
+ * step reads as 0 or one step, which says nothing of its length; only a group that spans several
+ * steps does.
+ */
+async function calibrate(session: Session, feeds: Feeds, resolutionMs: number): Promise<number> {
+  for (let n = 1; ; n *= 2) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await session.run(feeds);
+    const ms = performance.now() - t0;
+    if (ms >= CALIBRATION_STEPS * resolutionMs || n >= MAX_RUNS_PER_SAMPLE) return runsPerSample(ms, n, resolutionMs);
+  }
 }
 
 /** Runs timed windows until three consecutive window medians agree within the tolerance (after the minimum time), or a cap. */
@@ -214,13 +232,8 @@ export async function timeSession(
     }
   }
 
-  let perSample = 1;
-  // NOTE: Node's clock steps by well under 1 us, 20 steps of it shorter than any model's run: no probe runs there.
-  if (clockResolutionMs >= 0.001) {
-    const probe: number[] = [];
-    for (let i = 0; i < 5; i++) probe.push(await runTimed(session, feeds));
-    perSample = runsPerSample(median(probe), clockResolutionMs);
-  }
+  // NOTE: Node's clock steps by well under 1 us, 20 steps of it shorter than any model's run: no calibration there.
+  const perSample = clockResolutionMs >= 0.001 ? await calibrate(session, feeds, clockResolutionMs) : 1;
 
   const samplesMs: number[] = [];
   const firstSampleAt = new Date().toISOString();

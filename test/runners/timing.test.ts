@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { softwareTimingOf, timingOf } from '../../src/commands/options.ts';
 import { getRunner, type Session } from '../../src/runners/runner.ts';
-import { DEFAULT_TIMING, QUICK_TIMING, quantile, STEADY_WARMUP, summarize, tCritical975, timed, timeSession } from '../../src/runners/timing.ts';
+import { DEFAULT_TIMING, MIN_STEPS_PER_SAMPLE, QUICK_TIMING, quantile, runsPerSample, STEADY_WARMUP, summarize, tCritical975, timed, timeSession } from '../../src/runners/timing.ts';
 import { TINY_CNN, tinyInput } from './helpers.ts';
 
 /**
@@ -164,6 +164,45 @@ describe('timeSession', () => {
     expect(DEFAULT_TIMING.minSamples).toBeGreaterThanOrEqual(30);
     expect(DEFAULT_TIMING.steady).toEqual(STEADY_WARMUP);
     expect(STEADY_WARMUP.tolerance).toBeLessThanOrEqual(0.05);
+  });
+});
+
+describe('runs faster than the clock', () => {
+  /** A session whose runs take `runMs` on a clock that steps by `stepMs` (a browser page's performance.now()). */
+  function coarseClockSession(runMs: number, stepMs: number): Session & { runs: number } {
+    let clock = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => Math.floor(clock / stepMs) * stepMs);
+    const s = {
+      runs: 0,
+      inputNames: ['x'],
+      outputNames: ['y'],
+      async run() {
+        await Promise.resolve();
+        clock += runMs;
+        s.runs++;
+        return {};
+      },
+      profile: async () => [],
+      close: async () => undefined,
+    };
+    return s;
+  }
+  const FIXED = { warmupIterations: 2, warmupTimeMs: 0, minSamples: 10, minTimeMs: 0 };
+
+  it('times a 12 us run on a 100 us clock in groups spanning at least 20 steps, each sample its true mean within 10%', async () => {
+    const t = await timeSession(coarseClockSession(0.012, 0.1), {}, FIXED, undefined, 0.1);
+    // one run reads as 0 or 100 us: single runs would give p50 0
+    expect(t.runsPerSample).toBeGreaterThanOrEqual(Math.ceil((MIN_STEPS_PER_SAMPLE * 0.1 * 0.9) / 0.012));
+    for (const x of t.samplesMs) expect(Math.abs(x - 0.012) / 0.012).toBeLessThan(0.1);
+    expect(t.samples).toBe(10);
+  });
+
+  it('times a run of 20 steps or more one by one, and never batches on a fine clock (Node)', async () => {
+    expect((await timeSession(coarseClockSession(2.5, 0.1), {}, FIXED, undefined, 0.1)).runsPerSample).toBe(1);
+    vi.restoreAllMocks();
+    expect((await timeSession(coarseClockSession(0.012, 0.0001), {}, FIXED, undefined, 0.0001)).runsPerSample).toBe(1);
+    expect(runsPerSample(1, 1, 0)).toBe(1);
+    expect(runsPerSample(0.5, 10, 0.005)).toBe(2); // 50 us per run, 100 us span
   });
 });
 

@@ -13,9 +13,19 @@ import { type PageSetup, pageRunner } from './page-runner.ts';
 /** A job as the page receives it: the model is fetched from `modelUrl` rather than copied through the protocol. */
 export type PageJob = Omit<MeasureJob, 'modelBytes'> & { modelUrl: string };
 
+/** benchmarks/browser-threads.ts's reference: a plain loop, as a page's own code would time a model. */
+export interface PlainLoop {
+  warmupRuns: number;
+  warmupMs: number;
+  runs: number;
+  runsMs: number;
+}
+
 export interface PageApi {
   available(setup: PageSetup): Promise<Availability>;
   measure(setup: PageSetup, job: PageJob): Promise<void>;
+  /** The median of `await session.run(feeds)` in a plain loop after a plain warm-up (no measure.ts), in ms. */
+  plainLoop(setup: PageSetup, job: PageJob, loop: PlainLoop): Promise<number>;
 }
 
 declare global {
@@ -52,5 +62,26 @@ window.melbench = {
       sent.push(window.melbenchEmit({ ...row, receivedSha256: received.get(row.batch) }));
     });
     await Promise.all(sent);
+  },
+
+  async plainLoop(setup, job, loop) {
+    const bytes = new Uint8Array(await (await fetch(job.modelUrl)).arrayBuffer());
+    const feeds = job.batches[0].feeds;
+    const session = await pageRunner(setup).open(bytes, job.open);
+    try {
+      const w0 = performance.now();
+      for (let i = 0; i < loop.warmupRuns || performance.now() - w0 < loop.warmupMs; i++) await session.run(feeds);
+      const xs: number[] = [];
+      const s0 = performance.now();
+      for (let i = 0; i < loop.runs || performance.now() - s0 < loop.runsMs; i++) {
+        const t = performance.now();
+        await session.run(feeds);
+        xs.push(performance.now() - t);
+      }
+      xs.sort((a, b) => a - b);
+      return xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
+    } finally {
+      await session.close();
+    }
   },
 };

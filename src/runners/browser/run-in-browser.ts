@@ -28,7 +28,7 @@ import { feedsSha256 } from '../feed-sha256.ts';
 import type { BatchResult, MeasureJob } from '../measure.ts';
 import { DEFAULT_CHROMIUM, type LaunchedBrowser, launchChromium } from './chromium.ts';
 import { PAGE_HTML, pageScript } from './page-bundle.ts';
-import type { PageJob } from './page-entry.ts';
+import type { PageJob, PlainLoop } from './page-entry.ts';
 import { BROWSER_PROVIDERS, ORT_FILES, ortBuildFile, type PageSetup } from './page-runner.ts';
 import { type RunServer, serveRun } from './static-server.ts';
 
@@ -72,6 +72,8 @@ async function startHost(runtime: BrowserRuntimeName, o: BrowserOptions): Promis
       hosts.delete(keyOf(runtime, o));
       void server.close();
     });
+    // NOTE: one line per browser: which one runs the rows, and where its page is (tests find the server's port here).
+    process.stderr.write(`melbench: ${runtime}: ${launched.version} started in ${Math.round(launched.launchMs)} ms; page at ${server.url('index.html')}${o.isolated === false ? ' (not cross-origin isolated)' : ''}\n`);
     return { launched, server, unpaidLaunchMs: launched.launchMs };
   } catch (e) {
     await launched.browser.close().catch(() => {});
@@ -267,4 +269,25 @@ export async function runInBrowser(job: MeasureJob, options: BrowserOptions = {}
   // NOTE: the browser's start (first job only) and this page's load come before the page's own runtime init.
   for (const r of rows) if (r.runtimeInitMs !== undefined) r.runtimeInitMs += launchMs + loadMs;
   return rows;
+}
+
+/**
+ * benchmarks/browser-threads.ts's reference loop: the median of a plain `await session.run()` loop
+ * in a fresh page of `job.runtime` (first batch only, no measure.ts), to hold the harness's
+ * browser rows against. Throws on any failure: a benchmark, not a sweep.
+ */
+export async function plainLoopInBrowser(job: MeasureJob, loop: PlainLoop, options: BrowserOptions = {}): Promise<number> {
+  const runtime = job.runtime as BrowserRuntimeName;
+  const host = await hostFor(runtime, options);
+  const model = `model-${++jobCount}.onnx`;
+  host.server.add(model, { body: job.modelBytes, type: 'application/octet-stream' });
+  const { context, page } = await openPage(host, job.timeoutMs);
+  try {
+    const { modelBytes: _, ...rest } = job;
+    const pageJob: PageJob = { ...rest, modelUrl: host.server.url(model) };
+    return await page.evaluate(({ setup, pageJob, loop }) => window.melbench.plainLoop(setup, pageJob, loop), { setup: setupFor(runtime, host, job.open.threads), pageJob, loop });
+  } finally {
+    await closeContext(host, context);
+    host.server.remove(model);
+  }
 }
