@@ -56,6 +56,9 @@ const runtimes: Availability[] = [
   { runtime: 'wasm', provider: 'wasm', ok: true, version: '1.30.0', device: 'WebAssembly SIMD, 1 thread', software: false },
   { runtime: 'webgpu', provider: 'webgpu', ok: true, version: '1.30.0', device: machine.adapter, software: true },
   { runtime: 'webgpu-web', provider: 'webgpu', ok: false, version: '1.30.0', software: false, reason: 'no WebGPU adapter (Dawn: No supported adapters); Vulkan drivers from VK_ICD_FILENAMES=/tmp/x/missing-icd.json' },
+  { runtime: 'browser-wasm', provider: 'wasm', ok: true, version: '1.30.0', device: 'WebAssembly SIMD, 2 threads asked', software: false },
+  { runtime: 'browser-webgpu', provider: 'webgpu', ok: true, version: '1.30.0', device: 'google / swiftshader', software: true },
+  { runtime: 'browser-webnn', provider: 'webnn', ok: false, version: '1.30.0', software: false, reason: "navigator.ml.createContext() failed in chromium 156.0.8078.129 with --enable-features=WebMachineLearningNeuralNetwork: NotSupportedError: Failed to execute 'createContext' on 'ML': WebNN is not supported on this platform." },
 ];
 
 describe('doctor text', () => {

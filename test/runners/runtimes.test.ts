@@ -7,12 +7,14 @@
  * average pool, so about 2e-5, and 1e-4 leaves margin while still catching any real bug (a wrong
  * layout or a dropped bias moves outputs by 1e-2 or more).
  *
- * WebGPU runtimes run through runIsolated (the path a sweep takes), which gives the child the
- * Vulkan settings it needs; they are skipped only when no WebGPU adapter exists at all.
+ * Jobs run where a sweep runs them (runJob): Node runtimes in a child process, which gives WebGPU
+ * the Vulkan settings it needs, browser runtimes in a page of headless Chromium. A runtime is
+ * skipped only when it is unavailable here, with the reason in the test's title.
  */
 import { existsSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { availableIsolated, runIsolated, type BatchResult } from '../../src/runners/isolate.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BatchResult } from '../../src/runners/isolate.ts';
+import { availableAt, releaseRuntimes, runJob } from '../../src/runners/run-job.ts';
 import { getRunner, RUNTIMES, type HostTensor } from '../../src/runners/runner.ts';
 import { QUICK_TIMING } from '../../src/runners/timing.ts';
 import { relMaxDiff, TINY_CNN, tinyCnnWithEmptyBias, tinyInput } from './helpers.ts';
@@ -28,7 +30,9 @@ const BATCHES = [1, 3];
 const SLOW: Partial<Record<string, { batches: number[]; timeoutMs: number }>> = { 'webgpu-web': { batches: [1], timeoutMs: 400_000 } };
 const feedsFor = (batch: number) => ({ x: tinyInput(batch) });
 
-const availability = Object.fromEntries(await Promise.all(RUNTIMES.map(async (r) => [r, await availableIsolated(r)] as const)));
+const availability = Object.fromEntries(await Promise.all(RUNTIMES.map(async (r) => [r, await availableAt(r, { isolate: true }, 60_000)] as const)));
+
+afterAll(() => releaseRuntimes());
 
 let reference: HostTensor[];
 beforeAll(async () => {
@@ -51,14 +55,14 @@ describe.each(RUNTIMES)('runtime %s', (name) => {
   const title = `runs the tiny CNN within ${TOLERANCE} of cpu${a.ok ? '' : ` (skipped: ${name} unavailable: ${a.reason})`}`;
   const { batches, timeoutMs } = SLOW[name] ?? { batches: BATCHES, timeoutMs: 170_000 };
   it.skipIf(!a.ok)(title, async () => {
-    const rows: BatchResult[] = await runIsolated({
+    const rows: BatchResult[] = await runJob({
       runtime: name,
       modelBytes: TINY_CNN,
       batches: batches.map((batch) => ({ batch, feeds: feedsFor(batch) })),
       open: {},
       timing: QUICK_TIMING,
       timeoutMs,
-    });
+    }, { isolate: true });
     expect(rows.map((r) => r.batch)).toEqual(batches);
     for (const [i, row] of rows.entries()) {
       expect(row.status, row.error).toBe('ok');
@@ -71,14 +75,14 @@ describe.each(RUNTIMES)('runtime %s', (name) => {
   }, timeoutMs + 20_000);
 });
 
-describe('webgpu-web and empty optional inputs', () => {
-  const a = availability['webgpu-web'];
-  it.skipIf(!a.ok)(`runs a Conv whose bias is named '' like cpu${a.ok ? '' : ` (skipped: webgpu-web unavailable: ${a.reason})`}`, async () => {
+describe.each(['webgpu-web', 'browser-webgpu'] as const)('%s and empty optional inputs', (name) => {
+  const a = availability[name];
+  it.skipIf(!a.ok)(`runs a Conv whose bias is named '' like cpu${a.ok ? '' : ` (skipped: ${name} unavailable: ${a.reason})`}`, async () => {
     const model = tinyCnnWithEmptyBias();
     const cpu = await getRunner('cpu').open(model);
     const expected = (await cpu.run(feedsFor(1))).probs;
     await cpu.close();
-    const [row] = await runIsolated({ runtime: 'webgpu-web', modelBytes: model, batches: [{ batch: 1, feeds: feedsFor(1) }], open: {}, timing: QUICK_TIMING, timeoutMs: 400_000 });
+    const [row] = await runJob({ runtime: name, modelBytes: model, batches: [{ batch: 1, feeds: feedsFor(1) }], open: {}, timing: QUICK_TIMING, timeoutMs: 400_000 }, { isolate: true });
     expect(row.status, row.error).toBe('ok');
     expect(relMaxDiff(row.outputs!.probs, expected)).toBeLessThanOrEqual(TOLERANCE);
     // Without its bias the Conv computes something else: the model really changed.
@@ -88,8 +92,8 @@ describe('webgpu-web and empty optional inputs', () => {
 
 describe('WebGPU on this machine', () => {
   const icd = existsSync(SWIFTSHADER_ICD) || Boolean(process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES);
-  it.skipIf(!icd)(`finds an adapter for both WebGPU runtimes where chromium (SwiftShader) or a Vulkan ICD is installed${icd ? '' : ` (skipped: no ${SWIFTSHADER_ICD} and neither VK_ICD_FILENAMES nor VK_DRIVER_FILES set)`}`, () => {
-    for (const r of ['webgpu', 'webgpu-web'] as const) {
+  it.skipIf(!icd)(`finds an adapter for the three WebGPU runtimes where chromium (SwiftShader) or a Vulkan ICD is installed${icd ? '' : ` (skipped: no ${SWIFTSHADER_ICD} and neither VK_ICD_FILENAMES nor VK_DRIVER_FILES set)`}`, () => {
+    for (const r of ['webgpu', 'webgpu-web', 'browser-webgpu'] as const) {
       expect(availability[r].ok, availability[r].reason).toBe(true);
       expect(availability[r].device).toBeTruthy();
     }
