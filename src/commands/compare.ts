@@ -194,7 +194,9 @@ export const register: RegisterCommand = (program) => {
       if (!o.models && hasFeedFlags(o)) throw new UserError('--input, --dim and --shape feed the models of --models a b; stored runs were fed when they were measured');
       if (!o.models && runs.length !== 2) throw new UserError(`compare needs a baseline and a current report (got ${runs.length} file(s)), or --models a b`);
       const c = o.models ? await compareModels(o, gate) : compareFiles(runs, gate);
-      if (!judgedCells(c.results).length) {
+      // NOTE: cells that are not comparable are a finding (what differs, exit 1), not "nothing to compare", unless --allow-missing waives them.
+      const flagged = !o.allowMissing && c.results.some((r) => r.category === 'incomparable');
+      if (!judgedCells(c.results).length && !flagged) {
         throw new UserError(`nothing to compare: no cell of ${c.baseLabel} has a comparable cell in ${c.curLabel} (${c.results.length} cell(s): missing, unavailable, not comparable, or failed on both sides); check that both runs measured the same models and runtimes on this kind of machine`);
       }
       for (const d of c.fingerprint) {
