@@ -61,3 +61,40 @@ export abstract class OrtSession implements Session {
     }
   }
 }
+
+/** Trace events that ORT-web prints and someone else collects (ort-web.ts from stdout, a page from its console). */
+export interface CollectedTrace {
+  /** The events so far, each one valid JSON. */
+  events: string[];
+  /** Hands on an event still being read. */
+  flush(): void;
+  /** Stops collecting into `events`. */
+  stop(): void;
+}
+
+/** An ORT-web session: its profile is the trace its collector gathered while the session was open. */
+export class CollectedTraceSession extends OrtSession {
+  constructor(
+    session: OrtInferenceSession,
+    Tensor: OrtTensorCtor,
+    private trace: CollectedTrace | undefined,
+  ) {
+    super(session, Tensor);
+  }
+
+  protected get profiling(): boolean {
+    return this.trace !== undefined;
+  }
+
+  protected async readProfile(): Promise<string> {
+    this.trace!.flush();
+    const json = `[${this.trace!.events.join(',')}]`;
+    await this.dropProfile();
+    return json;
+  }
+
+  protected async dropProfile(): Promise<void> {
+    this.trace?.stop();
+    this.trace = undefined;
+  }
+}

@@ -19,7 +19,7 @@
 import fs from 'node:fs';
 import type { InferenceSession } from 'onnxruntime-web';
 import type { OpenOptions, Session } from './contract.ts';
-import { type OrtInferenceSession, OrtSession } from './ort-session.ts';
+import { CollectedTraceSession, type OrtInferenceSession } from './ort-session.ts';
 import type { OrtTensorCtor } from './tensors.ts';
 import { TraceLines } from './trace-lines.ts';
 
@@ -89,35 +89,10 @@ export async function openOrtWeb(
   if (trace) startCapture(trace);
   try {
     const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', ...sessionOptions, ...(trace ? { enableProfiling: true } : {}), ...(options.externalData ? { externalData: options.externalData } : {}) });
-    return new OrtWebSession(session, ort.Tensor as unknown as OrtTensorCtor, trace);
+    const collected = trace ? { events: trace, flush: () => traceLines.finish(), stop: () => stopCapture(trace) } : undefined;
+    return new CollectedTraceSession(session as unknown as OrtInferenceSession, ort.Tensor as unknown as OrtTensorCtor, collected);
   } catch (e) {
     if (trace) stopCapture(trace);
     throw e;
-  }
-}
-
-class OrtWebSession extends OrtSession {
-  constructor(
-    session: InferenceSession,
-    Tensor: OrtTensorCtor,
-    private trace: string[] | undefined,
-  ) {
-    super(session as unknown as OrtInferenceSession, Tensor);
-  }
-
-  protected get profiling(): boolean {
-    return this.trace !== undefined;
-  }
-
-  protected async readProfile(): Promise<string> {
-    traceLines.finish();
-    const json = `[${this.trace!.join(',')}]`;
-    await this.dropProfile();
-    return json;
-  }
-
-  protected async dropProfile(): Promise<void> {
-    if (this.trace) stopCapture(this.trace);
-    this.trace = undefined;
   }
 }

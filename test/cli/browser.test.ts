@@ -8,11 +8,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { connectResult } from '../fixtures/connect-result.ts';
 import { DEFAULT_TOLERANCE } from '../../src/runners/output-diff.ts';
 import { onnxFixture, writeFixture } from '../fixtures/onnx-models.ts';
 
@@ -157,15 +157,4 @@ function alive(pid: string): boolean {
   if (!existsSync(`/proc/${pid}/stat`)) return false;
   // NOTE: a zombie awaiting its reaper has exited.
   return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-}
-
-function connectResult(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve('connected');
-    });
-    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? String(e)));
-  });
 }

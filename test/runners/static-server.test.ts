@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { connectResult } from '../fixtures/connect-result.ts';
 import { InternalError } from '../../src/errors.ts';
 import { type RunServer, serveRun } from '../../src/runners/browser/static-server.ts';
 
@@ -67,16 +68,6 @@ function raw(port: number, request: string): Promise<RawResponse> {
 const get = (s: RunServer, target: string, method = 'GET', host = `127.0.0.1:${s.port}`) => raw(s.port, `${method} ${target} HTTP/1.1\nHost: ${host}\nConnection: close`);
 
 /** The error code of a TCP connection to `port` on 127.0.0.1 ('connected' when it connects). */
-function connectResult(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
-  });
-}
 
 function expectIsolationHeaders(h: { get(name: string): string | null | undefined }, isolated: boolean) {
   expect(h.get('cache-control')).toBe('no-store');

@@ -6,11 +6,12 @@ import { TINY_CNN, tinyInput } from './helpers.ts';
 
 /**
  * A fake session whose k-th run (0-based, the first run included) takes latency(k) ms on a fake
- * performance.now clock: the timings are exact, whatever the load on the machine.
+ * performance.now clock: the timings are exact, whatever the load on the machine. The clock steps
+ * by `stepMs` (0: exact; a browser page's performance.now() steps by 0.005 or 0.1 ms).
  */
-function scriptedSession(latency: (k: number) => number): Session & { runs: number } {
+function scriptedSession(latency: (k: number) => number, stepMs = 0): Session & { runs: number } {
   let clock = 0;
-  vi.spyOn(performance, 'now').mockImplementation(() => clock);
+  vi.spyOn(performance, 'now').mockImplementation(() => (stepMs ? Math.floor(clock / stepMs) * stepMs : clock));
   const s = {
     runs: 0,
     inputNames: ['x'],
@@ -168,25 +169,7 @@ describe('timeSession', () => {
 });
 
 describe('runs faster than the clock', () => {
-  /** A session whose runs take `runMs` on a clock that steps by `stepMs` (a browser page's performance.now()). */
-  function coarseClockSession(runMs: number, stepMs: number): Session & { runs: number } {
-    let clock = 0;
-    vi.spyOn(performance, 'now').mockImplementation(() => Math.floor(clock / stepMs) * stepMs);
-    const s = {
-      runs: 0,
-      inputNames: ['x'],
-      outputNames: ['y'],
-      async run() {
-        await Promise.resolve();
-        clock += runMs;
-        s.runs++;
-        return {};
-      },
-      profile: async () => [],
-      close: async () => undefined,
-    };
-    return s;
-  }
+  const coarseClockSession = (runMs: number, stepMs: number) => scriptedSession(() => runMs, stepMs);
   const FIXED = { warmupIterations: 2, warmupTimeMs: 0, minSamples: 10, minTimeMs: 0 };
 
   it('times a 12 us run on a 100 us clock in groups spanning at least 20 steps, each sample its true mean within 10%', async () => {

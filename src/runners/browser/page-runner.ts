@@ -17,10 +17,9 @@
  * `console.log` bound when the WASM module is created. So `console.log` is wrapped before ORT
  * loads, and while a profiled session is open its trace lines are taken out (trace-lines.ts).
  */
-import type { InferenceSession } from 'onnxruntime-web';
 import { type AdapterDetails, adapterDetails, describeAdapter, isFallbackAdapter } from '../adapter-info.ts';
 import type { Availability, BrowserRuntimeName, OpenOptions, Runner, Session } from '../contract.ts';
-import { type OrtInferenceSession, OrtSession } from '../ort-session.ts';
+import { CollectedTraceSession, type OrtInferenceSession } from '../ort-session.ts';
 import type { OrtTensorCtor } from '../tensors.ts';
 import { TraceLines } from '../trace-lines.ts';
 import { wasmFeatures } from '../wasm-features.ts';
@@ -81,32 +80,6 @@ function wrapConsole(): void {
     const left = traceLines.take(args.map(String).join(' '));
     if (left.trim().length > 0) original(left);
   };
-}
-
-class PageSession extends OrtSession {
-  constructor(
-    session: InferenceSession,
-    Tensor: OrtTensorCtor,
-    private trace: string[] | undefined,
-  ) {
-    super(session as unknown as OrtInferenceSession, Tensor);
-  }
-
-  protected get profiling(): boolean {
-    return this.trace !== undefined;
-  }
-
-  protected async readProfile(): Promise<string> {
-    traceLines.finish();
-    const json = `[${this.trace!.join(',')}]`;
-    await this.dropProfile();
-    return json;
-  }
-
-  protected async dropProfile(): Promise<void> {
-    if (this.trace) collectors.delete(this.trace);
-    this.trace = undefined;
-  }
 }
 
 type WebGpuAdapter = { adapter: GPUAdapter; details: AdapterDetails; device: string } | { reason: string };
@@ -203,7 +176,8 @@ export function pageRunner(setup: PageSetup): Runner {
           ...(trace ? { enableProfiling: true } : {}),
           ...(options.externalData ? { externalData: options.externalData } : {}),
         });
-        return new PageSession(session, ort.Tensor as unknown as OrtTensorCtor, trace);
+        const collected = trace ? { events: trace, flush: () => traceLines.finish(), stop: () => collectors.delete(trace) } : undefined;
+        return new CollectedTraceSession(session as unknown as OrtInferenceSession, ort.Tensor as unknown as OrtTensorCtor, collected);
       } catch (e) {
         if (trace) collectors.delete(trace);
         throw e;
