@@ -5,6 +5,7 @@
  * timings out of the page's console.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CHROMIUM, missingBrowser } from '../../src/runners/browser/chromium.ts';
 import { closeBrowsers, runInBrowser } from '../../src/runners/browser/run-in-browser.ts';
 import type { MeasureJob } from '../../src/runners/measure.ts';
 import { MIN_STEPS_PER_SAMPLE, QUICK_TIMING } from '../../src/runners/timing.ts';
@@ -54,5 +55,11 @@ describe('runInBrowser', () => {
     for (const n of row.nodes!) expect(n.provider).toBe('CPUExecutionProvider');
     expect(row.fallbackNodes).toBe(0);
     expect(row.receivedSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('a machine without Chromium is told where it was looked for and what to install', () => {
+    expect(missingBrowser(DEFAULT_CHROMIUM, () => false)).toBe('chromium not found at /usr/bin/chromium (apt-get install chromium)');
+    expect(missingBrowser('/opt/chrome/chrome', () => false)).toBe('browser not found at /opt/chrome/chrome (--browser takes the path of a Chromium or Chrome executable)');
+    expect(missingBrowser(DEFAULT_CHROMIUM, () => true)).toBeUndefined();
   });
 });

@@ -38,8 +38,8 @@ export interface LaunchedBrowser {
 }
 
 /** Why the browser at `path` cannot be used, or undefined when it is there. */
-export function missingBrowser(path: string): string | undefined {
-  if (existsSync(path)) return undefined;
+export function missingBrowser(path: string, exists: (path: string) => boolean = existsSync): string | undefined {
+  if (exists(path)) return undefined;
   return path === DEFAULT_CHROMIUM ? `chromium not found at ${DEFAULT_CHROMIUM} (apt-get install chromium)` : `browser not found at ${path} (--browser takes the path of a Chromium or Chrome executable)`;
 }
 
