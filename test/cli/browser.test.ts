@@ -7,12 +7,12 @@
  * interrupted browser run leaves no server listening and no browser running.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { connectResult } from '../fixtures/connect-result.ts';
+import { connectResult, portPrinted } from '../fixtures/connect-result.ts';
 import { DEFAULT_TOLERANCE } from '../../src/runners/output-diff.ts';
 import { onnxFixture, writeFixture } from '../fixtures/onnx-models.ts';
 
@@ -129,18 +129,9 @@ describe('browser runtimes from the CLI', () => {
 
   it('SIGINT during a browser run: exit 130, the page server no longer listens, the browser is gone', async () => {
     const child = spawn(process.execPath, [BIN, 'bench', 'resnet', '--runtimes', 'browser-wasm', '--samples', '1000000', '--warmup', '0', '--no-report', '-o', join(dir, 'sigint.csv')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stderr.on('data', (c: string) => {
-        stderr += c;
-        const m = /page at http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code} before the browser started: ${stderr}`)));
-    });
-    const browsers = (readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)).filter((pid) => /chrom/i.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')));
+    const port = await portPrinted(child, child.stderr, /page at http:\/\/127\.0\.0\.1:(\d+)\//);
+    const browsers = childrenOf(child.pid!).filter((pid) => /chrom/i.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')));
     expect(browsers.length).toBeGreaterThan(0);
     expect(await connectResult(port)).toBe('connected');
     await new Promise((r) => setTimeout(r, 1500)); // into the page's measurement
@@ -152,6 +143,19 @@ describe('browser runtimes from the CLI', () => {
     expect(browsers.filter((pid) => alive(pid))).toEqual([]);
   });
 });
+
+/** The pids whose parent is `parent`, from /proc/<pid>/stat (field 4, after the command's closing parenthesis). */
+function childrenOf(parent: number): string[] {
+  return readdirSync('/proc').filter((pid) => {
+    if (!/^\d+$/.test(pid)) return false;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent;
+    } catch {
+      return false; // NOTE: a process that exited while the list was read.
+    }
+  });
+}
 
 function alive(pid: string): boolean {
   if (!existsSync(`/proc/${pid}/stat`)) return false;

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectResult } from '../fixtures/connect-result.ts';
+import { connectResult, portPrinted } from '../fixtures/connect-result.ts';
 import { InternalError } from '../../src/errors.ts';
 import { type RunServer, serveRun } from '../../src/runners/browser/static-server.ts';
 
@@ -276,22 +276,14 @@ describe('serveRun: shutdown', () => {
 
   it('is closed on SIGINT by melbench interrupt handler, which exits 130', async () => {
     const child = spawn(process.execPath, ['--import', TSX, CHILD], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8');
+    const out = { text: '' };
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on('data', (c: string) => {
-        stdout += c;
-        const m = /^port (\d+) /m.exec(stdout);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`child exited ${code} before listening: ${stdout}`)));
-    });
+    const port = await portPrinted(child, child.stdout, /^port (\d+) /m, out);
     expect(await connectResult(port)).toBe('connected');
-    expect(stdout).not.toMatch(/^closed$/m);
+    expect(out.text).not.toMatch(/^closed$/m);
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(stdout).toMatch(/^closed$/m);
+    expect(out.text).toMatch(/^closed$/m);
     expect(await connectResult(port)).toBe('ECONNREFUSED');
   });
 });
