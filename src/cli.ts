@@ -13,6 +13,7 @@ import { register as compare } from './commands/compare.ts';
 import type { RegisterCommand } from './commands/command.ts';
 import { register as data } from './commands/data.ts';
 import { register as doctor } from './commands/doctor.ts';
+import { register as explain } from './commands/explain.ts';
 import { register as exportModel } from './commands/export.ts';
 import { register as features } from './commands/features.ts';
 import { register as frontend } from './commands/frontend.ts';
@@ -28,7 +29,7 @@ import { killChildren } from './runners/children.ts';
 import { clearResumeHint, resumeHint } from './sweep/interrupt.ts';
 import { packageRoot } from './package-root.ts';
 
-const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate, quantize, prune, compare, baseline, report];
+const COMMANDS: RegisterCommand[] = [bench, models, exportModel, doctor, features, frontend, data, trainModel, ablate, quantize, prune, compare, explain, baseline, report];
 
 /** melbench's version, from its package.json. */
 function packageVersion(): string {

@@ -11,6 +11,7 @@
  *      export              passes on the IR, ONNX bytes, cost
  *      runners             run ONNX bytes on a runtime (and the output-difference math)
  *      train               runs training and calibration graphs on the runners
+ *      explain             the per-tensor error of two runs and where they part (same layer as train)
  *      report              the row schema, the CSV/samples/profile sinks, the gate, HTML
  *      sweep               drives the runners over models x variants x runtimes and writes
  *                          rows through report's sinks
@@ -41,7 +42,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['features'],
   ['export'],
   ['runners'],
-  ['train'],
+  ['train', 'explain'],
   ['report'],
   ['sweep'],
   ['ablate'],
