@@ -14,6 +14,7 @@
 import { EXIT, UserError } from '../errors.ts';
 import { type Divergence, findDivergence, type TensorError } from '../explain/divergence.ts';
 import { exposeIntermediates } from '../explain/instrument.ts';
+import { tensorMap } from '../explain/tensor-map.ts';
 import { nodeProviders } from '../explain/node-providers.ts';
 import { toOnnx } from '../export/onnx.ts';
 import type { Attr, Graph } from '../graph/ir.ts';
@@ -92,17 +93,35 @@ function attrText(a: Attr): string | undefined {
 const num = (x: number, digits = 3) => (Number.isFinite(x) ? x.toPrecision(digits) : x > 0 ? 'inf' : '-inf');
 
 function tableText(d: Divergence, width: number): string {
-  const rows = d.tensors.map((t: TensorError) => [t.node || '(input)', t.opType, t.tensor, num(t.maxAbs), num(t.snrDb), num(t.relError), t.within ? 'yes' : 'no', t === d.first?.outputs[0] ? '<- first' : '']);
+  const rows = d.tensors.map((t: TensorError) => [t.node || '(input)', t.opType, t.tensor, num(t.maxAbs), num(t.snrDb), num(t.snrLostDb), num(t.relError), t.within ? 'yes' : 'no', t === d.first?.outputs[0] ? '<- first' : '']);
   return fitTable(
-    [{ head: 'node', wrap: true }, { head: 'op', drop: 3 }, { head: 'tensor', wrap: true, drop: 4 }, { head: 'max |Δ|' }, { head: 'SNR dB' }, { head: 'rel err', drop: 2 }, { head: 'within' }, { head: '', drop: 1 }],
+    [{ head: 'node', wrap: true }, { head: 'op', drop: 4 }, { head: 'tensor', wrap: true, drop: 5 }, { head: 'max |Δ|' }, { head: 'SNR dB' }, { head: 'lost dB', drop: 2 }, { head: 'rel err', drop: 3 }, { head: 'within' }, { head: '', drop: 1 }],
     rows,
     width,
   );
 }
 
+/** The nodes that lose the most SNR themselves (their output's SNR below their inputs'), worst first. */
+export function worstLayers(d: Divergence, most = 5): TensorError[] {
+  return d.tensors.filter((t) => t.node && t.snrLostDb > 0 && Number.isFinite(t.snrLostDb)).sort((x, y) => y.snrLostDb - x.snrLostDb).slice(0, most);
+}
+
+function worstText(d: Divergence, layerB: (t: TensorError) => string, b: Side): string {
+  const worst = worstLayers(d);
+  if (!worst.length || d.tensors.every((t) => t.within)) return '';
+  const name = (t: TensorError) => (layerB(t) === t.node ? `${t.node} (${t.opType})` : `${layerB(t)} on ${b.spec} (${t.node} here)`);
+  return `layers that lose the most SNR (input SNR - output SNR): ${worst.map((t) => `${name(t)} ${num(t.snrLostDb)} dB`).join(', ')}\n`;
+}
+
 function firstText(d: Divergence, a: Side, b: Side, ra: SideRun, rb: SideRun, g: Graph, tol: Tolerance): string {
   const compared = `${d.tensors.length} tensor(s) compared at atol ${tol.atol}, rtol ${tol.rtol}`;
-  if (!d.first) return `no divergent node: every compared tensor of ${b.spec} is within the tolerance of ${a.spec} (${compared})\n`;
+  if (!d.first) {
+    const off = d.tensors.filter((t) => !t.within);
+    if (!off.length) return `no divergent node: every compared tensor of ${b.spec} is within the tolerance of ${a.spec} (${compared})\n`;
+    const inputs = off.filter((t) => !t.node);
+    const where = inputs.length ? `the input ${inputs.map((t) => `${t.tensor} (SNR ${num(t.snrDb)} dB)`).join(', ')} already differs on ${b.spec} (a variant that quantizes its input)` : `${off[0].tensor} is the first tensor off`;
+    return `no node is the first to leave the tolerance: ${where}; ${off.length} tensor(s) off (${compared})\n`;
+  }
   const n = d.first.node;
   const weights = new Map(g.initializers.map((t) => [t.name, t.dims]));
   const shapeOf = (name: string) => (ra.outputs[name]?.dims ?? weights.get(name) ?? []).join('x') || 'scalar';
@@ -117,6 +136,7 @@ function firstText(d: Divergence, a: Side, b: Side, ra: SideRun, rb: SideRun, g:
     `  inputs: ${n.inputs.filter(Boolean).map((i) => `${i} [${shapeOf(i)}]`).join(', ')}; outputs: ${n.outputs.filter(Boolean).map((o) => `${o} [${shapeOf(o)}]`).join(', ')}`,
     ...(attrs.length ? [`  attributes: ${attrs.join(', ')}`] : []),
     ...(d.first.weightsDiffer.length ? [`  weights that differ between the two models: ${d.first.weightsDiffer.join(', ')}`] : []),
+    ...(d.first.unmatchedInputs.length ? [`  not compared: ${d.first.unmatchedInputs.join(', ')} (no tensor of that name on ${b.spec}: a pass folded or renamed it)`] : []),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -159,17 +179,27 @@ export const register: RegisterCommand = (program) => {
     } finally {
       await releaseRuntimes();
     }
-    const d = findDivergence(ma.graph!, ra.outputs, rb.outputs, tol, same ? undefined : mb.graph);
+    // NOTE: b's tensors keyed by the a-tensor they stand for (a quantized variant's dequantized values: tensor-map.ts).
+    const map = same ? undefined : tensorMap(ma.graph!, mb.graph!);
+    // NOTE: the graph inputs are compared too: both sides were fed the same bytes, but a quantized variant re-quantizes its input.
+    const bAll = { ...ia.feeds, ...rb.outputs };
+    const bByA = map ? Object.fromEntries([...map.toB].flatMap(([na, nb]) => (bAll[nb] ? [[na, bAll[nb]]] : []))) : bAll;
+    const d = findDivergence(ma.graph!, { ...ia.feeds, ...ra.outputs }, bByA, tol, same ? undefined : mb.graph);
+    /** b's node for a's tensor: the one that computes it there (a quantized Conv with its folded BN and Relu). */
+    const layerB = (t: TensorError) => map?.producers.get(t.tensor) ?? t.node;
+    rb.providers = new Map(d.tensors.map((t) => [t.node, rb.providers.get(layerB(t)) ?? '']).filter(([, p]) => p) as [string, string][]);
     const notes = [ra.fallback && `${a.spec}: ${ra.fallback}`, rb.fallback && `${b.spec}: ${rb.fallback}`].filter(Boolean) as string[];
     if (o.json) {
-      const first = d.first ? { node: d.first.node.name, opType: d.first.node.opType, outputs: d.first.outputs, weightsDiffer: d.first.weightsDiffer, providers: { a: ra.providers.get(d.first.node.name) ?? null, b: rb.providers.get(d.first.node.name) ?? null } } : null;
-      const tensors = d.tensors.map((t) => ({ ...t, providers: { a: ra.providers.get(t.node) ?? null, b: rb.providers.get(t.node) ?? null } }));
-      process.stdout.write(`${JSON.stringify({ a: a.spec, b: b.spec, inputSha256: ia.sha256, tolerance: tol, notes, tensors, first }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`);
+      const first = d.first ? { node: d.first.node.name, opType: d.first.node.opType, outputs: d.first.outputs, weightsDiffer: d.first.weightsDiffer, unmatchedInputs: d.first.unmatchedInputs, providers: { a: ra.providers.get(d.first.node.name) ?? null, b: rb.providers.get(d.first.node.name) ?? null } } : null;
+      const tensors = d.tensors.map((t) => ({ ...t, layerB: layerB(t), providers: { a: ra.providers.get(t.node) ?? null, b: rb.providers.get(t.node) ?? null } }));
+      const worst = worstLayers(d).map((t) => ({ node: t.node, layerB: layerB(t), snrLostDb: t.snrLostDb }));
+      process.stdout.write(`${JSON.stringify({ a: a.spec, b: b.spec, inputSha256: ia.sha256, tolerance: tol, notes, tensors, first, worstLayers: worst }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`);
       return;
     }
     for (const n of notes) process.stderr.write(`melbench: note: ${n}\n`);
     process.stdout.write(`${a.spec} vs ${b.spec}, input sha256 ${ia.sha256.slice(0, 16)}…\n`);
     process.stdout.write(tableText(d, terminalWidth()));
     process.stdout.write(firstText(d, a, b, ra, rb, ma.graph!, tol));
+    process.stdout.write(worstText(d, layerB, b));
   });
 };

@@ -26,6 +26,12 @@ export interface TensorError {
   snrDb: number;
   relError: number;
   within: boolean;
+  /**
+   * What this node itself cost in SNR: the lowest SNR among the activations it reads (Infinity for
+   * a graph input or weights only) minus its output's. The layers that lose the most rank first
+   * (onnxruntime's `qdq_loss_debug` reports the SNR per activation; this is its difference).
+   */
+  snrLostDb: number;
 }
 
 export interface FirstDivergence {
@@ -34,6 +40,8 @@ export interface FirstDivergence {
   outputs: TensorError[];
   /** Initializers of the node whose values differ between the two graphs (two models only). */
   weightsDiffer: string[];
+  /** Activations it reads that have no counterpart on side b (a value a pass folded away): not compared. */
+  unmatchedInputs: string[];
 }
 
 export interface Divergence {
@@ -48,7 +56,7 @@ function floats(t: HostTensor): ArrayLike<number> | undefined {
 }
 
 /** Errors of `b` against `a`; undefined when they are not float tensors of one shape. */
-export function tensorError(a: HostTensor, b: HostTensor, tol: Tolerance): Omit<TensorError, 'tensor' | 'node' | 'opType'> | undefined {
+export function tensorError(a: HostTensor, b: HostTensor, tol: Tolerance): Omit<TensorError, 'tensor' | 'node' | 'opType' | 'snrLostDb'> | undefined {
   const x = floats(a);
   const y = floats(b);
   if (!x || !y || x.length !== y.length || a.dims.join() !== b.dims.join()) return undefined;
@@ -80,28 +88,61 @@ function sameTensor(a: Graph['initializers'][number] | undefined, b: Graph['init
 export function findDivergence(g: Graph, a: Record<string, HostTensor>, b: Record<string, HostTensor>, tol: Tolerance, gb?: Graph): Divergence {
   const errors = new Map<string, TensorError>();
   const tensors: TensorError[] = [];
+  const weights = new Map(g.initializers.map((t) => [t.name, t]));
+  const weightsB = new Map((gb ?? g).initializers.map((t) => [t.name, t]));
+  const activations = (node: Node) => node.inputs.filter((i) => i && !weights.has(i));
+  const producer = new Map<string, Node>();
+  for (const n of g.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
+  const upstream = new Map<string, number>();
+  /**
+   * The SNR of a value, or where it was not compared (a value a pass folded away on side b: the
+   * Conv and BatchNormalization before a quantized Conv's fused Relu), the lowest SNR of the
+   * compared values it is computed from, so a fused group is charged its loss as one layer.
+   */
+  const upstreamSnr = (v: string): number => {
+    const e = errors.get(v);
+    if (e) return e.snrDb;
+    if (upstream.has(v)) return upstream.get(v)!;
+    const p = producer.get(v);
+    upstream.set(v, Number.POSITIVE_INFINITY); // NOTE: guards a cycle; ONNX graphs have none.
+    const snr = p ? Math.min(Number.POSITIVE_INFINITY, ...activations(p).map(upstreamSnr)) : Number.POSITIVE_INFINITY;
+    upstream.set(v, snr);
+    return snr;
+  };
+  const within = new Map<string, boolean>();
+  const upstreamWithin = (v: string): boolean => {
+    const e = errors.get(v);
+    if (e) return e.within;
+    if (within.has(v)) return within.get(v)!;
+    const p = producer.get(v);
+    within.set(v, true);
+    const ok = p ? activations(p).every(upstreamWithin) : true;
+    within.set(v, ok);
+    return ok;
+  };
   const record = (tensor: string, node: Node | undefined) => {
     if (!a[tensor] || !b[tensor]) return;
     const e = tensorError(a[tensor], b[tensor], tol);
     if (!e) return;
-    const te = { tensor, node: node?.name ?? '', opType: node?.opType ?? 'input', ...e };
+    const inputSnr = node ? Math.min(Number.POSITIVE_INFINITY, ...activations(node).map(upstreamSnr)) : Number.POSITIVE_INFINITY;
+    // NOTE: Infinity - Infinity (an exact node fed exactly) is no loss, not NaN.
+    const snrLostDb = inputSnr === e.snrDb ? 0 : inputSnr - e.snrDb;
+    const te = { tensor, node: node?.name ?? '', opType: node?.opType ?? 'input', ...e, snrLostDb };
     errors.set(tensor, te);
     tensors.push(te);
   };
   for (const v of g.inputs) record(v.name, undefined);
-  const weights = new Map(g.initializers.map((t) => [t.name, t]));
-  const weightsB = new Map((gb ?? g).initializers.map((t) => [t.name, t]));
   let first: FirstDivergence | undefined;
   for (const node of g.nodes) {
     for (const out of node.outputs) if (out) record(out, node);
     if (first) continue;
     const off = node.outputs.flatMap((o) => (errors.get(o) && !errors.get(o)!.within ? [errors.get(o)!] : []));
     if (!off.length) continue;
-    // NOTE: an input with no error of its own (an integer shape, a value neither side returned) does not clear or condemn the node.
-    const inputsWithin = node.inputs.every((i) => !i || weights.has(i) || errors.get(i)?.within !== false);
-    if (!inputsWithin) continue;
+    // NOTE: an input with no error of its own (a value side b folded away) is as good as what it is computed from; an integer shape is.
+    if (!activations(node).every(upstreamWithin)) continue;
     const weightsDiffer = gb ? node.inputs.filter((i) => i && weights.has(i) && !sameTensor(weights.get(i), weightsB.get(i))) : [];
-    first = { node, outputs: off, weightsDiffer };
+    const unmatchedInputs = activations(node).filter((i) => !errors.has(i) && a[i] !== undefined && (b[i] === undefined || tensorError(a[i], b[i], tol) === undefined));
+    first = { node, outputs: off, weightsDiffer, unmatchedInputs };
   }
   return { tensors, ...(first ? { first } : {}) };
 }

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromOnnxFile, toOnnx } from '../../src/export/onnx.ts';
+import { encodeNpy } from '../../src/features/npy.ts';
+import { Rng } from '../../src/rng.ts';
 import { availableIsolated } from '../../src/runners/isolate.ts';
 import { onnxFixture, writeFixture } from '../fixtures/onnx-models.ts';
 
@@ -79,6 +81,26 @@ describe('melbench explain', () => {
     expect(e.tensors.length).toBeGreaterThan(20);
     expect(e.tensors.some((t) => t.providers.b === 'WebGpuExecutionProvider')).toBe(true);
     if (e.first) expect(e.tensors.find((t) => t.node === e.first!.node)!.within).toBe(false);
+  });
+
+  it("a QDQ int8 variant: each float tensor against its dequantized counterpart, the input's quantization named, layers ranked by the SNR they lose", () => {
+    const q = join(dir, 'dws-resnet-qdq.onnx');
+    const made = melbench('quantize', original, '--mode', 'static-qdq', '--calib', 'random', '--dim', 'T=126', '-o', q);
+    expect(made.code, made.stderr).toBe(0);
+    // the features the calibration saw: standard-normal, like --calib random's samples
+    const rng = new Rng(5);
+    const features = join(dir, 'normal.npy');
+    writeFileSync(features, encodeNpy({ dims: [1, 64, 126], data: Float32Array.from({ length: 64 * 126 }, () => rng.normal()) }));
+    const e = explainJson(`${original}@cpu`, `${q}@cpu`, '--input', features) as Explained & { worstLayers: { node: string; layerB: string; snrLostDb: number }[] };
+    const quantized = fromOnnxFile(q);
+    const convs = new Set(quantized.nodes.filter((n) => n.opType === 'Conv' || n.opType === 'Gemm').map((n) => n.name));
+    expect(e.first).toBeNull();
+    expect(e.tensors[0]).toMatchObject({ tensor: 'mel', node: '', within: false });
+    // int8 is not exact, yet every compared tensor keeps most of its signal (tens of dB)
+    for (const t of e.tensors) expect(Number(t.snrDb), t.tensor).toBeGreaterThan(15);
+    expect(e.worstLayers.length).toBeGreaterThan(0);
+    for (const w of e.worstLayers) expect(convs.has(w.layerB) || w.layerB === w.node, w.layerB).toBe(true);
+    expect(e.worstLayers.map((w) => w.snrLostDb)).toEqual([...e.worstLayers.map((w) => w.snrLostDb)].sort((x, y) => y - x));
   });
 
   it('refuses sides with different inputs, a side without @runtime, and an unknown runtime: one line, exit 2', () => {

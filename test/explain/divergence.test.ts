@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findDivergence, tensorError } from '../../src/explain/divergence.ts';
 import { nodeProviders } from '../../src/explain/node-providers.ts';
+import { tensorMap } from '../../src/explain/tensor-map.ts';
 import type { Graph, Node } from '../../src/graph/ir.ts';
 import type { HostTensor } from '../../src/runners/runner.ts';
 
@@ -56,5 +57,33 @@ describe('nodeProviders', () => {
     const p = (name: string, provider: string) => ({ name, opType: 'Conv', provider, meanUs: 1, calls: 1 });
     const m = nodeProviders(['stem/conv', 'stage1/bn', 'stage1/bn_1', 'head/fc'], [p('stem/conv_nchwc', 'CPUExecutionProvider'), p('stage1/bn_1_bn_nchwc', 'CPUExecutionProvider'), p('stage1/bn_bn_nchwc', 'X'), p('ReorderOutput_token_72', 'CPUExecutionProvider'), p('head/fc', 'WebGpuExecutionProvider')]);
     expect(Object.fromEntries(m)).toEqual({ 'stem/conv': 'CPUExecutionProvider', 'stage1/bn_1': 'CPUExecutionProvider', 'stage1/bn': 'X', 'head/fc': 'WebGpuExecutionProvider' });
+  });
+});
+
+describe('tensorMap', () => {
+  it("maps a float value to its QDQ variant's dequantized tensor, and charges it to the node that computes it there", () => {
+    const a: Graph = { ...graph(2), nodes: [node('conv', ['x', 'w'], ['c']), node('relu', ['c'], ['r']), node('head', ['r'], ['y'])] };
+    const q = (name: string, inputs: string[], outputs: string[], opType: string): Node => ({ ...node(name, inputs, outputs), opType });
+    // the variant folded relu into its conv, whose output keeps the name 'r', then re-quantized it
+    const b: Graph = { ...graph(2), nodes: [q('x/q', ['x', 's'], ['x_q'], 'QuantizeLinear'), q('x/dq', ['x_q', 's'], ['x_dq'], 'DequantizeLinear'), q('conv', ['x_dq', 'w'], ['r'], 'Conv'), q('r/q', ['r', 's'], ['r_q'], 'QuantizeLinear'), q('r/dq', ['r_q', 's'], ['r_dq'], 'DequantizeLinear'), node('head', ['r_dq'], ['y'])] };
+    const m = tensorMap(a, b);
+    expect(Object.fromEntries(m.toB)).toEqual({ x: 'x_dq', r: 'r_dq', y: 'y' });
+    expect(Object.fromEntries(m.producers)).toEqual({ r: 'conv' });
+  });
+
+  it("charges a fused group's loss to the layer it became: the SNR upstream of values side b does not have", () => {
+    const a: Graph = { ...graph(2), nodes: [node('conv', ['x', 'w'], ['c']), node('relu', ['c'], ['r'])] };
+    const x = t(1, 2, 3, 4);
+    // b has no 'c' (folded away): relu's loss is measured from x, the nearest value both have
+    const d = findDivergence(a, { x, c: t(1, 2, 3, 4), r: t(1, 2, 3, 4) }, { x: t(1, 2, 3, 4.01), r: t(1, 2, 3.1, 4.1) }, tol);
+    const [ex, er] = d.tensors;
+    expect(ex.tensor).toBe('x');
+    expect(er.tensor).toBe('r');
+    expect(er.snrLostDb).toBeCloseTo(ex.snrDb - er.snrDb, 9);
+    // x itself is off (a variant that re-quantizes its input): no node is the first to leave
+    expect(d.first).toBeUndefined();
+    const exact = findDivergence(a, { x, c: t(1, 2, 3, 4), r: t(1, 2, 3, 4) }, { x, r: t(1, 2, 3.1, 4.1) }, tol);
+    expect(exact.first?.node.name).toBe('relu');
+    expect(exact.first?.unmatchedInputs).toEqual(['c']);
   });
 });
