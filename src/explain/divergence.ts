@@ -93,33 +93,27 @@ export function findDivergence(g: Graph, a: Record<string, HostTensor>, b: Recor
   const activations = (node: Node) => node.inputs.filter((i) => i && !weights.has(i));
   const producer = new Map<string, Node>();
   for (const n of g.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
-  const upstream = new Map<string, number>();
   /**
-   * The SNR of a value, or where it was not compared (a value a pass folded away on side b: the
-   * Conv and BatchNormalization before a quantized Conv's fused Relu), the lowest SNR of the
-   * compared values it is computed from, so a fused group is charged its loss as one layer.
+   * A value's error, or where it was not compared (a value side b folded away: the Conv and
+   * BatchNormalization before a quantized Conv's fused Relu), the fold of what it is computed
+   * from, so that a fused group is judged and charged as one layer. Memoized per fold.
    */
-  const upstreamSnr = (v: string): number => {
-    const e = errors.get(v);
-    if (e) return e.snrDb;
-    if (upstream.has(v)) return upstream.get(v)!;
-    const p = producer.get(v);
-    upstream.set(v, Number.POSITIVE_INFINITY); // NOTE: guards a cycle; ONNX graphs have none.
-    const snr = p ? Math.min(Number.POSITIVE_INFINITY, ...activations(p).map(upstreamSnr)) : Number.POSITIVE_INFINITY;
-    upstream.set(v, snr);
-    return snr;
+  const upstream = <T>(own: (e: TensorError) => T, combine: (xs: T[]) => T, none: T) => {
+    const memo = new Map<string, T>();
+    const at = (v: string): T => {
+      const e = errors.get(v);
+      if (e) return own(e);
+      if (memo.has(v)) return memo.get(v)!;
+      memo.set(v, none); // NOTE: guards a cycle; ONNX graphs have none.
+      const p = producer.get(v);
+      const folded = p ? combine(activations(p).map(at)) : none;
+      memo.set(v, folded);
+      return folded;
+    };
+    return at;
   };
-  const within = new Map<string, boolean>();
-  const upstreamWithin = (v: string): boolean => {
-    const e = errors.get(v);
-    if (e) return e.within;
-    if (within.has(v)) return within.get(v)!;
-    const p = producer.get(v);
-    within.set(v, true);
-    const ok = p ? activations(p).every(upstreamWithin) : true;
-    within.set(v, ok);
-    return ok;
-  };
+  const upstreamSnr = upstream((e) => e.snrDb, (xs) => Math.min(Number.POSITIVE_INFINITY, ...xs), Number.POSITIVE_INFINITY);
+  const upstreamWithin = upstream((e) => e.within, (xs) => xs.every(Boolean), true);
   const record = (tensor: string, node: Node | undefined) => {
     if (!a[tensor] || !b[tensor]) return;
     const e = tensorError(a[tensor], b[tensor], tol);
