@@ -18,7 +18,7 @@ import { tensorMap } from '../explain/tensor-map.ts';
 import { nodeProviders } from '../explain/node-providers.ts';
 import { toOnnx } from '../export/onnx.ts';
 import type { Attr, Graph } from '../graph/ir.ts';
-import { fitTable, terminalWidth } from '../report/terminal-table.ts';
+import { fitTable, terminalWidth, wrapText } from '../report/terminal-table.ts';
 import { DEFAULT_TOLERANCE, type Tolerance } from '../runners/output-diff.ts';
 import { releaseRuntimes, runJob } from '../runners/run-job.ts';
 import type { Feeds, HostTensor, RuntimeName } from '../runners/runner.ts';
@@ -109,8 +109,8 @@ export function worstLayers(d: Divergence, most = 5): TensorError[] {
 function worstText(d: Divergence, layerB: (t: TensorError) => string, b: Side): string {
   const worst = worstLayers(d);
   if (!worst.length || d.tensors.every((t) => t.within)) return '';
-  const name = (t: TensorError) => (layerB(t) === t.node ? `${t.node} (${t.opType})` : `${layerB(t)} on ${b.spec} (${t.node} here)`);
-  return `layers that lose the most SNR (input SNR - output SNR): ${worst.map((t) => `${name(t)} ${num(t.snrLostDb)} dB`).join(', ')}\n`;
+  const name = (t: TensorError) => (layerB(t) === t.node ? `${t.node} (${t.opType})` : layerB(t));
+  return `layers of ${b.spec} that lose the most SNR (input SNR - output SNR): ${worst.map((t) => `${name(t)} ${num(t.snrLostDb)} dB`).join(', ')}\n`;
 }
 
 function firstText(d: Divergence, a: Side, b: Side, ra: SideRun, rb: SideRun, g: Graph, tol: Tolerance): string {
@@ -139,6 +139,20 @@ function firstText(d: Divergence, a: Side, b: Side, ra: SideRun, rb: SideRun, g:
     ...(d.first.unmatchedInputs.length ? [`  not compared: ${d.first.unmatchedInputs.join(', ')} (no tensor of that name on ${b.spec}: a pass folded or renamed it)`] : []),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** Each line word-wrapped to `width`, its continuation lines indented two spaces more than it is. */
+function fitProse(text: string, width: number): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (!line) return line;
+      const indent = ' '.repeat(line.length - line.trimStart().length);
+      const [head, ...rest] = wrapText(line.trim(), width - indent.length);
+      const more = wrapText(rest.join(' '), width - indent.length - 2).map((l) => `${indent}  ${l}`);
+      return [`${indent}${head}`, ...more].join('\n');
+    })
+    .join('\n');
 }
 
 export const register: RegisterCommand = (program) => {
@@ -197,9 +211,9 @@ export const register: RegisterCommand = (program) => {
       return;
     }
     for (const n of notes) process.stderr.write(`melbench: note: ${n}\n`);
-    process.stdout.write(`${a.spec} vs ${b.spec}, input sha256 ${ia.sha256.slice(0, 16)}…\n`);
-    process.stdout.write(tableText(d, terminalWidth()));
-    process.stdout.write(firstText(d, a, b, ra, rb, ma.graph!, tol));
-    process.stdout.write(worstText(d, layerB, b));
+    const width = terminalWidth();
+    process.stdout.write(fitProse(`${a.spec} vs ${b.spec}, input sha256 ${ia.sha256.slice(0, 16)}…\n`, width));
+    process.stdout.write(tableText(d, width));
+    process.stdout.write(fitProse(firstText(d, a, b, ra, rb, ma.graph!, tol) + worstText(d, layerB, b), width));
   });
 };

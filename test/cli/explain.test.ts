@@ -101,6 +101,13 @@ describe('melbench explain', () => {
     expect(e.worstLayers.length).toBeGreaterThan(0);
     for (const w of e.worstLayers) expect(convs.has(w.layerB) || w.layerB === w.node, w.layerB).toBe(true);
     expect(e.worstLayers.map((w) => w.snrLostDb)).toEqual([...e.worstLayers.map((w) => w.snrLostDb)].sort((x, y) => y - x));
+    // the terminal text: every line within the width, the worst layer named as the variant's node
+    const narrow = spawnSync(process.execPath, [BIN, 'explain', `${original}@cpu`, `${q}@cpu`, '--input', features], { encoding: 'utf8', env: { ...process.env, COLUMNS: '60' } });
+    expect(narrow.status, narrow.stderr).toBe(0);
+    for (const line of narrow.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(60);
+    const prose = narrow.stdout.replace(/\s+/g, ' ');
+    expect(prose).toContain(`that lose the most SNR (input SNR - output SNR): ${e.worstLayers[0].layerB}`);
+    expect(prose).toMatch(/the input mel \(SNR [\d.]+ dB\) already differs/);
   });
 
   it('refuses sides with different inputs, a side without @runtime, and an unknown runtime: one line, exit 2', () => {
