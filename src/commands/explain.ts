@@ -15,13 +15,14 @@ import { EXIT, UserError } from '../errors.ts';
 import { type Divergence, findDivergence, type TensorError } from '../explain/divergence.ts';
 import { exposeIntermediates } from '../explain/instrument.ts';
 import { tensorMap } from '../explain/tensor-map.ts';
+import { joinProfiles } from '../explain/time-join.ts';
 import { nodeProviders } from '../explain/node-providers.ts';
 import { toOnnx } from '../export/onnx.ts';
 import type { Attr, Graph } from '../graph/ir.ts';
 import { fitTable, terminalWidth, wrapText } from '../report/terminal-table.ts';
 import { DEFAULT_TOLERANCE, type Tolerance } from '../runners/output-diff.ts';
 import { releaseRuntimes, runJob } from '../runners/run-job.ts';
-import type { Feeds, HostTensor, RuntimeName } from '../runners/runner.ts';
+import type { Feeds, HostTensor, NodeProfile, RuntimeName } from '../runners/runner.ts';
 import { batchInputs } from '../sweep/model-feeds.ts';
 import { type BenchModel, prepareModels } from '../sweep/models.ts';
 import type { RegisterCommand } from './command.ts';
@@ -36,6 +37,7 @@ interface ExplainOptions extends FeedFlagOptions {
   rtol: number;
   timeoutS: number;
   json?: boolean;
+  time?: boolean;
 }
 
 interface Side {
@@ -141,6 +143,44 @@ function firstText(d: Divergence, a: Side, b: Side, ra: SideRun, rb: SideRun, g:
   return `${lines.join('\n')}\n`;
 }
 
+/** The profiled runs of one side's own model (not the instrumented copy): per-kernel mean times. */
+async function profileSide(side: Side, m: BenchModel, feeds: Feeds, timeoutMs: number): Promise<NodeProfile[]> {
+  const [row] = await runJob({ runtime: side.runtime, modelBytes: m.bytes, batches: [{ batch: 1, feeds }], open: m.externalData ? { externalData: m.externalData } : {}, timing: ONE_RUN, timeoutMs, profile: true }, { isolate: true });
+  if (row.status !== 'ok' || !row.nodes?.length) throw new UserError(`${side.spec}: no per-node profile (${row.status}${row.error ? `: ${row.error}` : ''})`, EXIT.badModel);
+  return row.nodes;
+}
+
+const us = (x: number) => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
+
+/** `explain --time`: the two profiles joined (explain/time-join.ts), the layers that cost b the most first. */
+async function explainTime(a: Side, b: Side, ma: BenchModel, mb: BenchModel, feeds: Feeds, o: ExplainOptions): Promise<void> {
+  let pa: NodeProfile[];
+  let pb: NodeProfile[];
+  try {
+    pa = await profileSide(a, ma, feeds, o.timeoutS * 1000);
+    pb = await profileSide(b, mb, feeds, o.timeoutS * 1000);
+  } finally {
+    await releaseRuntimes();
+  }
+  const j = joinProfiles(ma.graph!, mb.graph!, pa, pb);
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({ a: a.spec, b: b.spec, ...j }, null, 2)}\n`);
+    return;
+  }
+  const width = terminalWidth();
+  const rows = j.layers.map((l) => [l.layer, l.opA === l.opB ? l.opA : `${l.opA || '-'} -> ${l.opB || '-'}`, us(l.usA), us(l.usB), l.usA > 0 ? `${(l.usB / l.usA).toFixed(2)}x` : '']);
+  process.stdout.write(fitProse(`per-node time per run on ${a.spec} (a) and ${b.spec} (b), microseconds, the layers that cost b the most first (ORT's profile: ${pa.length} and ${pb.length} kernels)\n`, width));
+  process.stdout.write(fitTable([{ head: 'layer', wrap: true }, { head: 'op', drop: 1, wrap: true }, { head: 'a us' }, { head: 'b us' }, { head: 'b/a' }], rows, width));
+  const list = (xs: { name: string; opType: string; us: number }[]) => xs.map((x) => `${x.name} (${x.opType}) ${us(x.us)} us`).join(', ');
+  const addedUs = j.added.reduce((t, x) => t + x.us, 0);
+  const lines = [
+    `total: a ${us(j.totalA)} us, b ${us(j.totalB)} us per run (b/a ${(j.totalB / j.totalA).toFixed(2)}x)`,
+    j.added.length ? `added by b (${us(addedUs)} us, ${((100 * addedUs) / j.totalB).toFixed(0)}% of b): ${list(j.added)}` : 'added by b: nothing',
+    ...(j.dropped.length ? [`run by a only: ${list(j.dropped)}`] : []),
+  ];
+  process.stdout.write(fitProse(`${lines.join('\n')}\n`, width));
+}
+
 /** Each line word-wrapped to `width`, its continuation lines indented two spaces more than it is. */
 function fitProse(text: string, width: number): string {
   return text
@@ -167,6 +207,7 @@ export const register: RegisterCommand = (program) => {
     .option('--atol <x>', 'absolute tolerance per element', nonNegativeNumber('--atol'), DEFAULT_TOLERANCE.atol)
     .option('--rtol <x>', 'relative tolerance per element (numpy.allclose)', nonNegativeNumber('--rtol'), DEFAULT_TOLERANCE.rtol)
     .option('--timeout-s <n>', 'give up on one side after this long', positiveInt('--timeout-s'), 600)
+    .option('--time', "why b is not faster: both models' per-node profiles on their runtimes, joined by the float node each of b's nodes stands for, and what b added")
     .option('--json', 'print JSON instead of tables');
   addFeedOptions(cmd).action(async (aSpec: string, bSpec: string, o: ExplainOptions) => {
     const a = parseSide(aSpec);
@@ -183,6 +224,7 @@ export const register: RegisterCommand = (program) => {
     if (ia.sha256 !== ib.sha256) {
       throw new UserError(`${a.spec} and ${b.spec} take different inputs (${inputSignature(ia.feeds)} vs ${inputSignature(ib.feeds)}): explain compares two runs on the same input bytes`);
     }
+    if (o.time) return explainTime(a, b, ma, mb, ia.feeds, o);
     const tol = { atol: o.atol, rtol: o.rtol };
     const timeoutMs = o.timeoutS * 1000;
     let ra: SideRun;

@@ -38,6 +38,16 @@ const webgpu = await availableIsolated('webgpu');
 const original = join(dir, 'dws-resnet.onnx');
 const exported = melbench('export', 'dws-resnet', '-o', original);
 
+let qdq: string | undefined;
+/** dws-resnet's static QDQ u8s8 variant, calibrated on random samples; made once. */
+function qdqModel(): string {
+  if (qdq) return qdq;
+  const q = join(dir, 'dws-resnet-qdq.onnx');
+  const made = melbench('quantize', original, '--mode', 'static-qdq', '--calib', 'random', '--dim', 'T=126', '-o', q);
+  expect(made.code, made.stderr).toBe(0);
+  return (qdq = q);
+}
+
 describe('melbench explain', () => {
   it('names the node whose weight was perturbed (a middle Conv), and no node before it', () => {
     expect(exported.code, exported.stderr).toBe(0);
@@ -84,9 +94,7 @@ describe('melbench explain', () => {
   });
 
   it("a QDQ int8 variant: each float tensor against its dequantized counterpart, the input's quantization named, layers ranked by the SNR they lose", () => {
-    const q = join(dir, 'dws-resnet-qdq.onnx');
-    const made = melbench('quantize', original, '--mode', 'static-qdq', '--calib', 'random', '--dim', 'T=126', '-o', q);
-    expect(made.code, made.stderr).toBe(0);
+    const q = qdqModel();
     // the features the calibration saw: standard-normal, like --calib random's samples
     const rng = new Rng(5);
     const features = join(dir, 'normal.npy');
@@ -108,6 +116,23 @@ describe('melbench explain', () => {
     const prose = narrow.stdout.replace(/\s+/g, ' ');
     expect(prose).toContain(`that lose the most SNR (input SNR - output SNR): ${e.worstLayers[0].layerB}`);
     expect(prose).toMatch(/the input mel \(SNR [\d.]+ dB\) already differs/);
+  });
+
+  it('--time: both profiles joined by the float node each int8 node stands for, every kernel counted once, what int8 added named', () => {
+    const q = qdqModel();
+    const r = melbench('explain', '--time', `${original}@cpu`, `${q}@cpu`, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { layers: { layer: string; usA: number; usB: number }[]; added: { name: string; opType: string; us: number }[]; dropped: { us: number }[]; totalA: number; totalB: number };
+    const convs = fromOnnxFile(q).nodes.filter((n) => n.opType === 'Conv').map((n) => n.name);
+    for (const c of convs) expect(j.layers.find((l) => l.layer === c), c).toBeTruthy();
+    expect(j.added.some((x) => x.opType === 'QuantizeLinear')).toBe(true);
+    const sum = (xs: { us: number }[]) => xs.reduce((t, x) => t + x.us, 0);
+    expect(sum(j.layers.map((l) => ({ us: l.usB }))) + sum(j.added)).toBeCloseTo(j.totalB, 6);
+    expect(sum(j.layers.map((l) => ({ us: l.usA }))) + sum(j.dropped)).toBeCloseTo(j.totalA, 6);
+    const text = melbench('explain', '--time', `${original}@cpu`, `${q}@cpu`);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/total: a [\d.]+ us, b [\d.]+ us per run/);
+    expect(text.stdout).toMatch(/added by b \([\d.]+ us, \d+% of b\): .*QuantizeLinear/s);
   });
 
   it('refuses sides with different inputs, a side without @runtime, and an unknown runtime: one line, exit 2', () => {

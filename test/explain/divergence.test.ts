@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { findDivergence, tensorError } from '../../src/explain/divergence.ts';
 import { nodeProviders } from '../../src/explain/node-providers.ts';
 import { tensorMap } from '../../src/explain/tensor-map.ts';
+import { joinProfiles } from '../../src/explain/time-join.ts';
 import type { Graph, Node } from '../../src/graph/ir.ts';
 import type { HostTensor } from '../../src/runners/runner.ts';
 
@@ -85,5 +86,24 @@ describe('tensorMap', () => {
     const exact = findDivergence(a, { x, c: t(1, 2, 3, 4), r: t(1, 2, 3, 4) }, { x, r: t(1, 2, 3.1, 4.1) }, tol);
     expect(exact.first?.node.name).toBe('relu');
     expect(exact.first?.unmatchedInputs).toEqual(['c']);
+  });
+});
+
+describe('joinProfiles', () => {
+  it("charges a's folded BatchNormalization and Relu to the Conv b kept, and lists what b added and what only a ran", () => {
+    const n = (name: string, opType: string, inputs: string[], outputs: string[]): Node => ({ name, opType, domain: '', inputs, outputs, attrs: {} });
+    const ga: Graph = { ...graph(2), nodes: [n('conv', 'Conv', ['x', 'w'], ['c']), n('bn', 'BatchNormalization', ['c'], ['d']), n('relu', 'Relu', ['d'], ['r']), n('head', 'Gemm', ['r', 'w'], ['y'])] };
+    const gb: Graph = { ...graph(2), nodes: [n('x/q', 'QuantizeLinear', ['x'], ['xq']), n('x/dq', 'DequantizeLinear', ['xq'], ['xd']), n('conv', 'Conv', ['xd', 'w'], ['r']), n('head', 'Gemm', ['r', 'w'], ['y'])] };
+    const k = (name: string, opType: string, meanUs: number) => ({ name, opType, provider: 'CPUExecutionProvider', meanUs, calls: 1 });
+    const j = joinProfiles(ga, gb, [k('conv_nchwc', 'Conv', 10), k('bn_bn_nchwc', 'Conv', 3), k('relu', 'Relu', 1), k('ReorderOutput', 'ReorderOutput', 2), k('head', 'Gemm', 4)], [k('x/q', 'QuantizeLinear', 5), k('conv_token_1', 'QLinearConv', 30), k('Transpose', 'Transpose', 1), k('head', 'Gemm', 4)]);
+    expect(j.layers).toEqual([
+      { layer: 'conv', opA: 'Conv', opB: 'Conv', usA: 14, usB: 30 },
+      { layer: 'head', opA: 'Gemm', opB: 'Gemm', usA: 4, usB: 4 },
+    ]);
+    expect(j.added).toEqual([{ name: 'x/q', opType: 'QuantizeLinear', us: 5 }, { name: 'Transpose', opType: 'Transpose', us: 1 }]);
+    expect(j.dropped).toEqual([{ name: 'ReorderOutput', opType: 'ReorderOutput', us: 2 }]);
+    // every kernel is counted once: the layers, the added and the dropped add up to each side's total
+    expect(j.totalA).toBe(20);
+    expect(j.totalB).toBe(40);
   });
 });
