@@ -7,12 +7,13 @@
  * interrupted browser run leaves no server listening and no browser running.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { connectResult, portPrinted } from '../fixtures/connect-result.ts';
+import { alive, childrenOf } from '../fixtures/processes.ts';
 import { DEFAULT_TOLERANCE } from '../../src/runners/output-diff.ts';
 import { onnxFixture, writeFixture } from '../fixtures/onnx-models.ts';
 
@@ -131,7 +132,7 @@ describe('browser runtimes from the CLI', () => {
     const child = spawn(process.execPath, [BIN, 'bench', 'resnet', '--runtimes', 'browser-wasm', '--samples', '1000000', '--warmup', '0', '--no-report', '-o', join(dir, 'sigint.csv')], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const port = await portPrinted(child, child.stderr, /page at http:\/\/127\.0\.0\.1:(\d+)\//);
-    const browsers = childrenOf(child.pid!).filter((pid) => /chrom/i.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')));
+    const browsers = childrenOf(child.pid!, /chrom/i);
     expect(browsers.length).toBeGreaterThan(0);
     expect(await connectResult(port)).toBe('connected');
     await new Promise((r) => setTimeout(r, 1500)); // into the page's measurement
@@ -143,22 +144,3 @@ describe('browser runtimes from the CLI', () => {
     expect(browsers.filter((pid) => alive(pid))).toEqual([]);
   });
 });
-
-/** The pids whose parent is `parent`, from /proc/<pid>/stat (field 4, after the command's closing parenthesis). */
-function childrenOf(parent: number): string[] {
-  return readdirSync('/proc').filter((pid) => {
-    if (!/^\d+$/.test(pid)) return false;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent;
-    } catch {
-      return false; // NOTE: a process that exited while the list was read.
-    }
-  });
-}
-
-function alive(pid: string): boolean {
-  if (!existsSync(`/proc/${pid}/stat`)) return false;
-  // NOTE: a zombie awaiting its reaper has exited.
-  return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-}

@@ -4,25 +4,13 @@
  * line with the exact command that finishes the run.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { alive, childrenOf } from '../fixtures/processes.ts';
 
-/** Pids of melbench workers whose parent is `pid` (Linux /proc). */
-function workersOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((d) => {
-      try {
-        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        return parent === pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('isolate-worker') ? [Number(d)] : [];
-      } catch {
-        return [];
-      }
-    });
-}
+const workersOf = (pid: number) => childrenOf(pid, /isolate-worker/);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -36,18 +24,23 @@ describe.skipIf(!existsSync('/proc/self/stat'))('an interrupted sweep', () => {
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // NOTE: the availability and reference children come and go first (one may still be exiting
+      // when the next starts); the measuring child is the one that stays: wait until a worker has
+      // been alive for 2 s, then interrupt with it alone running.
+      const seen = new Map<number, number>();
       let workers: number[] = [];
-      for (let t = 0; t < 120 && !workers.length; t++) {
+      for (let t = 0; t < 240; t++) {
         await sleep(250);
         workers = workersOf(child.pid!);
+        for (const w of workers) if (!seen.has(w)) seen.set(w, Date.now());
+        if (workers.some((w) => Date.now() - seen.get(w)! >= 2000)) break;
       }
       expect(workers.length, stderr).toBeGreaterThan(0);
-      await sleep(500);
       process.kill(child.pid!, signal);
       const code = await exited;
       await sleep(1000);
       expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
-      for (const w of workers) expect(existsSync(`/proc/${w}`), `worker ${w} still running`).toBe(false);
+      for (const w of workers) expect(alive(w), `worker ${w} still running`).toBe(false);
       const line = stderr.trim().split('\n').at(-1)!;
       expect(line).toBe(`melbench: interrupted by ${signal} (1 worker process(es) killed); every completed row is in ${csv}; finish the run with: melbench bench --resume ${csv}`);
       // the run can be resumed from what it saved
