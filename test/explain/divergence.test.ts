@@ -56,8 +56,8 @@ describe('findDivergence', () => {
 describe('nodeProviders', () => {
   it("maps ORT's rewritten kernel names to the graph node they came from, the longest name first", () => {
     const p = (name: string, provider: string) => ({ name, opType: 'Conv', provider, meanUs: 1, calls: 1 });
-    const m = nodeProviders(['stem/conv', 'stage1/bn', 'stage1/bn_1', 'head/fc'], [p('stem/conv_nchwc', 'CPUExecutionProvider'), p('stage1/bn_1_bn_nchwc', 'CPUExecutionProvider'), p('stage1/bn_bn_nchwc', 'X'), p('ReorderOutput_token_72', 'CPUExecutionProvider'), p('head/fc', 'WebGpuExecutionProvider')]);
-    expect(Object.fromEntries(m)).toEqual({ 'stem/conv': 'CPUExecutionProvider', 'stage1/bn_1': 'CPUExecutionProvider', 'stage1/bn': 'X', 'head/fc': 'WebGpuExecutionProvider' });
+    const m = nodeProviders(['stem/conv', 'stage1/bn', 'stage1/bn_1', 'head/fc', 'head/fc1'], [p('stem/conv_nchwc', 'CPUExecutionProvider'), p('stage1/bn_1_bn_nchwc', 'CPUExecutionProvider'), p('stage1/bn_bn_nchwc', 'X'), p('ReorderOutput_token_72', 'CPUExecutionProvider'), p('head/fc', 'WebGpuExecutionProvider'), p('fused head/fc1', 'Y')]);
+    expect(Object.fromEntries(m)).toEqual({ 'stem/conv': 'CPUExecutionProvider', 'stage1/bn_1': 'CPUExecutionProvider', 'stage1/bn': 'X', 'head/fc': 'WebGpuExecutionProvider', 'head/fc1': 'Y' });
   });
 });
 
