@@ -21,7 +21,9 @@ import { toOnnx } from '../export/onnx.ts';
 import type { Attr, Graph } from '../graph/ir.ts';
 import { fitTable, terminalWidth, wrapText } from '../report/terminal-table.ts';
 import { DEFAULT_TOLERANCE, type Tolerance } from '../runners/output-diff.ts';
+import type { MeasureJob } from '../runners/measure.ts';
 import { releaseRuntimes, runJob } from '../runners/run-job.ts';
+import { ONE_RUN } from '../runners/timing.ts';
 import type { Feeds, HostTensor, NodeProfile, RuntimeName } from '../runners/runner.ts';
 import { batchInputs } from '../sweep/model-feeds.ts';
 import { type BenchModel, prepareModels } from '../sweep/models.ts';
@@ -52,7 +54,11 @@ function parseSide(spec: string): Side {
   return { spec, model: spec.slice(0, at), runtime: checkedRuntimes([spec.slice(at + 1)])[0] };
 }
 
-const ONE_RUN = { warmupIterations: 0, warmupTimeMs: 0, minSamples: 1, minTimeMs: 0 };
+
+/** One run of `modelBytes` on the side's runtime, for its outputs (and with `profile`, its per-node profile). */
+function oneRunJob(side: Side, m: BenchModel, modelBytes: Uint8Array, feeds: Feeds, timeoutMs: number, profile: boolean): MeasureJob {
+  return { runtime: side.runtime, modelBytes, batches: [{ batch: 1, feeds }], open: m.externalData ? { externalData: m.externalData } : {}, timing: ONE_RUN, timeoutMs, ...(profile ? { profile: true } : {}) };
+}
 
 interface SideRun {
   outputs: Record<string, HostTensor>;
@@ -63,15 +69,7 @@ interface SideRun {
 }
 
 async function runSide(side: Side, m: BenchModel, g: Graph, feeds: Feeds, timeoutMs: number): Promise<SideRun> {
-  const job = (modelBytes: Uint8Array, profile: boolean) => ({
-    runtime: side.runtime,
-    modelBytes,
-    batches: [{ batch: 1, feeds }],
-    open: m.externalData ? { externalData: m.externalData } : {},
-    timing: ONE_RUN,
-    timeoutMs,
-    ...(profile ? { profile: true } : {}),
-  });
+  const job = (modelBytes: Uint8Array, profile: boolean) => oneRunJob(side, m, modelBytes, feeds, timeoutMs, profile);
   const [row] = await runJob(job(toOnnx(exposeIntermediates(g).graph), true), { isolate: true });
   if (row.status === 'ok' && row.outputs) return { outputs: row.outputs, providers: nodeProviders(g.nodes.map((n) => n.name), row.nodes ?? []) };
   const [plain] = await runJob(job(m.bytes, false), { isolate: true });
@@ -145,7 +143,7 @@ function firstText(d: Divergence, a: Side, b: Side, ra: SideRun, rb: SideRun, g:
 
 /** The profiled runs of one side's own model (not the instrumented copy): per-kernel mean times. */
 async function profileSide(side: Side, m: BenchModel, feeds: Feeds, timeoutMs: number): Promise<NodeProfile[]> {
-  const [row] = await runJob({ runtime: side.runtime, modelBytes: m.bytes, batches: [{ batch: 1, feeds }], open: m.externalData ? { externalData: m.externalData } : {}, timing: ONE_RUN, timeoutMs, profile: true }, { isolate: true });
+  const [row] = await runJob(oneRunJob(side, m, m.bytes, feeds, timeoutMs, true), { isolate: true });
   if (row.status !== 'ok' || !row.nodes?.length) throw new UserError(`${side.spec}: no per-node profile (${row.status}${row.error ? `: ${row.error}` : ''})`, EXIT.badModel);
   return row.nodes;
 }

@@ -78,6 +78,9 @@ export const SOFTWARE_TIMING: TimingConfig = { warmupIterations: 2, warmupTimeMs
 /** For tests: statistics are valid, numbers are not worth reporting. */
 export const QUICK_TIMING: TimingConfig = { warmupIterations: 1, warmupTimeMs: 0, minSamples: 5, minTimeMs: 0 };
 
+/** One run, no warm-up: for jobs that want outputs or a profile rather than a latency (the reference run, test-set scoring, explain). */
+export const ONE_RUN: TimingConfig = { warmupIterations: 0, warmupTimeMs: 0, minSamples: 1, minTimeMs: 0 };
+
 export interface Timing {
   firstRunMs: number;
   meanMs: number;

@@ -10,6 +10,7 @@
  */
 import { type BatchResult, type MeasureJob, runInProcess, runIsolated } from '../runners/isolate.ts';
 import type { Feeds, HostTensor } from '../runners/runner.ts';
+import { ONE_RUN } from '../runners/timing.ts';
 import { decodeOutputs } from './io-codec.ts';
 import { type BenchModel, firstOutputName } from './models.ts';
 
@@ -35,7 +36,6 @@ export interface ReferenceOptions {
   crashForTest?: MeasureJob['crashForTest'];
 }
 
-const UNTIMED = { warmupIterations: 0, warmupTimeMs: 0, minSamples: 1, minTimeMs: 0 };
 
 export async function referenceRun(m: BenchModel, inputs: readonly ReferenceBatch[], o: ReferenceOptions): Promise<Reference> {
   const job: MeasureJob = {
@@ -43,7 +43,7 @@ export async function referenceRun(m: BenchModel, inputs: readonly ReferenceBatc
     modelBytes: m.reference?.bytes ?? m.bytes,
     batches: inputs.map(({ batch, feeds, floatFeeds }) => ({ batch, feeds: m.reference ? floatFeeds : feeds })),
     open: m.externalData && !m.reference ? { externalData: m.externalData } : {},
-    timing: UNTIMED,
+    timing: ONE_RUN,
     timeoutMs: o.timeoutMs,
     ...(o.crashForTest ? { crashForTest: o.crashForTest } : {}),
   };

@@ -17,7 +17,7 @@ import type { BrowserOptions } from '../runners/browser/run-in-browser.ts';
 import type { BatchResult, MeasureJob } from '../runners/isolate.ts';
 import { availableAt, type JobPlace, releaseRuntimes, runJob } from '../runners/run-job.ts';
 import type { Availability, Feeds, HostTensor, RuntimeName } from '../runners/runner.ts';
-import type { TimingConfig } from '../runners/timing.ts';
+import { ONE_RUN, type TimingConfig } from '../runners/timing.ts';
 import { closeFraction, DEFAULT_TOLERANCE, maxAbsDiff, nonFiniteOutputs, outputAgreement, type Tolerance } from '../runners/output-diff.ts';
 import { argmaxRows, confusionMatrix, metricsFrom } from '../train/metrics.ts';
 import { decodeOutputs, encode, type ModelIo } from './io-codec.ts';
@@ -199,7 +199,6 @@ function rowFor(cfg: SweepConfig, m: BenchModel, runtime: RuntimeName, input: Ba
 }
 
 const EVAL_CHUNK = 64;
-const ONE_RUN = { warmupIterations: 0, warmupTimeMs: 0, minSamples: 1, minTimeMs: 0 };
 
 interface Predictions {
   /** Argmax class of every test clip. */
